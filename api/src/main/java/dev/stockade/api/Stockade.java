@@ -1,0 +1,37 @@
+package dev.stockade.api;
+
+/**
+ * Names that the operator, the installer and the runtime agree on. Changing one of these breaks
+ * nodes that an older version fenced, so they change only with a migration.
+ */
+public final class Stockade {
+
+    public static final String GROUP = "stockade.dev";
+    public static final String VERSION = "v1alpha1";
+
+    /** Written by the operator on every node of a policy's pool; the installer DaemonSet targets it. */
+    public static final String POOL_LABEL = GROUP + "/pool";
+    /** Written by the operator; keeps ordinary pods off the pool. */
+    public static final String SANDBOX_TAINT_KEY = GROUP + "/sandbox";
+    /** Written by the installer only after it verified its handlers; RuntimeClasses select on it. */
+    public static final String RUNTIME_READY_LABEL = GROUP + "/runtime-ready";
+    /** Written by the installer: a {@link dev.stockade.api.status.NodeRuntimeStatus} as JSON. */
+    public static final String RUNTIME_STATUS_ANNOTATION = GROUP + "/runtime-status";
+
+    public static final String HOST_RUNTIME_DIR = "/opt/stockade";
+    public static final String HOST_PROFILE_DIR = "/etc/stockade/profiles";
+    public static final String HOST_STATE_DIR = "/run/stockade";
+
+    /** File name of a runtime class's profile, in the ConfigMap and under {@link #HOST_PROFILE_DIR}. */
+    public static String profileFileName(String runtimeClassName) {
+        return runtimeClassName + ".json";
+    }
+
+    /** The container runtime handler of a runtime class when the policy does not name one. */
+    public static String defaultHandlerName(String runtimeClassName) {
+        return "stockade-" + runtimeClassName;
+    }
+
+    private Stockade() {
+    }
+}

@@ -1,0 +1,86 @@
+package dev.stockade.api.profile;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+import java.util.List;
+
+/**
+ * What the sandbox runtime enforces on every container of a runtime class. Carried in the
+ * SandboxPolicy, rendered by the operator with every default filled in ({@link #resolved()}),
+ * written to the node by the installer and read by the runtime on each container create.
+ * A field left out means the safe default, never "allow".
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SandboxProfile(
+        @JsonPropertyDescription("Enforce (default) validates and hardens every container. Passthrough hands every spec to runc unchanged: no sandbox at all, for debugging only.")
+        Mode mode,
+
+        @JsonPropertyDescription("Linux capabilities a container may keep, without the CAP_ prefix. Containers asking for more are refused; the rest are dropped. Default: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE.")
+        List<String> allowedCapabilities,
+
+        @JsonPropertyDescription("Strictness of the seccomp allowlist: Default allows what ordinary programs need and denies namespace, mount, kernel-keyring, BPF, tracing and module calls; Strict also denies process-tracing helpers and legacy calls.")
+        SeccompLevel seccomp,
+
+        @JsonPropertyDescription("Host paths a container may bind-mount besides those the kubelet and container runtime manage for the pod. Everything else from the host is refused.")
+        List<HostPathRule> allowedHostPaths,
+
+        @JsonPropertyDescription("Sysctls allowed beyond the Kubernetes safe set. Any other sysctl is refused.")
+        List<String> allowedSysctls,
+
+        @JsonPropertyDescription("Maximum number of processes in a container (fork-bomb guard). Default 1024.")
+        @Min(1) @Max(4194304)
+        Long pidsLimit,
+
+        @JsonPropertyDescription("Mount every container's root filesystem read-only. Default false.")
+        Boolean readOnlyRootFilesystem,
+
+        @JsonPropertyDescription("Paths masked inside the container in addition to the runtime's defaults.")
+        List<String> maskedPaths,
+
+        @JsonPropertyDescription("Paths made read-only inside the container in addition to the runtime's defaults.")
+        List<String> readonlyPaths,
+
+        @JsonPropertyDescription("Kernel identity the supervisor reports to uname(2) inside the sandbox. Unset: the host's identity.")
+        KernelIdentity kernelIdentity,
+
+        @JsonPropertyDescription("Denied syscalls that the supervisor reports as escape attempts (metrics, Events, logs). Needs the supervisor running on the node.")
+        List<String> tripwireSyscalls) {
+
+    public enum Mode { Enforce, Passthrough }
+
+    public enum SeccompLevel { Default, Strict }
+
+    public static final List<String> DEFAULT_CAPABILITIES = List.of(
+            "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE");
+    public static final long DEFAULT_PIDS_LIMIT = 1024;
+
+    /** The profile a runtime class gets when the policy says nothing about it. */
+    public static SandboxProfile defaults() {
+        return new SandboxProfile(null, null, null, null, null, null, null, null, null, null, null).resolved();
+    }
+
+    /** This profile with every unset field at its safe default, as the node receives it. */
+    public SandboxProfile resolved() {
+        return new SandboxProfile(
+                mode == null ? Mode.Enforce : mode,
+                allowedCapabilities == null ? DEFAULT_CAPABILITIES : List.copyOf(allowedCapabilities),
+                seccomp == null ? SeccompLevel.Default : seccomp,
+                allowedHostPaths == null ? List.of() : allowedHostPaths.stream().map(HostPathRule::resolved).toList(),
+                allowedSysctls == null ? List.of() : List.copyOf(allowedSysctls),
+                pidsLimit == null ? DEFAULT_PIDS_LIMIT : pidsLimit,
+                readOnlyRootFilesystem != null && readOnlyRootFilesystem,
+                maskedPaths == null ? List.of() : List.copyOf(maskedPaths),
+                readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths),
+                kernelIdentity == null ? null : kernelIdentity.resolved(),
+                tripwireSyscalls == null ? List.of() : List.copyOf(tripwireSyscalls));
+    }
+
+    /** Whether containers of this profile need the node's supervisor (seccomp user notification). */
+    public boolean needsSupervisor() {
+        return mode != Mode.Passthrough
+                && (kernelIdentity != null || (tripwireSyscalls != null && !tripwireSyscalls.isEmpty()));
+    }
+}
