@@ -1,0 +1,27 @@
+package dev.stockade.api;
+
+/**
+ * Environment variables through which the operator's DaemonSet tells the installer what to do.
+ * Both sides read these names from here; the installer documents them in its --help.
+ */
+public final class InstallerEnvironment {
+
+    /** Name of the SandboxPolicy this node serves. */
+    public static final String POLICY = "STOCKADE_POLICY";
+    /** Node the pod runs on, from the downward API (spec.nodeName). */
+    public static final String NODE_NAME = "NODE_NAME";
+    /** Runtime classes and their handlers: {@code class=handler,class=handler}. */
+    public static final String HANDLERS = "STOCKADE_HANDLERS";
+    /** auto, containerd, k3s, rke2, crio or docker. */
+    public static final String CONTAINER_RUNTIME = "STOCKADE_CONTAINER_RUNTIME";
+    /** Where the host's root filesystem is mounted in the installer pod. */
+    public static final String HOST_ROOT = "STOCKADE_HOST_ROOT";
+    /** Directory holding the policy's ConfigMap: one {@code <class>.json} profile per runtime class. */
+    public static final String PROFILE_SOURCE = "STOCKADE_PROFILE_SOURCE";
+
+    public static final String DEFAULT_HOST_ROOT = "/host";
+    public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
+
+    private InstallerEnvironment() {
+    }
+}
