@@ -18,6 +18,13 @@ public final class Stockade {
     /** Written by the installer: a {@link dev.stockade.api.status.NodeRuntimeStatus} as JSON. */
     public static final String RUNTIME_STATUS_ANNOTATION = GROUP + "/runtime-status";
 
+    /**
+     * Written by the operator on a pool node that is leaving the pool (value: the policy). The
+     * installer on that node then uninstalls, removes its ready label and reports phase Removed;
+     * only after that does the operator remove the taint and the pool label.
+     */
+    public static final String REMOVAL_REQUEST_ANNOTATION = GROUP + "/removal-requested";
+
     public static final String HOST_RUNTIME_DIR = "/opt/stockade";
     public static final String HOST_PROFILE_DIR = "/etc/stockade/profiles";
     public static final String HOST_STATE_DIR = "/run/stockade";

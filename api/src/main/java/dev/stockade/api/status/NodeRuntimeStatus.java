@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code stockade.dev/runtime-status} annotation and read by the operator into policy status.
  *
  * @param policy        the policy this install serves
- * @param phase         Installing, Ready, Failed or Removing
+ * @param phase         Installing, Ready, Failed, Removing, or Removed once an uninstall requested
+ *                      by the operator is complete
  * @param version       the installed runtime's version
  * @param handlers      container runtime handlers registered on the node
  * @param profileHashes runtime class name to the hash of the profile written on the node
@@ -30,7 +31,7 @@ public record NodeRuntimeStatus(
         Map<String, String> profileHashes,
         String message) {
 
-    public enum Phase { Installing, Ready, Failed, Removing }
+    public enum Phase { Installing, Ready, Failed, Removing, Removed }
 
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
