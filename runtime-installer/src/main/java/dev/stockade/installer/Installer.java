@@ -1,0 +1,214 @@
+package dev.stockade.installer;
+
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.payload.PayloadInstaller;
+import dev.stockade.installer.profile.ProfileInstaller;
+import dev.stockade.installer.restart.RuntimeRestarter;
+import dev.stockade.installer.runtime.DesiredFile;
+import dev.stockade.installer.runtime.Handler;
+import dev.stockade.installer.runtime.RunningContainers;
+import dev.stockade.installer.runtime.RuntimeConfigApplier;
+import dev.stockade.installer.runtime.RuntimeConfigurator;
+import dev.stockade.installer.state.InstallState;
+import dev.stockade.installer.state.StateStore;
+import dev.stockade.installer.verify.HandlerVerifier;
+
+import java.io.IOException;
+import dev.stockade.api.Stockade;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The installer's steps, in the order that keeps the host working if it is killed between any
+ * two of them: check every input, install the payload and launchers, the profiles, then the
+ * container runtime's configuration (drop-ins before the imports that name them), restart the
+ * runtime only when that configuration changed, verify. Uninstall runs the other way.
+ */
+public final class Installer {
+
+    private static final System.Logger LOG = System.getLogger(Installer.class.getName());
+
+    private final HostRoot host;
+    private final List<Handler> handlers;
+    private final RuntimeConfigurator configurator;
+    private final RuntimeRestarter restarter;
+    private final HandlerVerifier verifier;
+    private final PayloadInstaller payload;
+    private final ProfileInstaller profiles;
+    private final StateStore store;
+    private final Checkpoint checkpoint;
+
+    public Installer(HostRoot host, List<Handler> handlers, RuntimeConfigurator configurator, RuntimeRestarter restarter,
+                     HandlerVerifier verifier, PayloadInstaller payload, ProfileInstaller profiles, Checkpoint checkpoint) {
+        this.host = host;
+        this.handlers = List.copyOf(handlers);
+        this.configurator = configurator;
+        this.restarter = restarter;
+        this.verifier = verifier;
+        this.payload = payload;
+        this.profiles = profiles;
+        this.store = new StateStore(host);
+        this.checkpoint = checkpoint;
+    }
+
+    /** What an install did. */
+    public record InstallResult(String version, String release, List<String> handlers, Map<String, String> profileHashes,
+                                List<String> changedFiles, boolean restarted) {
+    }
+
+    /** What an uninstall did. */
+    public record UninstallResult(List<String> changedFiles, boolean restarted) {
+    }
+
+    public InstallResult install() throws InstallerException {
+        InstallState state = store.load();
+        // Everything is read and checked before the first change: bad input leaves the host as it was.
+        Map<String, String> profileContents = profiles.read(handlers.stream().map(Handler::runtimeClass).toList());
+        List<DesiredFile> desired = configurator.desired(handlers);
+        String version = payload.version();
+        try {
+            state = createDirectories(state, desired);
+            String previousRelease = state.release();
+            String release = payload.install();
+            payload.writeLaunchers(handlers, state.handlers().keySet());
+            checkpoint.reached("launchers");
+            Map<String, String> hashes = profiles.install(profileContents, state.profileHashes().keySet());
+            checkpoint.reached("profiles");
+            Map<String, String> handlerClasses = new LinkedHashMap<>();
+            handlers.forEach(h -> handlerClasses.put(h.name(), h.runtimeClass()));
+            state = state.withRuntime(configurator.kind().settingName()).withRelease(release)
+                    .withHandlers(handlerClasses).withProfileHashes(hashes);
+            store.save(state);
+            checkpoint.reached("state");
+
+            RuntimeConfigApplier.Applied applied = new RuntimeConfigApplier(host, store, checkpoint).apply(desired, state);
+            state = applied.state();
+            String configHash = RuntimeConfigApplier.configHash(desired);
+            boolean restarted = false;
+            if (!configHash.equals(state.appliedConfigHash())) {
+                state = restart(state, configHash, "changed " + applied.changed());
+                restarted = true;
+            }
+            if (previousRelease != null) {
+                payload.pruneReleases(release, previousRelease);
+            }
+            verifier.verify(handlers);
+            checkpoint.reached("verified");
+            return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted);
+        } catch (IOException e) {
+            throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
+        }
+    }
+
+    /** Containers running through the installed handlers (uninstall refuses while there are any). */
+    public List<String> runningContainers() throws InstallerException {
+        return RunningContainers.using(host, configurator.taskStateDirectories(), installedHandlers(store.load()));
+    }
+
+    public UninstallResult uninstall(boolean force) throws InstallerException {
+        InstallState state = store.load();
+        List<Handler> installed = installedHandlers(state);
+        List<String> running = RunningContainers.using(host, configurator.taskStateDirectories(), installed);
+        if (!running.isEmpty() && !force) {
+            throw new InstallerException(running.size() + " container(s) still run through Stockade's handlers "
+                    + installed.stream().map(Handler::name).toList() + ": " + running
+                    + ". Drain the node's sandboxed pods first, or uninstall with --force (those containers then lose their runtime).");
+        }
+        try {
+            RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);
+            state = reverted.state();
+            boolean restarted = false;
+            if (!reverted.changed().isEmpty() || state.appliedConfigHash() != null) {
+                state = restart(state, null, "restored " + reverted.changed());
+                restarted = true;
+            }
+            profiles.remove(state.profileHashes().keySet());
+            checkpoint.reached("profiles removed");
+            for (String path : List.of(Handler.HANDLER_DIR, PayloadInstaller.CURRENT, PayloadInstaller.RELEASES, StateStore.BACKUP_DIR)) {
+                PayloadInstaller.deleteTree(host.resolve(path));
+                checkpoint.reached("removed " + path);
+            }
+            Files.deleteIfExists(host.resolve(StateStore.STATE_FILE));
+            deleteIfEmpty(PayloadInstaller.ROOT);
+            // Deepest first, and only when empty: someone else may have put files there since.
+            for (String directory : state.createdDirectories().reversed()) {
+                deleteIfEmpty(directory);
+            }
+            return new UninstallResult(reverted.changed(), restarted);
+        } catch (IOException e) {
+            throw new InstallerException("uninstall failed while writing the host: " + e.getMessage(), e);
+        }
+    }
+
+    public InstallState state() throws InstallerException {
+        return store.load();
+    }
+
+    /** Restarts the container runtime, then records the configuration it now runs with. */
+    private InstallState restart(InstallState state, String configHash, String why) throws InstallerException, IOException {
+        LOG.log(System.Logger.Level.INFO, "container runtime configuration {0}; restarting it: {1}", why, restarter.describe());
+        restarter.restart();
+        checkpoint.reached("restarted");
+        InstallState restarted = state.withAppliedConfigHash(configHash);
+        store.save(restarted);
+        checkpoint.reached("recorded restart");
+        return restarted;
+    }
+
+    /**
+     * Creates the directories the install writes into and records those that did not exist, so
+     * that uninstall leaves no empty directories behind. Nothing is written before the record.
+     */
+    private InstallState createDirectories(InstallState state, List<DesiredFile> desired) throws IOException {
+        List<String> needed = new ArrayList<>(List.of(PayloadInstaller.ROOT, Stockade.HOST_PROFILE_DIR, Handler.HANDLER_DIR));
+        desired.forEach(file -> needed.add(Path.of(file.hostPath()).getParent().toString()));
+        List<String> created = new ArrayList<>(state.createdDirectories());
+        List<Path> toCreate = new ArrayList<>();
+        for (String directory : needed) {
+            List<String> missing = new ArrayList<>();
+            for (Path path = Path.of(directory); path != null && path.getParent() != null; path = path.getParent()) {
+                if (!Files.exists(host.resolve(path.toString()))) {
+                    missing.addFirst(path.toString());
+                }
+            }
+            for (String path : missing) {
+                if (!created.contains(path)) {
+                    created.add(path);
+                }
+            }
+            toCreate.add(host.resolve(directory));
+        }
+        if (created.equals(state.createdDirectories())) {
+            return state;
+        }
+        for (Path directory : toCreate) {
+            Files.createDirectories(directory);
+        }
+        InstallState updated = state.withCreatedDirectories(created);
+        store.save(updated);
+        return updated;
+    }
+
+    private List<Handler> installedHandlers(InstallState state) {
+        if (state.handlers().isEmpty()) {
+            return handlers;
+        }
+        return state.handlers().entrySet().stream().map(e -> new Handler(e.getValue(), e.getKey())).toList();
+    }
+
+    private void deleteIfEmpty(String hostPath) throws IOException {
+        var directory = host.resolve(hostPath);
+        if (Files.isDirectory(directory)) {
+            try (var children = Files.list(directory)) {
+                if (children.findAny().isEmpty()) {
+                    Files.delete(directory);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.stockade.installer;
+
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.payload.PayloadInstaller;
+import dev.stockade.installer.profile.ProfileInstaller;
+import dev.stockade.installer.restart.CommandRestarter;
+import dev.stockade.installer.restart.RuntimeReadiness;
+import dev.stockade.installer.restart.RuntimeRestarter;
+import dev.stockade.installer.restart.SignalRestarter;
+import dev.stockade.installer.runtime.ContainerdConfigurator;
+import dev.stockade.installer.runtime.CrioConfigurator;
+import dev.stockade.installer.runtime.DockerConfigurator;
+import dev.stockade.installer.runtime.RancherConfigurator;
+import dev.stockade.installer.runtime.RuntimeConfigurator;
+import dev.stockade.installer.runtime.RuntimeKind;
+import dev.stockade.installer.verify.CommandVerifier;
+import dev.stockade.installer.verify.HandlerVerifier;
+import dev.stockade.installer.verify.InstalledFilesVerifier;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+
+/** Builds the installer's parts from its configuration. */
+public final class InstallerFactory {
+
+    static final Duration RESTART_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration VERIFY_TIMEOUT = Duration.ofSeconds(60);
+
+    public static Installer installer(InstallerConfig config, Checkpoint checkpoint) throws InstallerException {
+        HostRoot host = new HostRoot(config.hostRoot());
+        RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
+        return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
+                restarter(config.restart(), kind, host), verifier(config.verify(), host),
+                new PayloadInstaller(host, config.payload(), checkpoint),
+                new ProfileInstaller(host, config.profileSource()), checkpoint);
+    }
+
+    public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {
+        return switch (kind) {
+            case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.DEFAULT_DROP_IN);
+            case K3S, RKE2 -> new RancherConfigurator(host, kind);
+            case CRIO -> new CrioConfigurator(host);
+            case DOCKER -> new DockerConfigurator(host);
+        };
+    }
+
+    /** auto, systemd:UNIT, signal:PROCESS[:SIGNAL] or command:SHELL COMMAND. */
+    public static RuntimeRestarter restarter(String setting, RuntimeKind kind, HostRoot host) throws InstallerException {
+        RuntimeReadiness readiness = RuntimeReadiness.socket(host.resolve(kind.socket()), RESTART_TIMEOUT);
+        if (setting.equals("auto")) {
+            return switch (kind) {
+                case CONTAINERD -> CommandRestarter.systemd("containerd", RESTART_TIMEOUT, readiness);
+                case K3S, RKE2 -> CommandRestarter.systemd(rancherUnit(kind, host), RESTART_TIMEOUT, readiness);
+                case CRIO -> CommandRestarter.systemd("crio", RESTART_TIMEOUT, readiness);
+                case DOCKER -> new SignalRestarter(host, "dockerd", "HUP", readiness);
+            };
+        }
+        if (setting.startsWith("systemd:")) {
+            return CommandRestarter.systemd(setting.substring("systemd:".length()), RESTART_TIMEOUT, readiness);
+        }
+        if (setting.startsWith("signal:")) {
+            String[] parts = setting.substring("signal:".length()).split(":");
+            return new SignalRestarter(host, parts[0], parts.length > 1 ? parts[1].replaceFirst("^SIG", "") : "HUP", readiness);
+        }
+        if (setting.startsWith("command:")) {
+            return new CommandRestarter(List.of("sh", "-c", setting.substring("command:".length())), RESTART_TIMEOUT, readiness);
+        }
+        throw new InstallerException("STOCKADE_RESTART='" + setting + "' is not auto, systemd:<unit>, signal:<process>[:<SIGNAL>] or command:<shell command>");
+    }
+
+    public static HandlerVerifier verifier(String setting, HostRoot host) throws InstallerException {
+        HandlerVerifier files = new InstalledFilesVerifier(host);
+        if (setting.equals("files")) {
+            return files;
+        }
+        if (setting.equals("launcher")) {
+            return CommandVerifier.launcherVersion(files, host.path().toString(), VERIFY_TIMEOUT);
+        }
+        if (setting.startsWith("command:")) {
+            return CommandVerifier.shell(files, setting.substring("command:".length()), VERIFY_TIMEOUT);
+        }
+        throw new InstallerException("STOCKADE_VERIFY='" + setting + "' is not files, launcher or command:<shell command>");
+    }
+
+    /** k3s servers run the unit k3s, agents k3s-agent (likewise rke2-server and rke2-agent). */
+    private static String rancherUnit(RuntimeKind kind, HostRoot host) {
+        String name = kind.settingName();
+        for (String unit : List.of(name + "-agent", kind == RuntimeKind.RKE2 ? "rke2-server" : "k3s")) {
+            for (String directory : List.of("/etc/systemd/system/", "/usr/local/lib/systemd/system/", "/lib/systemd/system/", "/usr/lib/systemd/system/")) {
+                if (Files.exists(host.resolve(directory + unit + ".service"))) {
+                    return unit;
+                }
+            }
+        }
+        return kind == RuntimeKind.RKE2 ? "rke2-server" : "k3s";
+    }
+
+    private InstallerFactory() {
+    }
+}

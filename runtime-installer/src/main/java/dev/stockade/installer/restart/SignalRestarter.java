@@ -1,0 +1,64 @@
+package dev.stockade.installer.restart;
+
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostRoot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Sends a signal to the runtime's process found in the host's /proc (Docker reloads its runtimes on SIGHUP). */
+public final class SignalRestarter implements RuntimeRestarter {
+
+    private final HostRoot host;
+    private final String processName;
+    private final String signal;
+    private final RuntimeReadiness readiness;
+
+    public SignalRestarter(HostRoot host, String processName, String signal, RuntimeReadiness readiness) {
+        this.host = host;
+        this.processName = processName;
+        this.signal = signal;
+        this.readiness = readiness;
+    }
+
+    @Override
+    public void restart() throws InstallerException {
+        List<String> pids = findProcesses();
+        if (pids.isEmpty()) {
+            throw new InstallerException("no process named '" + processName + "' in " + host.resolve("/proc")
+                    + " to send SIG" + signal + " to; is the container runtime running, and does the pod use hostPID?");
+        }
+        for (String pid : pids) {
+            CommandRestarter.runCommand(List.of("kill", "-" + signal, pid), Duration.ofSeconds(10), "signalling " + processName);
+        }
+        readiness.awaitAnswering();
+    }
+
+    @Override
+    public String describe() {
+        return "SIG" + signal + " to " + processName;
+    }
+
+    private List<String> findProcesses() throws InstallerException {
+        Path proc = host.resolve("/proc");
+        try (Stream<Path> entries = Files.list(proc)) {
+            return entries.filter(p -> p.getFileName().toString().matches("[0-9]+"))
+                    .filter(p -> {
+                        try {
+                            return Files.readString(p.resolve("comm"), StandardCharsets.UTF_8).strip().equals(processName);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .map(p -> p.getFileName().toString())
+                    .toList();
+        } catch (IOException e) {
+            throw new InstallerException("cannot list " + proc + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.stockade.installer.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.toml.TomlArrayEdit;
+import dev.stockade.installer.toml.TomlDocuments;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Stock containerd (1.x with config version 2, 2.x with version 3). Handlers go into Stockade's
+ * own drop-in, which the host's config.toml imports; the host file gets only an {@code imports}
+ * entry, added by a textual edit that keeps its comments and layout.
+ *
+ * <p>containerd 1.x replaces a whole plugin section with the one from an imported file, so the
+ * drop-in carries the host's effective CRI section (main file plus earlier imports, in
+ * containerd's order) with the handlers added; it is recomputed on every run, so a later edit of
+ * the host's settings reaches it. containerd 2.x merges the sections, which gives the same result.
+ */
+public final class ContainerdConfigurator implements RuntimeConfigurator {
+
+    public static final String DEFAULT_CONFIG = "/etc/containerd/config.toml";
+    public static final String DEFAULT_DROP_IN = "/etc/containerd/conf.d/stockade.toml";
+    /** Used when the host has no config file yet; containerd 2.x migrates version 2 on load. */
+    static final int VERSION_FOR_NEW_CONFIG = 2;
+
+    private static final String DROP_IN_HEADER = """
+            # Written by stockade-runtime-installer and removed by its uninstall; do not edit.
+            # It repeats the host's CRI settings from %s because containerd 1.x lets an
+            # imported file replace a whole plugin section; edit those settings there.
+            """;
+
+    private final HostRoot host;
+    private final String configPath;
+    private final String dropInPath;
+
+    public ContainerdConfigurator(HostRoot host, String configPath, String dropInPath) {
+        this.host = host;
+        this.configPath = configPath;
+        this.dropInPath = dropInPath;
+    }
+
+    @Override
+    public RuntimeKind kind() {
+        return RuntimeKind.CONTAINERD;
+    }
+
+    @Override
+    public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
+        Optional<String> hostText = host.read(configPath);
+        ObjectNode hostConfig = hostText.isPresent() ? TomlDocuments.parse(configPath, hostText.get()) : JsonNodeFactory.instance.objectNode();
+        // An absent or empty file means containerd's defaults; the file Stockade writes then says version 2.
+        boolean noSettings = hostConfig.isEmpty();
+        int version = noSettings ? VERSION_FOR_NEW_CONFIG : ContainerdRuntimes.configVersion(configPath, hostConfig);
+        String plugin = ContainerdRuntimes.criPlugin(version);
+        List<String> imports = imports(configPath, hostConfig);
+
+        ObjectNode criSection = effectiveSection(hostConfig, imports, plugin, version);
+        ContainerdRuntimes.addHandlers(criSection, handlers);
+        ObjectNode dropIn = JsonNodeFactory.instance.objectNode();
+        dropIn.put("version", version);
+        dropIn.putObject("plugins").set(plugin, criSection);
+        String dropInText = DROP_IN_HEADER.formatted(configPath) + TomlDocuments.writeChecked(dropInPath, dropIn);
+
+        List<DesiredFile> files = new ArrayList<>();
+        files.add(new DesiredFile(dropInPath, dropInText, true));
+        if (!importsCover(imports, dropInPath)) {
+            String base = noSettings ? withFinalNewline(hostText.orElse("")) + "version = " + VERSION_FOR_NEW_CONFIG + "\n" : hostText.get();
+            String edited = TomlArrayEdit.append(base, "imports", dropInPath);
+            checkOnlyImportChanged(TomlDocuments.parse(configPath, base), edited, dropInPath, true);
+            files.add(new DesiredFile(configPath, edited, false));
+        } else if (hostText.isPresent()) {
+            files.add(new DesiredFile(configPath, hostText.get(), false));
+        }
+        return files;
+    }
+
+    @Override
+    public Optional<String> withoutStockade(String hostPath, String currentContent, List<Handler> installed) throws InstallerException {
+        if (hostPath.equals(dropInPath)) {
+            return Optional.empty();
+        }
+        ObjectNode current = TomlDocuments.parse(hostPath, currentContent);
+        String edited = TomlArrayEdit.remove(currentContent, "imports", dropInPath);
+        checkOnlyImportChanged(current, edited, dropInPath, false);
+        return Optional.of(edited);
+    }
+
+    @Override
+    public List<String> taskStateDirectories() {
+        return List.of("/run/containerd/io.containerd.runtime.v2.task");
+    }
+
+    /**
+     * The CRI section containerd 1.x ends up with: the main file's, replaced by each imported
+     * file that has one, in import order (globs sorted, as containerd does). Stockade's own
+     * drop-in is left out: it is the output. Version 3 merges instead of replacing.
+     */
+    private ObjectNode effectiveSection(ObjectNode hostConfig, List<String> imports, String plugin, int version) throws InstallerException {
+        ObjectNode section = criSection(hostConfig, plugin);
+        for (String imported : resolveImports(imports)) {
+            Optional<String> text = host.read(imported);
+            if (text.isEmpty()) {
+                throw new InstallerException(configPath + " imports " + imported + ", which does not exist; containerd "
+                        + "cannot load this config. Fix or remove that import and the installer will retry.");
+            }
+            ObjectNode importedConfig = TomlDocuments.parse(imported, text.get());
+            if (importedConfig.has("imports")) {
+                throw new InstallerException(imported + " (imported by " + configPath + ") has imports of its own; the installer "
+                        + "cannot work out containerd's merged CRI settings through nested imports and changed nothing.");
+            }
+            JsonNode importedSection = importedConfig.path("plugins").get(plugin);
+            if (importedSection instanceof ObjectNode importedTable) {
+                if (version == 3) {
+                    TomlDocuments.deepMerge(section, importedTable);
+                } else {
+                    section = importedTable.deepCopy();
+                }
+            }
+        }
+        return section;
+    }
+
+    private static ObjectNode criSection(ObjectNode config, String plugin) {
+        JsonNode section = config.path("plugins").get(plugin);
+        return section instanceof ObjectNode table ? table.deepCopy() : JsonNodeFactory.instance.objectNode();
+    }
+
+    private List<String> resolveImports(List<String> imports) throws InstallerException {
+        List<String> resolved = new ArrayList<>();
+        Path configDirectory = Path.of(configPath).getParent();
+        for (String entry : imports) {
+            String absolute = entry.startsWith("/") ? entry : configDirectory.resolve(entry).normalize().toString();
+            if (importsCover(List.of(absolute), dropInPath) && !containsGlob(absolute)) {
+                continue;
+            }
+            if (!containsGlob(absolute)) {
+                resolved.add(absolute);
+                continue;
+            }
+            Path pattern = Path.of(absolute);
+            Path directory = host.resolve(pattern.getParent().toString());
+            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern.getFileName());
+            if (!Files.isDirectory(directory)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(directory)) {
+                children.filter(child -> matcher.matches(child.getFileName()))
+                        .map(child -> pattern.getParent().resolve(child.getFileName()).toString())
+                        .filter(child -> !child.equals(dropInPath))
+                        .sorted()
+                        .forEach(resolved::add);
+            } catch (IOException e) {
+                throw new InstallerException("cannot list " + pattern.getParent() + " (imported by " + configPath + "): " + e.getMessage(), e);
+            }
+        }
+        return resolved;
+    }
+
+    private static boolean containsGlob(String path) {
+        return path.contains("*") || path.contains("?") || path.contains("[");
+    }
+
+    private static List<String> imports(String hostPath, ObjectNode config) throws InstallerException {
+        JsonNode imports = config.get("imports");
+        if (imports == null) {
+            return List.of();
+        }
+        if (!(imports instanceof ArrayNode array)) {
+            throw new InstallerException(hostPath + ": 'imports' must be an array of file names; the installer left the file untouched");
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode name : array) {
+            if (!name.isTextual()) {
+                throw new InstallerException(hostPath + ": 'imports' holds " + name + ", which is not a file name; the installer left the file untouched");
+            }
+            names.add(name.textValue());
+        }
+        return names;
+    }
+
+    private boolean importsCover(List<String> imports, String file) {
+        Path configDirectory = Path.of(configPath).getParent();
+        for (String entry : imports) {
+            String absolute = entry.startsWith("/") ? entry : configDirectory.resolve(entry).normalize().toString();
+            if (absolute.equals(file) || FileSystems.getDefault().getPathMatcher("glob:" + absolute).matches(Path.of(file))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Parses an edited host file and checks that the edit did exactly one thing: add (or remove)
+     * the drop-in in {@code imports}. Anything else means the textual edit misread the file.
+     */
+    private void checkOnlyImportChanged(ObjectNode before, String editedText, String entry, boolean added) throws InstallerException {
+        ObjectNode after = TomlDocuments.parse(configPath + " (as edited)", editedText);
+        List<String> importsBefore = new ArrayList<>(imports(configPath, before));
+        List<String> importsAfter = imports(configPath, after);
+        if (added) {
+            importsBefore.add(entry);
+        } else {
+            importsBefore.remove(entry);
+        }
+        ObjectNode restBefore = before.deepCopy();
+        ObjectNode restAfter = after.deepCopy();
+        restBefore.remove("imports");
+        restAfter.remove("imports");
+        if (!importsAfter.equals(importsBefore) || !restAfter.equals(restBefore)) {
+            throw new InstallerException("the installer could not " + (added ? "add " : "remove ") + entry + (added ? " to" : " from")
+                    + " the imports of " + configPath + " without changing anything else, so it left the file untouched. "
+                    + "Add (or remove) the entry by hand: imports = [\"" + entry + "\"]");
+        }
+    }
+
+    static String withFinalNewline(String text) {
+        return text.isEmpty() || text.endsWith("\n") ? text : text + "\n";
+    }
+
+}

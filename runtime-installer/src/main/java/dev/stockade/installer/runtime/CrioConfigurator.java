@@ -1,0 +1,78 @@
+package dev.stockade.installer.runtime;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.toml.TomlDocuments;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * CRI-O merges the files of /etc/crio/crio.conf.d into its config key by key, so the handlers
+ * live in one drop-in of Stockade's own and no host file is edited. The host's files are parsed
+ * first: if CRI-O could not read them, a restart would take the node down, so the installer stops.
+ */
+public final class CrioConfigurator implements RuntimeConfigurator {
+
+    public static final String MAIN_CONFIG = "/etc/crio/crio.conf";
+    public static final String DROP_IN_DIRECTORY = "/etc/crio/crio.conf.d";
+    public static final String DROP_IN = DROP_IN_DIRECTORY + "/99-stockade.conf";
+
+    private final HostRoot host;
+
+    public CrioConfigurator(HostRoot host) {
+        this.host = host;
+    }
+
+    @Override
+    public RuntimeKind kind() {
+        return RuntimeKind.CRIO;
+    }
+
+    @Override
+    public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
+        for (String hostFile : hostFiles()) {
+            Optional<String> text = host.read(hostFile);
+            if (text.isPresent()) {
+                TomlDocuments.parse(hostFile, text.get());
+            }
+        }
+        ObjectNode document = JsonNodeFactory.instance.objectNode();
+        ObjectNode runtimes = TomlDocuments.table(document, "crio", "runtime", "runtimes");
+        for (Handler handler : handlers) {
+            ObjectNode runtime = runtimes.putObject(handler.name());
+            runtime.put("runtime_path", handler.launcher());
+            runtime.put("runtime_type", "oci");
+        }
+        String text = "# Written by stockade-runtime-installer and removed by its uninstall; do not edit.\n"
+                + TomlDocuments.writeChecked(DROP_IN, document);
+        return List.of(new DesiredFile(DROP_IN, text, true));
+    }
+
+    @Override
+    public Optional<String> withoutStockade(String hostPath, String currentContent, List<Handler> installed) {
+        return Optional.empty();
+    }
+
+    private List<String> hostFiles() throws InstallerException {
+        Path directory = host.resolve(DROP_IN_DIRECTORY);
+        if (!Files.isDirectory(directory)) {
+            return List.of(MAIN_CONFIG);
+        }
+        try (Stream<Path> children = Files.list(directory)) {
+            return Stream.concat(Stream.of(MAIN_CONFIG), children
+                            .map(child -> DROP_IN_DIRECTORY + "/" + child.getFileName())
+                            .filter(name -> name.endsWith(".conf") && !name.equals(DROP_IN))
+                            .sorted())
+                    .toList();
+        } catch (IOException e) {
+            throw new InstallerException("cannot list " + DROP_IN_DIRECTORY + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.stockade.installer.runtime;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.toml.TomlDocuments;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * k3s and rke2 render containerd's config.toml from a Go template on every start, so writes to
+ * the rendered file are lost: handlers go into the template, as a block between markers. Without
+ * a template of the host's own, the installer writes one that extends k3s's built-in base
+ * template ({@code {{ template "base" . }}}, k3s/rke2 since v1.27) with that block.
+ */
+public final class RancherConfigurator implements RuntimeConfigurator {
+
+    static final String BEGIN = "# BEGIN stockade-runtime-installer (managed block, removed on uninstall)";
+    static final String END = "# END stockade-runtime-installer";
+    static final String BASE_TEMPLATE = "{{ template \"base\" . }}\n";
+
+    private final HostRoot host;
+    private final RuntimeKind kind;
+    private final String containerdDirectory;
+
+    public RancherConfigurator(HostRoot host, RuntimeKind kind) {
+        if (kind != RuntimeKind.K3S && kind != RuntimeKind.RKE2) {
+            throw new IllegalArgumentException("not a Rancher distribution: " + kind);
+        }
+        this.host = host;
+        this.kind = kind;
+        this.containerdDirectory = "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
+    }
+
+    @Override
+    public RuntimeKind kind() {
+        return kind;
+    }
+
+    @Override
+    public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
+        String rendered = containerdDirectory + "/config.toml";
+        Optional<String> renderedText = host.read(rendered);
+        int version = 2;
+        if (renderedText.isPresent()) {
+            ObjectNode renderedConfig = TomlDocuments.parse(rendered, renderedText.get());
+            version = renderedConfig.isEmpty() ? 2 : ContainerdRuntimes.configVersion(rendered, renderedConfig);
+        }
+        String template = templatePath(version);
+        String block = block(template, handlers, ContainerdRuntimes.criPlugin(version));
+        Optional<String> templateText = host.read(template);
+        String edited;
+        if (templateText.isEmpty()) {
+            edited = BASE_TEMPLATE + block;
+        } else {
+            String withoutBlock = removeBlock(templateText.get());
+            edited = ContainerdConfigurator.withFinalNewline(withoutBlock) + block;
+        }
+        if (renderedText.isPresent()) {
+            // The next rendering is the base (or the host's template) plus this block: prove the two compose.
+            TomlDocuments.parse(rendered + " with Stockade's runtimes appended",
+                    ContainerdConfigurator.withFinalNewline(removeBlock(renderedText.get())) + block);
+        }
+        return List.of(new DesiredFile(template, edited, templateText.isEmpty()));
+    }
+
+    @Override
+    public Optional<String> withoutStockade(String hostPath, String currentContent, List<Handler> installed) {
+        String withoutBlock = removeBlock(currentContent);
+        if (withoutBlock.equals(BASE_TEMPLATE) || withoutBlock.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(withoutBlock);
+    }
+
+    @Override
+    public List<String> taskStateDirectories() {
+        return List.of("/run/k3s/containerd/io.containerd.runtime.v2.task");
+    }
+
+    /** k3s uses config-v3.toml.tmpl for containerd 2.x when present, else config.toml.tmpl. */
+    private String templatePath(int version) {
+        String v3 = containerdDirectory + "/config-v3.toml.tmpl";
+        if (version == 3 && (Files.exists(host.resolve(v3)) || !Files.exists(host.resolve(containerdDirectory + "/config.toml.tmpl")))) {
+            return v3;
+        }
+        return containerdDirectory + "/config.toml.tmpl";
+    }
+
+    private static String block(String template, List<Handler> handlers, String plugin) throws InstallerException {
+        ObjectNode document = JsonNodeFactory.instance.objectNode();
+        ObjectNode runtimes = TomlDocuments.table(document, "plugins", plugin, "containerd", "runtimes");
+        for (Handler handler : handlers) {
+            runtimes.set(handler.name(), ContainerdRuntimes.handlerRuntime(handler));
+        }
+        return "\n" + BEGIN + "\n" + TomlDocuments.writeChecked(template, document) + END + "\n";
+    }
+
+    /** The text without Stockade's block (and the blank line the installer put before it). */
+    static String removeBlock(String text) {
+        int begin = text.indexOf(BEGIN);
+        if (begin < 0) {
+            return text;
+        }
+        int end = text.indexOf(END, begin);
+        if (end < 0) {
+            return text;
+        }
+        int after = end + END.length();
+        if (after < text.length() && text.charAt(after) == '\n') {
+            after++;
+        }
+        int start = begin;
+        if (start > 0 && text.charAt(start - 1) == '\n' && (start == 1 || text.charAt(start - 2) == '\n')) {
+            start--;
+        }
+        return text.substring(0, start) + text.substring(after);
+    }
+
+}

@@ -1,0 +1,18 @@
+package dev.stockade.installer.state;
+
+/**
+ * A host file the installer created or edited, and how to give it back.
+ *
+ * @param path            host-absolute path
+ * @param originalExisted whether the file existed before the first install
+ * @param originalHash    hash of the original content (null when it did not exist)
+ * @param backup          host-absolute path of the copy of the original (null when it did not exist)
+ * @param writtenHash     hash of what the installer last wrote; when the file still has this
+ *                        content, uninstall restores the original byte for byte
+ */
+public record ManagedFile(String path, boolean originalExisted, String originalHash, String backup, String writtenHash) {
+
+    public ManagedFile withWrittenHash(String hash) {
+        return new ManagedFile(path, originalExisted, originalHash, backup, hash);
+    }
+}

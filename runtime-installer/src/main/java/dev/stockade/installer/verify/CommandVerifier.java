@@ -1,0 +1,61 @@
+package dev.stockade.installer.verify;
+
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.restart.CommandRestarter;
+import dev.stockade.installer.runtime.Handler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a command per handler after the file checks: by default the handler's launcher with
+ * {@code --version} inside the host's root (which starts the bundled JRE and runtime exactly as
+ * the container runtime will), or an admin's own command such as a test container run.
+ */
+public final class CommandVerifier implements HandlerVerifier {
+
+    private final HandlerVerifier before;
+    private final List<String> commandPrefix;
+    private final boolean appendLauncher;
+    private final Duration timeout;
+
+    private CommandVerifier(HandlerVerifier before, List<String> commandPrefix, boolean appendLauncher, Duration timeout) {
+        this.before = before;
+        this.commandPrefix = List.copyOf(commandPrefix);
+        this.appendLauncher = appendLauncher;
+        this.timeout = timeout;
+    }
+
+    /** {@code chroot <host root> <launcher> --version} (no chroot when the host root is /). */
+    public static CommandVerifier launcherVersion(HandlerVerifier before, String hostRoot, Duration timeout) {
+        List<String> prefix = hostRoot.equals("/") ? List.of() : List.of("chroot", hostRoot);
+        return new CommandVerifier(before, prefix, true, timeout);
+    }
+
+    /** {@code sh -c <command> verify <handler> <launcher>} once per handler. */
+    public static CommandVerifier shell(HandlerVerifier before, String command, Duration timeout) {
+        return new CommandVerifier(before, List.of("sh", "-c", command, "verify"), false, timeout);
+    }
+
+    @Override
+    public void verify(List<Handler> handlers) throws InstallerException {
+        before.verify(handlers);
+        for (Handler handler : handlers) {
+            List<String> command = new ArrayList<>(commandPrefix);
+            if (appendLauncher) {
+                command.add(handler.launcher());
+                command.add("--version");
+            } else {
+                command.add(handler.name());
+                command.add(handler.launcher());
+            }
+            CommandRestarter.runCommand(command, timeout, "verifying handler " + handler.name());
+        }
+    }
+
+    @Override
+    public String describe() {
+        return before.describe() + ", then " + (appendLauncher ? "<launcher> --version" : String.join(" ", commandPrefix));
+    }
+}

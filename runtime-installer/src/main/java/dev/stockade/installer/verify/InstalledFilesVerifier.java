@@ -1,0 +1,57 @@
+package dev.stockade.installer.verify;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.stockade.api.profile.Profiles;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.payload.PayloadInstaller;
+import dev.stockade.installer.profile.ProfileInstaller;
+import dev.stockade.installer.runtime.Handler;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks what the container runtime will execute for each handler, as files on the host: the
+ * launcher, the runtime binary behind {@code current}, and a profile the runtime can read. Every
+ * verification starts with this; {@link CommandVerifier} then runs something.
+ */
+public final class InstalledFilesVerifier implements HandlerVerifier {
+
+    private final HostRoot host;
+
+    public InstalledFilesVerifier(HostRoot host) {
+        this.host = host;
+    }
+
+    @Override
+    public void verify(List<Handler> handlers) throws InstallerException {
+        Path runtime = host.resolve(PayloadInstaller.CURRENT + "/" + PayloadInstaller.RUNTIME_BINARY);
+        if (!Files.isExecutable(runtime)) {
+            throw new InstallerException(PayloadInstaller.CURRENT + "/" + PayloadInstaller.RUNTIME_BINARY + " is missing or not executable");
+        }
+        for (Handler handler : handlers) {
+            Path launcher = host.resolve(handler.launcher());
+            if (!Files.isExecutable(launcher) || !host.read(handler.launcher()).equals(Optional.of(PayloadInstaller.launcherScript(handler)))) {
+                throw new InstallerException("launcher " + handler.launcher() + " of handler " + handler.name() + " is missing, not executable or not Stockade's");
+            }
+            String profile = ProfileInstaller.hostPath(handler.runtimeClass());
+            Optional<String> content = host.read(profile);
+            if (content.isEmpty()) {
+                throw new InstallerException("profile " + profile + " of handler " + handler.name() + " is missing");
+            }
+            try {
+                Profiles.parse(content.get());
+            } catch (JsonProcessingException e) {
+                throw new InstallerException("profile " + profile + " of handler " + handler.name() + " does not parse: " + e.getOriginalMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "installed files";
+    }
+}
