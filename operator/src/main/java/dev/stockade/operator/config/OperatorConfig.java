@@ -1,0 +1,44 @@
+package dev.stockade.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Operator settings (application.properties, or STOCKADE_* environment variables). */
+@ConfigMapping(prefix = "stockade")
+public interface OperatorConfig {
+
+    /** Namespace of the installer DaemonSets and profile ConfigMaps: the operator's own. */
+    @WithDefault("stockade-system")
+    String namespace();
+
+    Installer installer();
+
+    /**
+     * How long a leaving node's installer may take to uninstall before the operator removes the
+     * node's Stockade labels and taint itself (and says so in an Event).
+     */
+    @WithDefault("PT10M")
+    Duration removalTimeout();
+
+    LeaderElection leaderElection();
+
+    interface Installer {
+        /** Image used when a policy does not name one; set by the build to the matching release. */
+        String image();
+
+        /** Pre-created ServiceAccount (chart and manifests) with only the installer's RBAC. */
+        @WithDefault("stockade-installer")
+        String serviceAccount();
+
+        /** Port of the installer's health endpoint (readiness: the node's install is verified). */
+        @WithDefault("8090")
+        int healthPort();
+    }
+
+    interface LeaderElection {
+        @WithDefault("stockade-operator-leader")
+        String leaseName();
+    }
+}

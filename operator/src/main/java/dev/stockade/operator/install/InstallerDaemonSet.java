@@ -1,0 +1,149 @@
+package dev.stockade.operator.install;
+
+import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.Stockade;
+import dev.stockade.operator.config.OperatorConfig;
+import dev.stockade.operator.policy.InstallerSpec;
+import dev.stockade.operator.policy.PolicyObjects;
+import dev.stockade.operator.policy.RuntimeClassSpec;
+import dev.stockade.operator.policy.SandboxPolicy;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The installer DaemonSet of a policy: one privileged pod on every pool node (it targets the pool
+ * label and tolerates the pool taint). Its pod template carries the profiles' hash, so a profile
+ * change rolls the installers, which rewrite the profiles without restarting the container runtime.
+ */
+public final class InstallerDaemonSet {
+
+    public static final String COMPONENT = "stockade-installer";
+    static final String HOST_ROOT_VOLUME = "host-root";
+    static final String PROFILES_VOLUME = "profiles";
+
+    public static DaemonSet desired(SandboxPolicy policy, OperatorConfig config, String profilesHash) {
+        String policyName = policy.getMetadata().getName();
+        InstallerSpec installer = policy.getSpec().getInstaller() == null ? new InstallerSpec() : policy.getSpec().getInstaller();
+        String hostRoot = Objects.requireNonNullElse(installer.getHostRootMountPath(), InstallerEnvironment.DEFAULT_HOST_ROOT);
+        Map<String, String> selector = Map.of(
+                PolicyObjects.NAME_LABEL, COMPONENT,
+                PolicyObjects.POLICY_LABEL, policyName);
+        int healthPort = config.installer().healthPort();
+
+        return new DaemonSetBuilder()
+                .withMetadata(PolicyObjects.ownedMetadata(policy,
+                        PolicyObjects.installerDaemonSetName(policyName), config.namespace(), COMPONENT))
+                .withNewSpec()
+                    .withNewSelector().withMatchLabels(selector).endSelector()
+                    .withNewUpdateStrategy()
+                        .withType("RollingUpdate")
+                        .withNewRollingUpdate().withMaxUnavailable(new IntOrString(1)).endRollingUpdate()
+                    .endUpdateStrategy()
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(PolicyObjects.labels(policyName, COMPONENT))
+                            .withAnnotations(Map.of(PolicyObjects.PROFILES_HASH_ANNOTATION, profilesHash))
+                        .endMetadata()
+                        .withNewSpec()
+                            .withServiceAccountName(config.installer().serviceAccount())
+                            // The installer restarts the host's container runtime through PID 1's namespaces.
+                            .withHostPID(true)
+                            .withPriorityClassName("system-node-critical")
+                            .withNodeSelector(Map.of(Stockade.POOL_LABEL, policyName))
+                            .addNewToleration()
+                                .withKey(Stockade.SANDBOX_TAINT_KEY).withOperator("Equal").withValue(policyName)
+                            .endToleration()
+                            .withImagePullSecrets(installer.getImagePullSecrets())
+                            .withTerminationGracePeriodSeconds(60L)
+                            .addNewContainer()
+                                .withName("installer")
+                                .withImage(Objects.requireNonNullElse(installer.getImage(), config.installer().image()))
+                                .withImagePullPolicy(installer.getImagePullPolicy() == null
+                                        ? "IfNotPresent" : installer.getImagePullPolicy().name())
+                                .withArgs("run")
+                                .withEnv(environment(policy, installer, hostRoot, healthPort))
+                                .withResources(resources(installer))
+                                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
+                                .addNewPort().withName("health").withContainerPort(healthPort).endPort()
+                                .withNewReadinessProbe()
+                                    .withNewHttpGet().withPath("/readyz").withPort(new IntOrString("health")).endHttpGet()
+                                    .withPeriodSeconds(10)
+                                .endReadinessProbe()
+                                .withNewLivenessProbe()
+                                    .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("health")).endHttpGet()
+                                    .withPeriodSeconds(20).withFailureThreshold(6)
+                                .endLivenessProbe()
+                                .addNewVolumeMount()
+                                    .withName(HOST_ROOT_VOLUME).withMountPath(hostRoot)
+                                    .withMountPropagation("HostToContainer")
+                                .endVolumeMount()
+                                .addNewVolumeMount()
+                                    .withName(PROFILES_VOLUME).withMountPath(InstallerEnvironment.DEFAULT_PROFILE_SOURCE)
+                                    .withReadOnly(true)
+                                .endVolumeMount()
+                            .endContainer()
+                            .addNewVolume()
+                                .withName(HOST_ROOT_VOLUME)
+                                .withNewHostPath().withPath("/").withType("Directory").endHostPath()
+                            .endVolume()
+                            .addNewVolume()
+                                .withName(PROFILES_VOLUME)
+                                .withNewConfigMap().withName(PolicyObjects.profilesConfigMapName(policyName)).endConfigMap()
+                            .endVolume()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static List<EnvVar> environment(SandboxPolicy policy, InstallerSpec installer, String hostRoot, int healthPort) {
+        String handlers = policy.getSpec().getRuntimeClasses().stream()
+                .map(rc -> rc.getName() + "=" + rc.effectiveHandler())
+                .collect(Collectors.joining(","));
+        InstallerSpec.ContainerRuntime runtime = Objects.requireNonNullElse(
+                installer.getContainerRuntime(), InstallerSpec.ContainerRuntime.Auto);
+        return List.of(
+                env(InstallerEnvironment.POLICY, policy.getMetadata().getName()),
+                new EnvVarBuilder().withName(InstallerEnvironment.NODE_NAME)
+                        .withNewValueFrom().withNewFieldRef().withFieldPath("spec.nodeName").endFieldRef().endValueFrom()
+                        .build(),
+                env(InstallerEnvironment.HANDLERS, handlers),
+                env(InstallerEnvironment.CONTAINER_RUNTIME, runtime.name().toLowerCase()),
+                env(InstallerEnvironment.HOST_ROOT, hostRoot),
+                env(InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE),
+                env(InstallerEnvironment.HEALTH_PORT, Integer.toString(healthPort)));
+    }
+
+    private static EnvVar env(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    private static ResourceRequirements resources(InstallerSpec installer) {
+        if (installer.getResources() != null) {
+            return installer.getResources();
+        }
+        return new ResourceRequirementsBuilder()
+                .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("64Mi")))
+                .withLimits(Map.of("memory", new Quantity("256Mi")))
+                .build();
+    }
+
+    /** The handlers this policy's runtime classes register, in spec order. */
+    public static List<String> handlers(SandboxPolicy policy) {
+        return policy.getSpec().getRuntimeClasses().stream().map(RuntimeClassSpec::effectiveHandler).toList();
+    }
+
+    private InstallerDaemonSet() {
+    }
+}

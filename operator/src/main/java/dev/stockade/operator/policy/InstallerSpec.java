@@ -1,0 +1,84 @@
+package dev.stockade.operator.policy;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+import java.util.List;
+
+public class InstallerSpec {
+
+    @JsonPropertyDescription("Installer image. Default: the image this operator release ships with.")
+    private String image;
+
+    @JsonPropertyDescription("Image pull policy of the installer: Always, IfNotPresent or Never.")
+    @Default("IfNotPresent")
+    private PullPolicy imagePullPolicy;
+
+    @JsonPropertyDescription("Secrets for pulling the installer image from a private registry.")
+    private List<LocalObjectReference> imagePullSecrets;
+
+    @JsonPropertyDescription("CPU and memory of the installer container. Default: requests 10m CPU and 64Mi memory, limit 256Mi memory.")
+    private ResourceRequirements resources;
+
+    @JsonPropertyDescription("The nodes' container runtime: Auto detects it; Containerd, K3s, Rke2, Crio or Docker force one.")
+    @Default("Auto")
+    private ContainerRuntime containerRuntime;
+
+    @JsonPropertyDescription("Where the host's root filesystem is mounted inside the installer pod. Change only if the installer image expects another path.")
+    @Default("/host")
+    private String hostRootMountPath;
+
+    public enum PullPolicy { Always, IfNotPresent, Never }
+
+    public enum ContainerRuntime { Auto, Containerd, K3s, Rke2, Crio, Docker }
+
+    public String getImage() {
+        return image;
+    }
+
+    public void setImage(String image) {
+        this.image = image;
+    }
+
+    public PullPolicy getImagePullPolicy() {
+        return imagePullPolicy;
+    }
+
+    public void setImagePullPolicy(PullPolicy imagePullPolicy) {
+        this.imagePullPolicy = imagePullPolicy;
+    }
+
+    public List<LocalObjectReference> getImagePullSecrets() {
+        return imagePullSecrets;
+    }
+
+    public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+        this.imagePullSecrets = imagePullSecrets;
+    }
+
+    public ResourceRequirements getResources() {
+        return resources;
+    }
+
+    public void setResources(ResourceRequirements resources) {
+        this.resources = resources;
+    }
+
+    public ContainerRuntime getContainerRuntime() {
+        return containerRuntime;
+    }
+
+    public void setContainerRuntime(ContainerRuntime containerRuntime) {
+        this.containerRuntime = containerRuntime;
+    }
+
+    public String getHostRootMountPath() {
+        return hostRootMountPath;
+    }
+
+    public void setHostRootMountPath(String hostRootMountPath) {
+        this.hostRootMountPath = hostRootMountPath;
+    }
+}

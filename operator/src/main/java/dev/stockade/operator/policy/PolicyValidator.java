@@ -1,0 +1,115 @@
+package dev.stockade.operator.policy;
+
+import dev.stockade.api.profile.HostPathRule;
+import dev.stockade.api.profile.SandboxProfile;
+import dev.stockade.operator.pool.LabelSelectors;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a policy before anything is changed for it. The CRD schema catches most of this on a real
+ * API server, but an older CRD, a server without validation or a policy from before an upgrade
+ * must still never half-apply: every problem names the field and what to do.
+ */
+public final class PolicyValidator {
+
+    private static final Pattern DNS_LABEL = Pattern.compile(RuntimeClassSpec.DNS_LABEL);
+    private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
+    /** The policy name goes into label values (63) and object names like stockade-NAME-installer. */
+    static final int MAX_POLICY_NAME = 42;
+
+    public static List<String> validate(SandboxPolicy policy) {
+        List<String> problems = new ArrayList<>();
+        String name = policy.getMetadata().getName();
+        if (name == null || name.length() > MAX_POLICY_NAME || !DNS_LABEL.matcher(name).matches()) {
+            problems.add("metadata.name \"" + name + "\" must be a DNS label (lower-case letters, digits, '-') of at most "
+                    + MAX_POLICY_NAME + " characters, since it becomes a node label value; recreate the policy under a shorter name");
+        }
+        SandboxPolicySpec spec = policy.getSpec();
+        if (spec == null) {
+            problems.add("spec is required");
+            return problems;
+        }
+        problems.addAll(LabelSelectors.validate(spec.getNodeSelector(), "spec.nodeSelector"));
+        if (spec.getMaxNodes() != null && spec.getMaxNodes() < 1) {
+            problems.add("spec.maxNodes must be at least 1, or left out to take every selected node");
+        }
+        List<RuntimeClassSpec> classes = spec.getRuntimeClasses();
+        if (classes == null || classes.isEmpty()) {
+            problems.add("spec.runtimeClasses must list at least one runtime class");
+            return problems;
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> handlers = new HashSet<>();
+        for (int i = 0; i < classes.size(); i++) {
+            RuntimeClassSpec runtimeClass = classes.get(i);
+            String at = "spec.runtimeClasses[" + i + "]";
+            String className = runtimeClass.getName();
+            if (className == null || className.length() > 63 || !DNS_LABEL.matcher(className).matches()) {
+                problems.add(at + ".name \"" + className + "\" must be a DNS label (lower-case letters, digits, '-', at most 63)");
+                continue;
+            }
+            if (!names.add(className)) {
+                problems.add(at + ".name \"" + className + "\" is used twice; runtime class names must be unique");
+            }
+            String handler = runtimeClass.effectiveHandler();
+            if (handler.length() > 63 || !DNS_LABEL.matcher(handler).matches()) {
+                problems.add(at + ".handler \"" + handler + "\" must be a DNS label (lower-case letters, digits, '-', at most 63)");
+            } else if (!handlers.add(handler)) {
+                problems.add(at + ".handler \"" + handler + "\" is used by two runtime classes; give each its own handler");
+            }
+            validateOverhead(runtimeClass.getOverhead(), at + ".overhead", problems);
+            if (runtimeClass.getProfile() != null) {
+                validateProfile(runtimeClass.getProfile(), at + ".profile", problems);
+            }
+        }
+        return problems;
+    }
+
+    private static void validateOverhead(Map<String, Quantity> overhead, String at, List<String> problems) {
+        if (overhead == null) {
+            return;
+        }
+        overhead.forEach((resource, quantity) -> {
+            try {
+                if (quantity == null || Quantity.getAmountInBytes(quantity).signum() < 0) {
+                    problems.add(at + "." + resource + " must be a non-negative quantity such as 10m or 16Mi");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(at + "." + resource + " \"" + quantity + "\" is not a quantity; write e.g. 10m or 16Mi");
+            }
+        });
+    }
+
+    private static void validateProfile(SandboxProfile profile, String at, List<String> problems) {
+        List<String> capabilities = profile.allowedCapabilities() == null ? List.of() : profile.allowedCapabilities();
+        for (int i = 0; i < capabilities.size(); i++) {
+            String capability = capabilities.get(i);
+            if (capability == null || !CAPABILITY.matcher(capability).matches() || capability.startsWith("CAP_")) {
+                problems.add(at + ".allowedCapabilities[" + i + "] \"" + capability
+                        + "\" must be a capability name without the CAP_ prefix, e.g. NET_BIND_SERVICE");
+            }
+        }
+        List<HostPathRule> hostPaths = profile.allowedHostPaths() == null ? List.of() : profile.allowedHostPaths();
+        for (int i = 0; i < hostPaths.size(); i++) {
+            String path = hostPaths.get(i).path();
+            if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
+                problems.add(at + ".allowedHostPaths[" + i + "].path \"" + path + "\" must be an absolute path without '..'");
+            } else if (path.equals("/")) {
+                problems.add(at + ".allowedHostPaths[" + i + "].path \"/\" would allow the host's whole filesystem; name the directories the pods need");
+            }
+        }
+        if (profile.pidsLimit() != null && profile.pidsLimit() < 1) {
+            problems.add(at + ".pidsLimit must be at least 1");
+        }
+    }
+
+    private PolicyValidator() {
+    }
+}

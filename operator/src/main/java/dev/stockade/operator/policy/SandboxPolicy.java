@@ -1,0 +1,29 @@
+package dev.stockade.operator.policy;
+
+import dev.stockade.api.Stockade;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A sandboxed node pool: which nodes, how they are fenced, and the runtime classes that route
+ * untrusted pods to them. Cluster-scoped because it acts on nodes and RuntimeClasses.
+ */
+@Group(Stockade.GROUP)
+@Version(Stockade.VERSION)
+@ShortNames("sbp")
+@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Nodes", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.nodes")
+@AdditionalPrinterColumn(name = "RuntimeClasses", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.runtimeClasses")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class SandboxPolicy extends CustomResource<SandboxPolicySpec, SandboxPolicyStatus> {
+
+    @Override
+    protected SandboxPolicyStatus initStatus() {
+        return new SandboxPolicyStatus();
+    }
+}
