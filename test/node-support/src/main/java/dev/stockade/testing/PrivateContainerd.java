@@ -1,0 +1,231 @@
+package dev.stockade.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A containerd of its own for one test: own config, root, state and socket under a work directory,
+ * running in a private mount namespace with the work directory's {@code run/} mounted over
+ * /run/containerd (containerd 1.6 puts shim sockets there whatever its config says), so the host's
+ * containerd, if any, is never touched. Always {@link #close()} it (try-with-resources).
+ *
+ * <pre>{@code
+ * try (PrivateContainerd containerd = PrivateContainerd.start(tempDir)) {
+ *     String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(tempDir.resolve("rootfs")), tempDir));
+ *     CommandResult result = containerd.run(image, "c1", List.of("--runc-binary", runtime), "sh", "-c", "echo hi");
+ * }
+ * }</pre>
+ */
+public final class PrivateContainerd implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Path workDir;
+    private final Path configFile;
+    private Process process;
+
+    private PrivateContainerd(Path workDir, Path configFile) {
+        this.workDir = workDir;
+        this.configFile = configFile;
+    }
+
+    /** Starts containerd with {@link #baseConfig(Path)} (the CRI plugin disabled) under {@code workDir}. */
+    public static PrivateContainerd start(Path workDir) {
+        try {
+            Files.createDirectories(workDir);
+            Path config = workDir.resolve("config.toml");
+            Files.writeString(config, baseConfig(workDir));
+            return start(workDir, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a containerd config under " + workDir, e);
+        }
+    }
+
+    /**
+     * Starts containerd with a config file the caller wrote, which must keep root, state and the
+     * socket addresses of {@link #baseConfig(Path)} for this {@code workDir} (it may add imports,
+     * runtimes, the CRI plugin…).
+     */
+    public static PrivateContainerd start(Path workDir, Path configFile) {
+        HostPrerequisites.requireRoot();
+        HostPrerequisites.requireExecutable("containerd");
+        HostPrerequisites.requireExecutable("ctr");
+        HostPrerequisites.requireExecutable("unshare");
+        PrivateContainerd containerd = new PrivateContainerd(workDir, configFile);
+        containerd.launch();
+        return containerd;
+    }
+
+    /**
+     * A config-version-2 containerd config that keeps everything under {@code workDir} and disables
+     * the CRI plugin (which needs CNI); callers extend it for their own needs.
+     */
+    public static String baseConfig(Path workDir) {
+        return """
+                version = 2
+                root = "%1$s/root"
+                state = "%1$s/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+                [grpc]
+                  address = "%1$s/containerd.sock"
+
+                [ttrpc]
+                  address = "%1$s/containerd.sock.ttrpc"
+                """.formatted(workDir.toAbsolutePath());
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    public Path socket() {
+        return workDir.resolve("containerd.sock");
+    }
+
+    /** containerd's own stdout and stderr. */
+    public Path logFile() {
+        return workDir.resolve("containerd.log");
+    }
+
+    /** {@code ctr --address <socket> args…}. */
+    public CommandResult ctr(String... args) {
+        return ctr(Commands.DEFAULT_TIMEOUT, List.of(args));
+    }
+
+    public CommandResult ctr(Duration timeout, List<String> args) {
+        List<String> command = new ArrayList<>(List.of("ctr", "--address", socket().toString()));
+        command.addAll(args);
+        return Commands.run(timeout, Map.of(), command);
+    }
+
+    /** Imports an OCI-layout tar (see {@link BusyboxImage#ociArchive}) and returns its reference. */
+    public String importImage(Path ociArchive) {
+        ctr("images", "import", "--base-name", "docker.io/stockade/busybox", ociArchive.toString()).requireSuccess();
+        return BusyboxImage.DEFAULT_REFERENCE;
+    }
+
+    /**
+     * The options {@code ctr run} needs to keep its FIFOs and runc state inside this test's work
+     * directory; {@link #run} adds them itself.
+     */
+    public List<String> privateRunOptions() {
+        return List.of("--fifo-dir", workDir.resolve("fifo").toString(), "--runc-root", workDir.resolve("runc").toString());
+    }
+
+    /**
+     * {@code ctr run --rm} of {@code image} as container {@code id} with extra {@code ctr run}
+     * options (for example {@code --runc-binary /path}) and the container's command.
+     */
+    public CommandResult run(String image, String id, List<String> runOptions, String... command) {
+        List<String> args = new ArrayList<>(List.of("run", "--rm"));
+        args.addAll(privateRunOptions());
+        args.addAll(runOptions);
+        args.add(image);
+        args.add(id);
+        args.addAll(List.of(command));
+        return ctr(Commands.DEFAULT_TIMEOUT, args);
+    }
+
+    /** Stops containerd (shims and containers keep running, as on a real node) and starts it again. */
+    public void restart() {
+        stopDaemon();
+        launch();
+    }
+
+    /** Stops containerd and every shim it started (and so their containers); keeps the work directory. */
+    @Override
+    public void close() {
+        stopDaemon();
+        for (ProcessHandle shim : shims()) {
+            shim.descendants().forEach(ProcessHandle::destroyForcibly);
+            shim.destroyForcibly();
+        }
+    }
+
+    private void launch() {
+        try {
+            Files.createDirectories(workDir.resolve("run"));
+            Files.createDirectories(workDir.resolve("fifo"));
+            Files.createDirectories(workDir.resolve("runc"));
+            Files.createDirectories(Path.of("/run/containerd"));
+            Files.deleteIfExists(socket());
+            String script = "mount --bind \"$1\" /run/containerd && exec containerd --config \"$2\"";
+            process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                    workDir.resolve("run").toString(), configFile.toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("containerd exited " + process.exitValue() + " at start:\n" + log());
+                }
+                if (Files.exists(socket()) && ctr("version").exitCode() == 0) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("containerd did not answer on " + socket() + " within " + START_TIMEOUT + ":\n" + log());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start containerd under " + workDir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting containerd", e);
+        }
+    }
+
+    private void stopDaemon() {
+        if (process == null) {
+            return;
+        }
+        try {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** The shims of this containerd: they carry its socket address on their command line. */
+    private List<ProcessHandle> shims() {
+        String address = socket().toString();
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            return all.filter(p -> commandLine(p.pid()).contains(address)).toList();
+        }
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private String log() {
+        try {
+            return Files.readString(logFile());
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
