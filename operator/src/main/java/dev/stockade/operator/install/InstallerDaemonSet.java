@@ -5,7 +5,6 @@ import dev.stockade.api.Stockade;
 import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.policy.InstallerSpec;
 import dev.stockade.operator.policy.PolicyObjects;
-import dev.stockade.operator.policy.RuntimeClassSpec;
 import dev.stockade.operator.policy.SandboxPolicy;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -137,11 +136,6 @@ public final class InstallerDaemonSet {
                 .withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("64Mi")))
                 .withLimits(Map.of("memory", new Quantity("256Mi")))
                 .build();
-    }
-
-    /** The handlers this policy's runtime classes register, in spec order. */
-    public static List<String> handlers(SandboxPolicy policy) {
-        return policy.getSpec().getRuntimeClasses().stream().map(RuntimeClassSpec::effectiveHandler).toList();
     }
 
     private InstallerDaemonSet() {
