@@ -19,6 +19,9 @@ public final class InstallerEnvironment {
     /** Directory holding the policy's ConfigMap: one {@code <class>.json} profile per runtime class. */
     public static final String PROFILE_SOURCE = "STOCKADE_PROFILE_SOURCE";
 
+    /** Port of the installer's health endpoint: /healthz (alive) and /readyz (install verified). */
+    public static final String HEALTH_PORT = "STOCKADE_HEALTH_PORT";
+
     public static final String DEFAULT_HOST_ROOT = "/host";
     public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
 
