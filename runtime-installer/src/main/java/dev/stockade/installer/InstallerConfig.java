@@ -25,6 +25,7 @@ public record InstallerConfig(
         Path profileSource,
         Path payload,
         String restart,
+        String runtimeSocket,
         String verify,
         String containerdConfig,
         int healthPort,
@@ -34,6 +35,7 @@ public record InstallerConfig(
     /** Installer-only settings, beyond the operator's contract. */
     public static final String PAYLOAD = "STOCKADE_PAYLOAD";
     public static final String RESTART = "STOCKADE_RESTART";
+    public static final String RUNTIME_SOCKET = "STOCKADE_RUNTIME_SOCKET";
     public static final String VERIFY = "STOCKADE_VERIFY";
     public static final String CONTAINERD_CONFIG = "STOCKADE_CONTAINERD_CONFIG";
     /** Same name as the operator's InstallerEnvironment.HEALTH_PORT. */
@@ -62,6 +64,8 @@ public record InstallerConfig(
             new Setting("--payload", PAYLOAD, DEFAULT_PAYLOAD, "the unpacked runtime payload (VERSION, bin/, lib/, jre/) to install"),
             new Setting("--restart", RESTART, "auto",
                     "how to restart the container runtime: auto, systemd:<unit>, signal:<process>[:<SIGNAL>], command:<shell command>"),
+            new Setting("--runtime-socket", RUNTIME_SOCKET, "auto",
+                    "socket that must answer after a restart: auto (the runtime's usual socket), a host path, or none (the restart command waits itself)"),
             new Setting("--verify", VERIFY, "launcher",
                     "how to verify handlers: files (installed files only), launcher (files, then <launcher> --version in the host root), "
                             + "command:<shell command> (files, then the command with arguments <handler> <launcher>)"),
@@ -118,6 +122,7 @@ public record InstallerConfig(
                 Path.of(values.get("--profile-source")),
                 Path.of(values.get("--payload")),
                 values.get("--restart"),
+                values.get("--runtime-socket"),
                 values.get("--verify"),
                 values.get("--containerd-config"),
                 integer("--health-port", values.get("--health-port")),
@@ -172,12 +177,13 @@ public record InstallerConfig(
                 Options (each also read from its environment variable; the option wins):
                 """);
         for (Setting setting : SETTINGS) {
-            out.append(String.format("  %-22s %-28s %s%s%n", setting.flag() + (setting.flag().equals("--force") ? "" : "=..."),
+            out.append(String.format("  %-26s %-28s %s%s%n", setting.flag() + (setting.flag().equals("--force") ? "" : "=..."),
                     setting.variable(), setting.meaning(), setting.defaultValue() == null ? "" : " [default: " + setting.defaultValue() + "]"));
         }
         out.append("""
 
-                Exit status: 0 on success; 1 with a message naming the file or setting and the problem otherwise.
+                Exit status: 0 on success; 1 when install, uninstall or status fails, 2 for a bad command line or
+                setting; the message names the file or setting, the problem and what to do.
                 """);
         return out.toString();
     }

@@ -31,14 +31,14 @@ public final class InstallerFactory {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
-                restarter(config.restart(), kind, host), verifier(config.verify(), host),
+                restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host), verifier(config.verify(), host),
                 new PayloadInstaller(host, config.payload(), checkpoint),
                 new ProfileInstaller(host, config.profileSource()), checkpoint);
     }
 
     public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {
         return switch (kind) {
-            case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.DEFAULT_DROP_IN);
+            case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.dropInFor(containerdConfig));
             case K3S, RKE2 -> new RancherConfigurator(host, kind);
             case CRIO -> new CrioConfigurator(host);
             case DOCKER -> new DockerConfigurator(host);
@@ -46,8 +46,8 @@ public final class InstallerFactory {
     }
 
     /** auto, systemd:UNIT, signal:PROCESS[:SIGNAL] or command:SHELL COMMAND. */
-    public static RuntimeRestarter restarter(String setting, RuntimeKind kind, HostRoot host) throws InstallerException {
-        RuntimeReadiness readiness = RuntimeReadiness.socket(host.resolve(kind.socket()), RESTART_TIMEOUT);
+    public static RuntimeRestarter restarter(String setting, RuntimeReadiness readiness, RuntimeKind kind, HostRoot host)
+            throws InstallerException {
         if (setting.equals("auto")) {
             return switch (kind) {
                 case CONTAINERD -> CommandRestarter.systemd("containerd", RESTART_TIMEOUT, readiness);
@@ -67,6 +67,18 @@ public final class InstallerFactory {
             return new CommandRestarter(List.of("sh", "-c", setting.substring("command:".length())), RESTART_TIMEOUT, readiness);
         }
         throw new InstallerException("STOCKADE_RESTART='" + setting + "' is not auto, systemd:<unit>, signal:<process>[:<SIGNAL>] or command:<shell command>");
+    }
+
+    /** auto (the runtime's usual socket), a host path, or none. */
+    public static RuntimeReadiness readiness(String setting, RuntimeKind kind, HostRoot host) throws InstallerException {
+        if (setting.equals("none")) {
+            return () -> { };
+        }
+        String socket = setting.equals("auto") ? kind.socket() : setting;
+        if (!socket.startsWith("/")) {
+            throw new InstallerException("STOCKADE_RUNTIME_SOCKET='" + setting + "' is not auto, none or an absolute host path");
+        }
+        return RuntimeReadiness.socket(host.resolve(socket), RESTART_TIMEOUT);
     }
 
     public static HandlerVerifier verifier(String setting, HostRoot host) throws InstallerException {

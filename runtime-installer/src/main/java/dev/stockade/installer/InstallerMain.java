@@ -11,15 +11,18 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** The command line: install, uninstall, status and run; non-zero exit with a message on every failure. */
 public final class InstallerMain {
 
     public static void main(String[] args) {
-        System.exit(run(List.of(args), System.getenv(), System.out, System.err));
+        System.exit(run(List.of(args), System.getenv(), System.out, System.err, () -> new KubernetesClientBuilder().build()));
     }
 
-    public static int run(List<String> args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    /** The whole command; the client (in-cluster service account in production) is made only when NODE_NAME is set. */
+    public static int run(List<String> args, Map<String, String> environment, PrintStream out, PrintStream err,
+                          Supplier<KubernetesClient> clients) {
         if (args.contains("--help") || args.contains("-h") || args.contains("help")) {
             out.print(InstallerConfig.help());
             return 0;
@@ -31,8 +34,7 @@ public final class InstallerMain {
             err.println("stockade-runtime-installer: " + e.getMessage());
             return 2;
         }
-        try (KubernetesClient client = config.nodeName() == null || config.command().equals("status")
-                ? null : new KubernetesClientBuilder().build()) {
+        try (KubernetesClient client = config.nodeName() == null || config.command().equals("status") ? null : clients.get()) {
             Optional<NodeReporter> reporter = Optional.ofNullable(client).map(c -> new NodeReporter(c, config.nodeName()));
             return switch (config.command()) {
                 case "install" -> install(config, reporter, out, err);

@@ -52,6 +52,11 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
         this.dropInPath = dropInPath;
     }
 
+    /** The drop-in beside a config file: {@code <config's directory>/conf.d/stockade.toml}. */
+    public static String dropInFor(String configPath) {
+        return java.nio.file.Path.of(configPath).resolveSibling("conf.d").resolve("stockade.toml").toString();
+    }
+
     @Override
     public RuntimeKind kind() {
         return RuntimeKind.CONTAINERD;

@@ -1,0 +1,120 @@
+package dev.stockade.installer;
+
+import dev.stockade.api.InstallerEnvironment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as an admin uses it: help, errors, exit codes, install/status/uninstall. */
+class InstallerMainTest {
+
+    @TempDir
+    Path directory;
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(Map<String, String> environment, String... args) {
+        return InstallerMain.run(List.of(args), environment, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), () -> {
+                    throw new AssertionError("no API server in this test: NODE_NAME is unset");
+                });
+    }
+
+    @Test
+    void helpDocumentsEveryEnvironmentVariableOfTheContract() throws Exception {
+        assertEquals(0, run(Map.of(), "--help"));
+
+        String help = out.toString();
+        for (Field field : InstallerEnvironment.class.getFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && !field.getName().startsWith("DEFAULT_")) {
+                assertTrue(help.contains((String) field.get(null)), field.getName() + " missing from --help:\n" + help);
+            }
+        }
+        for (String command : InstallerConfig.COMMANDS) {
+            assertTrue(help.contains("  " + command + " "), command + " missing from --help");
+        }
+    }
+
+    @Test
+    void unknownCommandAndBadSettingsFailWithAMessageNamingTheSetting() {
+        assertEquals(2, run(Map.of(), "reinstall"));
+        assertTrue(err.toString().contains("unknown command 'reinstall'; use one of install, uninstall, status, run"), err.toString());
+
+        err.reset();
+        assertEquals(2, run(Map.of(InstallerEnvironment.POLICY, "p"), "install"));
+        assertTrue(err.toString().contains("no handlers: set STOCKADE_HANDLERS"), err.toString());
+
+        err.reset();
+        assertEquals(2, run(Map.of(InstallerEnvironment.POLICY, "p", InstallerEnvironment.HANDLERS, "gpu=../../bin/sh"), "install"));
+        assertTrue(err.toString().contains("handler name '../../bin/sh' of runtime class 'gpu'"), err.toString());
+
+        err.reset();
+        assertEquals(2, run(Map.of(), "install", "--hots-root=/x"));
+        assertTrue(err.toString().contains("unknown option '--hots-root=/x'"), err.toString());
+    }
+
+    @Test
+    void installStatusUninstallThroughTheCommandLine() throws Exception {
+        FakeHostAccess host = new FakeHostAccess(directory);
+        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
+        Map<String, String> before = host.snapshot();
+        Map<String, String> environment = new HashMap<>(host.environment());
+        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+
+        assertEquals(0, run(environment, "install"), err.toString());
+        assertTrue(out.toString().contains("installed Stockade runtime 0.1.0-test"), out.toString());
+        assertTrue(out.toString().contains("container runtime restarted"), out.toString());
+
+        out.reset();
+        assertEquals(0, run(environment, "status"), err.toString());
+        assertTrue(out.toString().contains("stockade-untrusted"), out.toString());
+        assertTrue(out.toString().contains("containers running through the handlers: none"), out.toString());
+
+        out.reset();
+        assertEquals(0, run(environment, "install"), err.toString());
+        assertTrue(out.toString().contains("container runtime not restarted"), out.toString());
+        assertEquals(1, host.restarts());
+
+        assertEquals(0, run(environment, "uninstall"), err.toString());
+        assertEquals(before, host.snapshot());
+        assertEquals(2, host.restarts());
+
+        out.reset();
+        assertEquals(1, run(environment, "status"));
+        assertTrue(out.toString().contains("not installed"), out.toString());
+    }
+
+    @Test
+    void uninstallRefusesWhileAContainerRunsThroughAHandlerUnlessForced() throws Exception {
+        FakeHostAccess host = new FakeHostAccess(directory);
+        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
+        Map<String, String> environment = new HashMap<>(host.environment());
+        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        assertEquals(0, run(environment, "install"), err.toString());
+        // What containerd's runc shim keeps in a running task's bundle: its runtime options.
+        host.write("/run/containerd/io.containerd.runtime.v2.task/k8s.io/4f1e/options.json",
+                "{\"binary_name\":\"/opt/stockade/handlers/stockade-strict\"}");
+
+        assertEquals(1, run(environment, "uninstall"));
+        assertTrue(err.toString().contains("1 container(s) still run through Stockade's handlers"), err.toString());
+        assertTrue(err.toString().contains("k8s.io/4f1e"), err.toString());
+        assertTrue(err.toString().contains("--force"), err.toString());
+        assertEquals(1, host.restarts(), "nothing was undone");
+
+        assertEquals(0, run(environment, "uninstall", "--force"), err.toString());
+        assertEquals(2, host.restarts());
+    }
+}
