@@ -103,9 +103,19 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
         return Optional.of(edited);
     }
 
+    /** Under containerd's {@code state} directory (default /run/containerd), one bundle per running task. */
     @Override
     public List<String> taskStateDirectories() {
-        return List.of("/run/containerd/io.containerd.runtime.v2.task");
+        String state = "/run/containerd";
+        try {
+            Optional<String> text = host.read(configPath);
+            if (text.isPresent() && TomlDocuments.parse(configPath, text.get()).get("state") instanceof JsonNode value && value.isTextual()) {
+                state = value.textValue();
+            }
+        } catch (InstallerException e) {
+            // An unreadable config cannot have a custom state directory that containerd uses either.
+        }
+        return List.of(state + "/io.containerd.runtime.v2.task");
     }
 
     /**

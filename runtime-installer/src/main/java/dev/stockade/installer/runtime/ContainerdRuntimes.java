@@ -1,6 +1,7 @@
 package dev.stockade.installer.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.toml.TomlDocuments;
@@ -42,15 +43,34 @@ final class ContainerdRuntimes {
     static void addHandlers(ObjectNode criSection, List<Handler> handlers) {
         ObjectNode runtimes = TomlDocuments.table(criSection, "containerd", "runtimes");
         if (!runtimes.has("runc")) {
-            runtimes.putObject("runc").put("runtime_type", RUNC_SHIM);
+            runtimes.set("runc", defaultRunc());
         }
         for (Handler handler : handlers) {
             runtimes.set(handler.name(), handlerRuntime(handler));
         }
     }
 
+    /**
+     * containerd's built-in runc runtime as {@code containerd config dump} shows it (1.6 and 1.7):
+     * the runc shim with every option at its zero value, so that declaring it again changes nothing.
+     */
+    static ObjectNode defaultRunc() {
+        ObjectNode runc = JsonNodeFactory.instance.objectNode();
+        runc.put("runtime_type", RUNC_SHIM);
+        ObjectNode options = runc.putObject("options");
+        for (String text : List.of("BinaryName", "CriuImagePath", "CriuPath", "CriuWorkPath", "Root", "ShimCgroup")) {
+            options.put(text, "");
+        }
+        options.put("IoGid", 0);
+        options.put("IoUid", 0);
+        options.put("NoNewKeyring", false);
+        options.put("NoPivotRoot", false);
+        options.put("SystemdCgroup", false);
+        return runc;
+    }
+
     static ObjectNode handlerRuntime(Handler handler) {
-        ObjectNode runtime = TomlDocuments.table(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+        ObjectNode runtime = JsonNodeFactory.instance.objectNode();
         runtime.put("runtime_type", RUNC_SHIM);
         runtime.putObject("options").put("BinaryName", handler.launcher());
         return runtime;

@@ -1,0 +1,230 @@
+package dev.stockade.installer.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.profile.Profiles;
+import dev.stockade.api.profile.SandboxProfile;
+import dev.stockade.installer.InstallerConfig;
+import dev.stockade.installer.InstallerMain;
+import dev.stockade.testing.BusyboxImage;
+import dev.stockade.testing.CommandResult;
+import dev.stockade.testing.Commands;
+import dev.stockade.testing.HostPrerequisites;
+import dev.stockade.testing.PrivateContainerd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The installer against a real containerd 1.6 (Debian's) that the test starts as root with its own
+ * config, root and socket, and the real runtime payload: install, containerd restarted through the
+ * command restarter, {@code containerd config dump} keeps the host's other CRI settings, a busybox
+ * container runs through the handler's launcher, uninstall refuses while one runs, and afterwards
+ * the config file is byte for byte as before.
+ *
+ * <p>Writes /opt/stockade and /etc/stockade/profiles on this machine (the host root is /, since
+ * containerd must find the launchers at their real paths) and removes them with the uninstall.
+ */
+class RealContainerdTest {
+
+    static final String HANDLER = "stockade-untrusted";
+    static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
+    static final String CRI = "io.containerd.grpc.v1.cri";
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void installRestartRunUninstallOnARealContainerd() throws Exception {
+        HostPrerequisites.requireRoot();
+        for (String executable : List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare")) {
+            HostPrerequisites.requireExecutable(executable);
+        }
+        Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
+        HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-runtime")),
+                "the sandbox runtime payload (dev.stockade:stockade-sandbox-runtime, classifier payload) unpacked at " + payload);
+        assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        boolean etcStockadeExisted = Files.exists(Path.of("/etc/stockade"));
+
+        Path workDir = directory.resolve("containerd");
+        Files.createDirectories(workDir);
+        Path config = workDir.resolve("config.toml");
+        Files.writeString(config, PrivateContainerd.baseConfig(workDir).replace("disabled_plugins = [\"" + CRI + "\"]\n", "") + """
+
+                # The node's own CRI settings, which Stockade's drop-in must keep.
+                [plugins."io.containerd.grpc.v1.cri"]
+                  sandbox_image = "registry.example/pause:3.9"
+                  restrict_oom_score_adj = true
+                  [plugins."io.containerd.grpc.v1.cri".cni]
+                    bin_dir = "%1$s/cni/bin"
+                    conf_dir = "%1$s/cni/net.d"
+                  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+                    endpoint = ["https://mirror.example.com"]
+                """.formatted(workDir));
+        byte[] originalConfig = Files.readAllBytes(config);
+        Path profiles = Files.createDirectories(directory.resolve("profiles"));
+        Files.writeString(profiles.resolve("untrusted.json"), Profiles.render(SandboxProfile.defaults()));
+
+        try (PrivateContainerd containerd = PrivateContainerd.start(workDir, config);
+             CommandRestartDriver restarts = new CommandRestartDriver(containerd)) {
+            JsonNode dumpBefore = configDump(config);
+            assertEquals("registry.example/pause:3.9", dumpBefore.at("/plugins/" + CRI + "/sandbox_image").asText());
+            String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(directory.resolve("rootfs")), directory));
+            String ctrRun = "ctr --address " + containerd.socket() + " run --rm " + String.join(" ", containerd.privateRunOptions());
+            Map<String, String> environment = Map.of(
+                    InstallerEnvironment.POLICY, "untrusted-code",
+                    InstallerEnvironment.HANDLERS, "untrusted=" + HANDLER,
+                    InstallerEnvironment.HOST_ROOT, "/",
+                    InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                    InstallerEnvironment.PROFILE_SOURCE, profiles.toString(),
+                    InstallerConfig.PAYLOAD, payload.toString(),
+                    InstallerConfig.CONTAINERD_CONFIG, config.toString(),
+                    InstallerConfig.RESTART, "command:" + restarts.command(),
+                    InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString(),
+                    // The installer's own verification: a busybox container through the handler's launcher.
+                    InstallerConfig.VERIFY, "command:" + ctrRun + " --runc-binary \"$2\" " + image + " verify-$1 /bin/true");
+
+            Output install = run(environment, "install");
+            assertEquals(0, install.exitCode(), install.text());
+            assertEquals(1, restarts.count(), "containerd restarted once through the command restarter");
+
+            JsonNode dump = configDump(config);
+            JsonNode cri = dump.path("plugins").path(CRI);
+            assertEquals(LAUNCHER, cri.at("/containerd/runtimes/" + HANDLER + "/options/BinaryName").asText(), cri.toString());
+            assertEquals("io.containerd.runc.v2", cri.at("/containerd/runtimes/" + HANDLER + "/runtime_type").asText());
+            ObjectNode expected = dumpBefore.deepCopy();
+            ObjectNode actual = dump.deepCopy();
+            ((ObjectNode) actual.at("/plugins/" + CRI + "/containerd/runtimes")).remove(HANDLER);
+            actual.remove("imports");
+            expected.remove("imports");
+            assertEquals(expected, actual, "every other setting of containerd's merged config is as before the install");
+            String plugins = containerd.ctr("plugins", "ls").requireSuccess().stdout();
+            assertTrue(plugins.lines().map(line -> List.of(line.strip().split("\\s+")))
+                            .anyMatch(columns -> columns.equals(List.of("io.containerd.grpc.v1", "cri", "linux/amd64", "ok"))),
+                    "the CRI plugin loads with the drop-in:\n" + plugins + "\n" + Files.readString(containerd.logFile()));
+
+            CommandResult hello = containerd.run(image, "hello", List.of("--runc-binary", LAUNCHER), "sh", "-c", "echo hello from $(hostname)");
+            hello.requireSuccess();
+            assertTrue(hello.stdout().contains("hello from"), hello.describe());
+
+            Output reinstall = run(environment, "install");
+            assertEquals(0, reinstall.exitCode(), reinstall.text());
+            assertEquals(1, restarts.count(), "nothing changed: no restart");
+
+            containerd.ctr(List.of("run", "-d", "--fifo-dir", workDir.resolve("fifo").toString(), "--runc-root", workDir.resolve("runc").toString(),
+                    "--runc-binary", LAUNCHER, image, "still-running", "sleep", "120").toArray(String[]::new)).requireSuccess();
+            Output refused = run(environment, "uninstall");
+            assertEquals(1, refused.exitCode(), refused.text());
+            assertTrue(refused.text().contains("still-running"), refused.text());
+            stop(containerd, "still-running");
+
+            Output uninstall = run(environment, "uninstall");
+            assertEquals(0, uninstall.exitCode(), uninstall.text());
+            assertEquals(2, restarts.count(), "one restart to drop the handler");
+            assertArrayEquals(originalConfig, Files.readAllBytes(config), "config.toml is byte for byte as before");
+            assertFalse(Files.exists(workDir.resolve("conf.d")), "the drop-in and its directory are gone");
+            assertFalse(Files.exists(Path.of("/opt/stockade")));
+            assertEquals(etcStockadeExisted, Files.exists(Path.of("/etc/stockade")));
+            assertEquals(dumpBefore, configDump(config));
+        } finally {
+            // Never leave the machine with a half-removed install when an assertion failed midway.
+            if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
+                run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                        InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
+                        InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
+            }
+        }
+    }
+
+    private static JsonNode configDump(Path config) throws Exception {
+        CommandResult dump = Commands.run("containerd", "--config", config.toString(), "config", "dump").requireSuccess();
+        return new TomlMapper().readTree(dump.stdout());
+    }
+
+    private static void stop(PrivateContainerd containerd, String id) throws InterruptedException {
+        containerd.ctr("task", "kill", "--signal", "SIGKILL", id);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (containerd.ctr("task", "delete", id).exitCode() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        containerd.ctr("container", "delete", id).requireSuccess();
+    }
+
+    record Output(int exitCode, String text) {
+    }
+
+    private static Output run(Map<String, String> environment, String... args) {
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(output, true, StandardCharsets.UTF_8);
+        int exitCode = InstallerMain.run(List.of(args), environment, stream, stream, () -> {
+            throw new AssertionError("NODE_NAME is unset: no API server in this test");
+        });
+        return new Output(exitCode, output.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The command the installer's command restarter runs: it asks this test (which owns the
+     * containerd process) for a restart through a file and waits until it is done; the installer
+     * then waits for containerd's socket itself.
+     */
+    static final class CommandRestartDriver implements AutoCloseable {
+        private final PrivateContainerd containerd;
+        private final Path request;
+        private final AtomicInteger count = new AtomicInteger();
+        private final Thread watcher;
+
+        CommandRestartDriver(PrivateContainerd containerd) {
+            this.containerd = containerd;
+            this.request = containerd.workDir().resolve("restart-requested");
+            this.watcher = Thread.ofPlatform().daemon().start(this::watch);
+        }
+
+        String command() {
+            return "touch " + request + "; i=0; while [ -e " + request + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e "
+                    + request + " ]";
+        }
+
+        int count() {
+            return count.get();
+        }
+
+        private void watch() {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    if (Files.exists(request)) {
+                        containerd.restart();
+                        count.incrementAndGet();
+                        Files.delete(request);
+                    }
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    throw new IllegalStateException("restarting containerd failed", e);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            watcher.interrupt();
+            watcher.join(5000);
+        }
+    }
+}
