@@ -149,6 +149,11 @@ public final class Installer {
         return store.load();
     }
 
+    /** Checks the installed handlers' files (launchers, runtime, profiles); throws naming what is broken. */
+    public void checkInstalledFiles() throws InstallerException {
+        new dev.stockade.installer.verify.InstalledFilesVerifier(host).verify(installedHandlers(store.load()));
+    }
+
     /** Restarts the container runtime, then records the configuration it now runs with. */
     private InstallState restart(InstallState state, String configHash, String why) throws InstallerException, IOException {
         LOG.log(System.Logger.Level.INFO, "container runtime configuration {0}; restarting it: {1}", why, restarter.describe());

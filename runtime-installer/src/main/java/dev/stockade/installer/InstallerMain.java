@@ -97,6 +97,8 @@ public final class InstallerMain {
             out.println("managed files: " + state.files().stream().map(f -> f.path()).toList());
             List<String> running = installer.runningContainers();
             out.println("containers running through the handlers: " + (running.isEmpty() ? "none" : running));
+            installer.checkInstalledFiles();
+            out.println("installed files: complete");
             return 0;
         } catch (InstallerException e) {
             err.println("stockade-runtime-installer: status failed: " + e.getMessage());

@@ -83,6 +83,10 @@ class InstallerMainTest {
         assertTrue(out.toString().contains("stockade-untrusted"), out.toString());
         assertTrue(out.toString().contains("containers running through the handlers: none"), out.toString());
 
+        java.nio.file.Files.delete(directory.resolve("host/etc/stockade/profiles/strict.json"));
+        assertEquals(1, run(environment, "status"));
+        assertTrue(err.toString().contains("profile /etc/stockade/profiles/strict.json of handler stockade-strict is missing"), err.toString());
+
         out.reset();
         assertEquals(0, run(environment, "install"), err.toString());
         assertTrue(out.toString().contains("container runtime not restarted"), out.toString());
