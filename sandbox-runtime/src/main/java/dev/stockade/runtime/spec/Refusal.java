@@ -1,0 +1,25 @@
+package dev.stockade.runtime.spec;
+
+/**
+ * A container the profile does not allow. The message names the spec field, the rule and what the
+ * pod's author can do, because it is what {@code kubectl describe pod} will show.
+ */
+public final class Refusal extends Exception {
+
+    private final String field;
+    private final String rule;
+
+    public Refusal(String field, String rule, String detail) {
+        super(field + ": " + detail + " (rule " + rule + ")");
+        this.field = field;
+        this.rule = rule;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public String rule() {
+        return rule;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.SandboxProfile.SeccompLevel;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The seccomp allowlists of the profile levels, as OCI {@code linux.seccomp}. Deny by default
+ * (EPERM), native architecture only. Left out on purpose: mount and pivot calls, unshare, setns
+ * and namespace flags of clone, keyctl and the key calls, bpf, ptrace and the cross-process memory
+ * calls, perf_event_open, userfaultfd, io_uring, open_by_handle_at, module, kexec, reboot, clock,
+ * swap and quota calls, personality changes, chroot, acct, the new mount API and fanotify_init.
+ * A later supervisor adds SCMP_ACT_NOTIFY rules and a listenerPath to this object (issue 5).
+ */
+public final class SeccompProfiles {
+
+    static final int EPERM = 1;
+    static final int ENOSYS = 38;
+
+    /** CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET: clone may not set any. */
+    static final long CLONE_NAMESPACE_FLAGS = 0x7E020000L;
+
+    /** What ordinary programs (shells, language runtimes, servers) call. */
+    static final List<String> DEFAULT_ALLOWED = List.of(
+            "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "capset", "chdir",
+            "chmod", "chown", "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range",
+            "connect", "copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1",
+            "epoll_ctl", "epoll_ctl_old", "epoll_pwait", "epoll_pwait2", "epoll_wait", "epoll_wait_old",
+            "eventfd", "eventfd2", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2",
+            "fadvise64", "fallocate", "fchdir", "fchmod", "fchmodat", "fchown", "fchownat", "fcntl",
+            "fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr", "fsetxattr", "fstat",
+            "fstatfs", "fsync", "ftruncate", "futex", "futex_waitv", "futimesat", "get_robust_list",
+            "get_thread_area", "getcpu", "getcwd", "getdents", "getdents64", "getegid", "geteuid", "getgid",
+            "getgroups", "getitimer", "getpeername", "getpgid", "getpgrp", "getpid", "getppid", "getpriority",
+            "getrandom", "getresgid", "getresuid", "getrlimit", "getrusage", "getsid", "getsockname",
+            "getsockopt", "gettid", "gettimeofday", "getuid", "getxattr", "inotify_add_watch", "inotify_init",
+            "inotify_init1", "inotify_rm_watch", "io_cancel", "io_destroy", "io_getevents", "io_pgetevents",
+            "io_setup", "io_submit", "ioctl", "ioprio_get", "ioprio_set", "kill", "lchown", "lgetxattr", "link",
+            "linkat", "listen", "listxattr", "llistxattr", "lremovexattr", "lseek", "lsetxattr", "lstat",
+            "madvise", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
+            "mlock2", "mlockall", "mmap", "modify_ldt", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
+            "mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv", "msgsnd",
+            "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat", "open", "openat", "openat2",
+            "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "poll", "ppoll", "prctl", "pread64",
+            "preadv", "preadv2", "prlimit64", "pselect6", "pwrite64", "pwritev", "pwritev2", "read",
+            "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
+            "remap_file_pages", "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir",
+            "rseq", "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn",
+            "rt_sigsuspend", "rt_sigtimedwait", "rt_tgsigqueueinfo", "sched_get_priority_max",
+            "sched_get_priority_min", "sched_getaffinity", "sched_getattr", "sched_getparam",
+            "sched_getscheduler", "sched_rr_get_interval", "sched_setaffinity", "sched_setattr",
+            "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp", "select", "semctl", "semget",
+            "semop", "semtimedop", "sendfile", "sendmmsg", "sendmsg", "sendto", "set_robust_list",
+            "set_thread_area", "set_tid_address", "setfsgid", "setfsuid", "setgid", "setgroups", "setitimer",
+            "setpgid", "setpriority", "setregid", "setresgid", "setresuid", "setreuid", "setrlimit", "setsid",
+            "setsockopt", "setuid", "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown",
+            "sigaltstack", "signalfd", "signalfd4", "socket", "socketpair", "splice", "stat", "statfs", "statx",
+            "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
+            "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime",
+            "timerfd_create", "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask",
+            "uname", "unlink", "unlinkat", "utime", "utimensat", "utimes", "vfork", "vmsplice", "wait4",
+            "waitid", "write", "writev");
+
+    /** Legacy calls and helpers that Strict also takes away. */
+    static final Set<String> STRICT_REMOVED = Set.of(
+            "modify_ldt", "remap_file_pages", "epoll_ctl_old", "epoll_wait_old", "futimesat", "utime", "time",
+            "pidfd_open", "pidfd_send_signal", "vmsplice", "mq_notify", "io_submit", "io_setup", "io_cancel",
+            "io_destroy", "io_getevents", "io_pgetevents");
+
+    public static ObjectNode allowlist(SeccompLevel level, String javaArch) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        TreeSet<String> allowed = new TreeSet<>(DEFAULT_ALLOWED);
+        if (level == SeccompLevel.Strict) {
+            allowed.removeAll(STRICT_REMOVED);
+        }
+        ObjectNode seccomp = json.objectNode();
+        seccomp.put("defaultAction", "SCMP_ACT_ERRNO");
+        seccomp.put("defaultErrnoRet", EPERM);
+        seccomp.putArray("architectures").add(nativeArchitecture(javaArch));
+        ArrayNode syscalls = seccomp.putArray("syscalls");
+
+        ObjectNode plain = syscalls.addObject();
+        ArrayNode names = plain.putArray("names");
+        allowed.forEach(names::add);
+        plain.put("action", "SCMP_ACT_ALLOW");
+
+        ObjectNode clone = syscalls.addObject();
+        clone.putArray("names").add("clone");
+        clone.put("action", "SCMP_ACT_ALLOW");
+        clone.putArray("args").addObject()
+                .put("index", 0).put("value", CLONE_NAMESPACE_FLAGS).put("valueTwo", 0).put("op", "SCMP_CMP_MASKED_EQ");
+
+        // clone3 passes its flags in memory, where seccomp cannot look: ENOSYS makes libc fall back to clone.
+        ObjectNode clone3 = syscalls.addObject();
+        clone3.putArray("names").add("clone3");
+        clone3.put("action", "SCMP_ACT_ERRNO");
+        clone3.put("errnoRet", ENOSYS);
+
+        // personality: only the query (0xffffffff) and PER_LINUX, never a change of execution domain.
+        ObjectNode personality = syscalls.addObject();
+        personality.putArray("names").add("personality");
+        personality.put("action", "SCMP_ACT_ALLOW");
+        personality.putArray("args").addObject().put("index", 0).put("value", 0xffffffffL).put("op", "SCMP_CMP_EQ");
+        ObjectNode linuxPersonality = syscalls.addObject();
+        linuxPersonality.putArray("names").add("personality");
+        linuxPersonality.put("action", "SCMP_ACT_ALLOW");
+        linuxPersonality.putArray("args").addObject().put("index", 0).put("value", 0).put("op", "SCMP_CMP_EQ");
+        return seccomp;
+    }
+
+    static String nativeArchitecture(String javaArch) {
+        return switch (javaArch) {
+            case "amd64", "x86_64" -> "SCMP_ARCH_X86_64";
+            case "aarch64" -> "SCMP_ARCH_AARCH64";
+            default -> throw new IllegalStateException("no seccomp architecture known for os.arch " + javaArch);
+        };
+    }
+
+    private SeccompProfiles() {
+    }
+}

@@ -1,0 +1,109 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.HostPathRule;
+import dev.stockade.api.profile.SandboxProfile;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a profile applies silently to a spec that passed {@link SpecValidator}: capabilities
+ * reduced, no_new_privs, the seccomp allowlist, masked and read-only paths, a pids limit, read-only
+ * sysfs/cgroup and allowed host paths, deny-by-default device cgroup, optionally a read-only root.
+ */
+public final class SpecHardener {
+
+    /** Masked in every container, on top of what the container runtime already masks. */
+    static final List<String> DEFAULT_MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/kernel/debug", "/sys/kernel/security");
+    static final List<String> DEFAULT_READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+            "/proc/sysrq-trigger");
+
+    private final SandboxProfile profile;
+    private final SpecValidator validator;
+    private final CapabilityRules capabilities;
+    private final String architecture;
+
+    public SpecHardener(SandboxProfile profile, SpecValidator validator, String profileName, String architecture) {
+        this.profile = profile;
+        this.validator = validator;
+        this.capabilities = new CapabilityRules(profile.allowedCapabilities(), profileName);
+        this.architecture = architecture;
+    }
+
+    /** Hardens a container's config.json in place. */
+    public void harden(ObjectNode spec, HostView host) {
+        hardenProcess(object(spec, "process"));
+        ObjectNode linux = object(spec, "linux");
+        linux.set("seccomp", SeccompProfiles.allowlist(profile.seccomp(), architecture));
+        union(linux, "maskedPaths", DEFAULT_MASKED_PATHS, profile.maskedPaths());
+        union(linux, "readonlyPaths", DEFAULT_READONLY_PATHS, profile.readonlyPaths());
+        ObjectNode resources = object(linux, "resources");
+        ObjectNode pids = object(resources, "pids");
+        long requested = pids.path("limit").asLong(0);
+        pids.put("limit", requested > 0 ? Math.min(requested, profile.pidsLimit()) : profile.pidsLimit());
+        denyDevicesByDefault(resources);
+        if (profile.readOnlyRootFilesystem()) {
+            object(spec, "root").put("readonly", true);
+        }
+        for (JsonNode mount : spec.path("mounts")) {
+            hardenMount((ObjectNode) mount, host);
+        }
+    }
+
+    /** Hardens an exec's process.json in place. */
+    public void hardenProcess(ObjectNode process) {
+        process.put("noNewPrivileges", true);
+        if (process.get("capabilities") instanceof ObjectNode capabilitySets) {
+            capabilities.reduce(capabilitySets);
+        }
+    }
+
+    private void hardenMount(ObjectNode mount, HostView host) {
+        String type = mount.path("type").asText();
+        boolean forceReadOnly = type.equals("sysfs") || type.equals("cgroup") || type.equals("cgroup2");
+        if (SpecValidator.isBind(mount)) {
+            Optional<HostPathRule> rule = validator.allowedHostPath(host.realPath(mount.path("source").asText()));
+            forceReadOnly = rule.isPresent() && rule.get().readOnly();
+        }
+        if (forceReadOnly) {
+            List<String> options = new ArrayList<>(SpecValidator.options(mount));
+            options.remove("rw");
+            if (!options.contains("ro")) {
+                options.add("ro");
+            }
+            ArrayNode array = mount.putArray("options");
+            options.forEach(array::add);
+        }
+    }
+
+    private static void denyDevicesByDefault(ObjectNode resources) {
+        JsonNode validated = resources.path("devices");
+        ArrayNode rules = JsonNodeFactory.instance.arrayNode();
+        rules.addObject().put("allow", false).put("access", "rwm");
+        // The rules that passed validation stay, after the deny-all.
+        validated.forEach(rules::add);
+        resources.set("devices", rules);
+    }
+
+    private static void union(ObjectNode linux, String field, List<String> defaults, List<String> extra) {
+        Set<String> paths = new LinkedHashSet<>();
+        linux.path(field).forEach(path -> paths.add(path.asText()));
+        paths.addAll(defaults);
+        paths.addAll(extra);
+        ArrayNode array = linux.putArray(field);
+        paths.forEach(array::add);
+    }
+
+    static ObjectNode object(ObjectNode parent, String field) {
+        return parent.get(field) instanceof ObjectNode existing ? existing : parent.putObject(field);
+    }
+}

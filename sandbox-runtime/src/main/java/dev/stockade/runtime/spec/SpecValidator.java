@@ -1,0 +1,289 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.api.profile.HostPathRule;
+import dev.stockade.api.profile.SandboxProfile;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The refusal rules of a profile on an OCI runtime spec (config.json), one method per rule. Pure:
+ * the host is seen only through {@link HostView}. The first broken rule is reported.
+ */
+public final class SpecValidator {
+
+    /** Sysctls Kubernetes considers safe (namespaced, no effect outside the pod). */
+    static final Set<String> SAFE_SYSCTLS = Set.of("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
+            "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes");
+
+    static final List<String> REQUIRED_NAMESPACES = List.of("pid", "network", "ipc", "uts", "mount");
+
+    /** Device nodes every container gets: null, zero, full, random, urandom, tty, console, ptmx. */
+    static final Map<String, String> STANDARD_DEVICES = Map.of("/dev/null", "c 1:3", "/dev/zero", "c 1:5",
+            "/dev/full", "c 1:7", "/dev/random", "c 1:8", "/dev/urandom", "c 1:9", "/dev/tty", "c 5:0",
+            "/dev/console", "c 5:1", "/dev/ptmx", "c 5:2");
+    /** Device-cgroup rules beyond the standard nodes: pseudo-terminals (major 136). */
+    static final Set<String> STANDARD_DEVICE_RULES = Set.of("c 1:3", "c 1:5", "c 1:7", "c 1:8", "c 1:9", "c 5:0",
+            "c 5:1", "c 5:2", "c 136:*");
+
+    /** Mount types other than bind that a container may have, with where they may go. */
+    static final Map<String, String> SPECIAL_FILESYSTEMS = Map.of("proc", "/proc", "sysfs", "/sys",
+            "devpts", "/dev/pts", "mqueue", "/dev/mqueue", "cgroup", "/sys/fs/cgroup", "cgroup2", "/sys/fs/cgroup");
+
+    /**
+     * Host directories the kubelet and the container runtime manage for one pod: volumes
+     * (emptyDir, configMap, secret, projected, downwardAPI, CSI), subpaths, etc-hosts, termination
+     * logs; containerd's, k3s's and CRI-O's per-sandbox hostname, hosts, resolv.conf and shm.
+     */
+    static final Pattern KUBELET_POD_PATH = Pattern.compile(
+            "/var/lib/kubelet/pods/([0-9a-f-]+)/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)(/.*)?");
+    static final Pattern RUNTIME_SANDBOX_PATH = Pattern.compile(
+            "(?:/var/lib/containerd|/run/containerd|/var/lib/rancher/k3s/agent/containerd|/run/k3s/containerd)"
+                    + "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/([0-9a-f]+)/(hostname|hosts|resolv\\.conf|shm)"
+                    + "|(?:/var/lib|/run)/containers/storage/overlay-containers/([0-9a-f]+)/userdata/(hostname|hosts|resolv\\.conf|shm|run/secrets)");
+
+    static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
+    static final String SANDBOX_UID_ANNOTATION = "io.kubernetes.cri.sandbox-uid";
+
+    private final SandboxProfile profile;
+    private final String profileName;
+    private final HostView host;
+    private final CapabilityRules capabilities;
+
+    public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
+        this.profile = profile;
+        this.profileName = profileName;
+        this.host = host;
+        this.capabilities = new CapabilityRules(profile.allowedCapabilities(), profileName);
+    }
+
+    /** Checks a container's config.json; throws the first refusal. */
+    public void validate(JsonNode spec) throws Refusal {
+        checkSupervisor();
+        checkPrivileged(spec);
+        checkNamespaces(spec);
+        capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
+        checkMounts(spec);
+        checkDevices(spec);
+        checkSysctls(spec);
+    }
+
+    /** Checks an exec's process.json and the capabilities of {@code runc exec --cap}. */
+    public void validateProcess(JsonNode process, List<String> addedCapabilities) throws Refusal {
+        checkSupervisor();
+        if (process != null) {
+            capabilities.check(process.path("capabilities"), "process.capabilities");
+        }
+        for (String capability : addedCapabilities) {
+            capabilities.check(capability, "exec --cap");
+        }
+    }
+
+    void checkSupervisor() throws Refusal {
+        if (profile.needsSupervisor()) {
+            throw new Refusal("profile " + profileName, "supervisor-required",
+                    "the profile sets kernelIdentity or tripwireSyscalls, which need the Stockade supervisor; "
+                            + "this node does not run it yet, so the container is refused rather than run without it");
+        }
+    }
+
+    void checkPrivileged(JsonNode spec) throws Refusal {
+        boolean allDevices = false;
+        for (JsonNode rule : spec.path("linux").path("resources").path("devices")) {
+            allDevices |= rule.path("allow").asBoolean(false) && deviceRule(rule).equals("a *:*");
+        }
+        boolean sysAdmin = false;
+        for (JsonNode capability : spec.path("process").path("capabilities").path("bounding")) {
+            sysAdmin |= CapabilityRules.withPrefix(capability.asText()).equals("CAP_SYS_ADMIN");
+        }
+        if (allDevices && sysAdmin) {
+            throw new Refusal("process.capabilities / linux.resources.devices", "privileged",
+                    "privileged containers are not allowed by sandbox profile " + profileName
+                            + "; remove securityContext.privileged");
+        }
+    }
+
+    void checkNamespaces(JsonNode spec) throws Refusal {
+        Set<String> present = new HashSet<>();
+        int index = 0;
+        for (JsonNode namespace : spec.path("linux").path("namespaces")) {
+            String type = namespace.path("type").asText();
+            present.add(type);
+            String path = namespace.path("path").asText("");
+            if (!path.isEmpty() && host.isHostNamespace(type, path)) {
+                throw new Refusal("linux.namespaces[" + index + "].path", "host-namespace",
+                        "joining the host's " + type + " namespace (" + path + ") is not allowed by sandbox profile " + profileName);
+            }
+            index++;
+        }
+        for (String type : REQUIRED_NAMESPACES) {
+            if (!present.contains(type)) {
+                throw new Refusal("linux.namespaces", "host-namespace",
+                        "the container would share the host's " + type + " namespace (host" + hostFlag(type)
+                                + "), which sandbox profile " + profileName + " does not allow");
+            }
+        }
+    }
+
+    private static String hostFlag(String type) {
+        return switch (type) {
+            case "network" -> "Network";
+            case "pid" -> "PID";
+            case "ipc" -> "IPC";
+            default -> " " + type;
+        };
+    }
+
+    void checkMounts(JsonNode spec) throws Refusal {
+        String kubeletPod = null;
+        int index = 0;
+        for (JsonNode mount : spec.path("mounts")) {
+            String field = "mounts[" + index++ + "]";
+            String destination = mount.path("destination").asText();
+            List<String> options = options(mount);
+            if (options.contains("shared") || options.contains("rshared")) {
+                throw new Refusal(field + ".options", "mount-propagation",
+                        "shared propagation of " + destination + " would let the container mount on the host; "
+                                + "sandbox profile " + profileName + " does not allow it (mountPropagation: Bidirectional)");
+            }
+            if (!isBind(mount)) {
+                checkSpecialFilesystem(mount, field);
+                continue;
+            }
+            String source = mount.path("source").asText();
+            if (!source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
+                throw new Refusal(field + ".source", "host-mount",
+                        "bind mount source " + source + " is not a normalized absolute path");
+            }
+            String real = host.realPath(source);
+            if (allowedHostPath(real).isPresent()) {
+                continue;
+            }
+            Matcher kubelet = KUBELET_POD_PATH.matcher(real);
+            if (kubelet.matches()) {
+                kubeletPod = samePod(spec, kubeletPod, kubelet.group(1), field, source);
+                continue;
+            }
+            Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
+            if (sandbox.matches()) {
+                checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
+                continue;
+            }
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount of host path " + source + (real.equals(source) ? "" : " (really " + real + ")")
+                            + " at " + destination + " is not allowed by sandbox profile " + profileName
+                            + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
+                            + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted");
+        }
+        String propagation = spec.path("linux").path("rootfsPropagation").asText("");
+        if (propagation.contains("shared")) {
+            throw new Refusal("linux.rootfsPropagation", "mount-propagation",
+                    "shared root propagation is not allowed by sandbox profile " + profileName);
+        }
+    }
+
+    /** All of a container's kubelet pod directories belong to one pod, its own when the spec says which. */
+    private String samePod(JsonNode spec, String seen, String podUid, String field, String source) throws Refusal {
+        String own = spec.path("annotations").path(SANDBOX_UID_ANNOTATION).asText(seen == null ? podUid : seen);
+        if (!own.equals(podUid)) {
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount of " + source + " belongs to pod " + podUid + ", not to this container's pod " + own
+                            + "; sandbox profile " + profileName + " does not allow mounting another pod's directories");
+        }
+        return podUid;
+    }
+
+    private void checkOwnSandbox(JsonNode spec, String sandboxId, String field, String source) throws Refusal {
+        JsonNode own = spec.path("annotations").path(SANDBOX_ID_ANNOTATION);
+        if (!own.isMissingNode() && !own.asText().equals(sandboxId)) {
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount of " + source + " belongs to sandbox " + sandboxId + ", not to this container's sandbox "
+                            + own.asText() + "; sandbox profile " + profileName + " does not allow it");
+        }
+    }
+
+    /** The profile's rule covering {@code realPath}, if any. */
+    Optional<HostPathRule> allowedHostPath(String realPath) {
+        for (HostPathRule rule : profile.allowedHostPaths()) {
+            String allowed = Path.of(rule.path()).normalize().toString();
+            if (realPath.equals(allowed) || realPath.startsWith(allowed.endsWith("/") ? allowed : allowed + "/")) {
+                return Optional.of(rule);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void checkSpecialFilesystem(JsonNode mount, String field) throws Refusal {
+        String type = mount.path("type").asText();
+        String destination = mount.path("destination").asText();
+        if (type.equals("tmpfs")) {
+            return;
+        }
+        String allowedDestination = SPECIAL_FILESYSTEMS.get(type);
+        if (allowedDestination == null || !allowedDestination.equals(destination)) {
+            throw new Refusal(field + ".type", "mount-type",
+                    "a " + (type.isEmpty() ? "typeless" : type) + " mount at " + destination + " is not allowed by sandbox profile "
+                            + profileName + "; containers get tmpfs and the standard proc, sysfs, devpts, mqueue and cgroup mounts only");
+        }
+    }
+
+    void checkDevices(JsonNode spec) throws Refusal {
+        int index = 0;
+        for (JsonNode device : spec.path("linux").path("devices")) {
+            String path = device.path("path").asText();
+            String node = device.path("type").asText() + " " + device.path("major").asText() + ":" + device.path("minor").asText();
+            if (!node.equals(STANDARD_DEVICES.get(path))) {
+                throw new Refusal("linux.devices[" + index + "]", "devices",
+                        "device " + path + " (" + node + ") is not one of the standard devices; sandbox profile "
+                                + profileName + " does not allow host devices");
+            }
+            index++;
+        }
+        index = 0;
+        for (JsonNode rule : spec.path("linux").path("resources").path("devices")) {
+            String device = deviceRule(rule);
+            String access = rule.path("access").asText("rwm");
+            if (rule.path("allow").asBoolean(false) && !access.equals("m") && !STANDARD_DEVICE_RULES.contains(device)) {
+                throw new Refusal("linux.resources.devices[" + index + "]", "devices",
+                        "access " + access + " to devices " + device + " is not allowed by sandbox profile " + profileName);
+            }
+            index++;
+        }
+    }
+
+    private static String deviceRule(JsonNode rule) {
+        String type = rule.path("type").asText("a");
+        String major = rule.path("major").isNumber() ? rule.path("major").asText() : "*";
+        String minor = rule.path("minor").isNumber() ? rule.path("minor").asText() : "*";
+        return type + " " + major + ":" + minor;
+    }
+
+    void checkSysctls(JsonNode spec) throws Refusal {
+        var names = spec.path("linux").path("sysctl").fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!SAFE_SYSCTLS.contains(name) && !profile.allowedSysctls().contains(name)) {
+                throw new Refusal("linux.sysctl." + name, "sysctls",
+                        "sysctl " + name + " is neither in the Kubernetes safe set nor in the allowedSysctls of sandbox profile " + profileName);
+            }
+        }
+    }
+
+    static boolean isBind(JsonNode mount) {
+        List<String> options = options(mount);
+        return mount.path("type").asText().equals("bind") || options.contains("bind") || options.contains("rbind");
+    }
+
+    static List<String> options(JsonNode mount) {
+        return mount.path("options").valueStream().map(JsonNode::asText).toList();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.stockade.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.runtime.cli.RuncCommandLine;
+import dev.stockade.runtime.spec.Refusal;
+import dev.stockade.runtime.spec.Specs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The create/exec preparation on real files, short of executing runc (the IT tests do that). */
+class SandboxRuntimeTest {
+
+    @TempDir
+    Path dir;
+
+    private SandboxRuntime runtime(String profileJson) throws Exception {
+        Path profile = dir.resolve("untrusted.json");
+        Files.writeString(profile, profileJson);
+        return new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString()), Specs.host(Map.of(), Set.of()));
+    }
+
+    private Path bundle(ObjectNode spec) throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        Files.write(bundle.resolve("config.json"), SandboxRuntime.JSON.writeValueAsBytes(spec));
+        return bundle;
+    }
+
+    private static RuncCommandLine create(Path bundle) {
+        return RuncCommandLine.parse(List.of("--root", "/r", "create", "--bundle", bundle.toString(), "c1"));
+    }
+
+    @Test
+    void createRewritesTheBundleConfigHardened() throws Exception {
+        Path bundle = bundle(Specs.app());
+        runtime("{}").prepare(create(bundle));
+        JsonNode written = SandboxRuntime.JSON.readTree(bundle.resolve("config.json").toFile());
+        assertTrue(written.get("process").get("noNewPrivileges").asBoolean());
+        assertEquals("SCMP_ACT_ERRNO", written.get("linux").get("seccomp").get("defaultAction").asText());
+        try (var files = Files.list(bundle)) {
+            assertEquals(List.of(bundle.resolve("config.json")), files.toList(), "no temporary file left beside");
+        }
+    }
+
+    @Test
+    void aRefusedCreateLeavesTheBundleUntouched() throws Exception {
+        ObjectNode spec = Specs.app();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) spec.get("mounts")).addObject()
+                .put("destination", "/host").put("type", "bind").put("source", "/").putArray("options").add("rbind");
+        Path bundle = bundle(spec);
+        byte[] before = Files.readAllBytes(bundle.resolve("config.json"));
+        Refusal refusal = assertThrows(Refusal.class, () -> runtime("{}").prepare(create(bundle)));
+        assertTrue(refusal.getMessage().contains("mounts[14].source"), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("sandbox profile untrusted"), refusal.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(bundle.resolve("config.json")));
+    }
+
+    @Test
+    void passthroughChangesNothing() throws Exception {
+        Path bundle = bundle(Specs.privileged(Specs.app()));
+        byte[] before = Files.readAllBytes(bundle.resolve("config.json"));
+        runtime("{\"mode\":\"Passthrough\"}").prepare(create(bundle));
+        assertArrayEquals(before, Files.readAllBytes(bundle.resolve("config.json")));
+    }
+
+    @Test
+    void missingProfileVariableRefuses() throws Exception {
+        Path bundle = bundle(Specs.app());
+        SandboxRuntime runtime = new SandboxRuntime(Map.of(), Specs.host(Map.of(), Set.of()));
+        Refusal refusal = assertThrows(Refusal.class, () -> runtime.prepare(create(bundle)));
+        assertTrue(refusal.getMessage().startsWith("STOCKADE_PROFILE: is not set"), refusal.getMessage());
+    }
+
+    @Test
+    void unreadableOrInvalidProfileRefuses() throws Exception {
+        Path bundle = bundle(Specs.app());
+        Refusal invalid = assertThrows(Refusal.class, () -> runtime("{\"allowEverything\":true}").prepare(create(bundle)));
+        assertTrue(invalid.getMessage().contains("untrusted.json"), invalid.getMessage());
+        SandboxRuntime missing = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, dir.resolve("nope.json").toString()),
+                Specs.host(Map.of(), Set.of()));
+        assertThrows(Refusal.class, () -> missing.prepare(create(bundle)));
+    }
+
+    @Test
+    void execProcessFileIsHardenedInPlace() throws Exception {
+        Path process = dir.resolve("process.json");
+        Files.write(process, SandboxRuntime.JSON.writeValueAsBytes(Specs.app().get("process")));
+        runtime("{}").prepare(RuncCommandLine.parse(List.of("exec", "--process", process.toString(), "--detach", "c1")));
+        JsonNode written = SandboxRuntime.JSON.readTree(process.toFile());
+        assertTrue(written.get("noNewPrivileges").asBoolean());
+        assertTrue(!written.get("capabilities").get("bounding").toString().contains("CAP_NET_RAW"));
+    }
+
+    @Test
+    void checkpointAndRestoreAreRefused() throws Exception {
+        SandboxRuntime runtime = runtime("{}");
+        assertEquals("unsupported", assertThrows(Refusal.class,
+                () -> runtime.prepare(RuncCommandLine.parse(List.of("checkpoint", "c1")))).rule());
+        assertEquals("unsupported", assertThrows(Refusal.class,
+                () -> runtime.prepare(RuncCommandLine.parse(List.of("restore", "c1")))).rule());
+    }
+
+    @Test
+    void delegateIsFoundInSystemDirectoriesWithAMinimalPath() throws Exception {
+        assertTrue(DelegateRuntime.resolve(null, "/nonexistent").toString().endsWith("/runc"));
+        Refusal missing = assertThrows(Refusal.class, () -> DelegateRuntime.resolve("no-such-runtime", "/nonexistent"));
+        assertTrue(missing.getMessage().contains("STOCKADE_DELEGATE"), missing.getMessage());
+    }
+}

@@ -1,0 +1,159 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.SandboxProfile;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static dev.stockade.runtime.spec.Specs.PLAIN_HOST;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecHardenerTest {
+
+    private static ObjectNode hardened(SandboxProfile profile, ObjectNode spec) throws Refusal {
+        SpecValidator validator = new SpecValidator(profile, "p", PLAIN_HOST);
+        validator.validate(spec);
+        new SpecHardener(profile, validator, "p", "amd64").harden(spec, PLAIN_HOST);
+        return spec;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(node -> values.add(node.asText()));
+        return values;
+    }
+
+    private static Set<String> allowedSyscalls(JsonNode seccomp) {
+        Set<String> names = new HashSet<>();
+        for (JsonNode rule : seccomp.get("syscalls")) {
+            if (rule.get("action").asText().equals("SCMP_ACT_ALLOW") && rule.get("args") == null) {
+                names.addAll(texts(rule.get("names")));
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void defaultCapabilitiesAreReducedToTheProfilesSetInEverySet() throws Refusal {
+        ObjectNode spec = hardened(SandboxProfile.defaults(), Specs.app());
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            List<String> capabilities = texts(spec.get("process").get("capabilities").get(set));
+            assertFalse(capabilities.contains("CAP_NET_RAW"), set);
+            assertFalse(capabilities.contains("CAP_MKNOD"), set);
+            assertFalse(capabilities.contains("CAP_SYS_CHROOT"), set);
+            assertFalse(capabilities.contains("CAP_AUDIT_WRITE"), set);
+            assertTrue(capabilities.contains("CAP_CHOWN"), set);
+        }
+    }
+
+    @Test
+    void noNewPrivilegesIsSet() throws Refusal {
+        assertTrue(hardened(SandboxProfile.defaults(), Specs.app()).get("process").get("noNewPrivileges").asBoolean());
+    }
+
+    @Test
+    void seccompIsDenyByDefaultNativeOnlyAndLeavesOutEscapeSyscalls() throws Refusal {
+        JsonNode seccomp = hardened(SandboxProfile.defaults(), Specs.pause()).get("linux").get("seccomp");
+        assertEquals("SCMP_ACT_ERRNO", seccomp.get("defaultAction").asText());
+        assertEquals(List.of("SCMP_ARCH_X86_64"), texts(seccomp.get("architectures")));
+        Set<String> allowed = allowedSyscalls(seccomp);
+        assertTrue(allowed.containsAll(Set.of("read", "write", "openat", "execve", "futex", "socket", "wait4")));
+        for (String escape : List.of("mount", "umount2", "pivot_root", "unshare", "setns", "keyctl", "add_key", "request_key",
+                "bpf", "ptrace", "process_vm_readv", "process_vm_writev", "perf_event_open", "userfaultfd", "io_uring_setup",
+                "io_uring_enter", "open_by_handle_at", "name_to_handle_at", "init_module", "finit_module", "delete_module",
+                "kexec_load", "kexec_file_load", "reboot", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+                "swapon", "swapoff", "chroot", "acct", "fsopen", "fsmount", "move_mount", "open_tree", "fanotify_init",
+                "personality", "clone", "clone3")) {
+            assertFalse(allowed.contains(escape), escape + " must not be allowed unconditionally");
+        }
+    }
+
+    @Test
+    void cloneIsAllowedOnlyWithoutNamespaceFlags() throws Refusal {
+        JsonNode seccomp = hardened(SandboxProfile.defaults(), Specs.app()).get("linux").get("seccomp");
+        JsonNode clone = null;
+        for (JsonNode rule : seccomp.get("syscalls")) {
+            if (texts(rule.get("names")).equals(List.of("clone"))) {
+                clone = rule;
+            }
+        }
+        JsonNode condition = clone.get("args").get(0);
+        assertEquals("SCMP_CMP_MASKED_EQ", condition.get("op").asText());
+        assertEquals(0x7E020000L, condition.get("value").asLong());
+        assertEquals(0, condition.get("valueTwo").asLong());
+    }
+
+    @Test
+    void strictTakesAwayLegacyCalls() throws Refusal {
+        JsonNode strict = hardened(Specs.profile("{\"seccomp\":\"Strict\"}"), Specs.app()).get("linux").get("seccomp");
+        assertFalse(allowedSyscalls(strict).contains("modify_ldt"));
+        assertTrue(allowedSyscalls(strict).contains("read"));
+    }
+
+    @Test
+    void maskedAndReadOnlyPathsAddDefaultsAndProfileExtras() throws Refusal {
+        ObjectNode spec = Specs.privileged(Specs.app());
+        ((ObjectNode) spec.get("process").get("capabilities")).putArray("bounding").add("CAP_CHOWN");
+        ((ObjectNode) spec.get("process").get("capabilities")).putArray("effective").add("CAP_CHOWN");
+        ((ObjectNode) spec.get("process").get("capabilities")).putArray("permitted").add("CAP_CHOWN");
+        ((ObjectNode) spec.get("linux").get("resources")).putArray("devices");
+        hardened(Specs.profile("{\"maskedPaths\":[\"/proc/cpuinfo\"],\"readonlyPaths\":[\"/proc/meminfo\"]}"), spec);
+        List<String> masked = texts(spec.get("linux").get("maskedPaths"));
+        assertTrue(masked.containsAll(List.of("/proc/kcore", "/proc/keys", "/sys/firmware", "/proc/cpuinfo")), masked.toString());
+        assertTrue(texts(spec.get("linux").get("readonlyPaths")).containsAll(List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/meminfo")));
+    }
+
+    @Test
+    void pidsLimitIsTheProfilesUnlessTheContainerAskedForLess() throws Refusal {
+        assertEquals(1024, hardened(SandboxProfile.defaults(), Specs.app()).get("linux").get("resources").get("pids").get("limit").asLong());
+        ObjectNode small = Specs.app();
+        ((ObjectNode) small.get("linux").get("resources")).putObject("pids").put("limit", 50);
+        assertEquals(50, hardened(SandboxProfile.defaults(), small).get("linux").get("resources").get("pids").get("limit").asLong());
+        ObjectNode big = Specs.app();
+        ((ObjectNode) big.get("linux").get("resources")).putObject("pids").put("limit", 100000);
+        assertEquals(1024, hardened(SandboxProfile.defaults(), big).get("linux").get("resources").get("pids").get("limit").asLong());
+    }
+
+    @Test
+    void readOnlyRootFilesystemWhenTheProfileSaysSo() throws Refusal {
+        assertFalse(hardened(SandboxProfile.defaults(), Specs.app()).path("root").path("readonly").asBoolean());
+        assertTrue(hardened(Specs.profile("{\"readOnlyRootFilesystem\":true}"), Specs.app()).get("root").get("readonly").asBoolean());
+    }
+
+    @Test
+    void allowedHostPathsAreForcedReadOnlyUnlessTheProfileSaysOtherwise() throws Refusal {
+        ObjectNode spec = hardened(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/ro\"},{\"path\":\"/srv/rw\",\"readOnly\":false}]}"),
+                Specs.withHostPath(Specs.withHostPath(Specs.app(), "/srv/ro", "/a"), "/srv/rw", "/b"));
+        List<String> readOnly = texts(spec.get("mounts").get(14).get("options"));
+        assertTrue(readOnly.contains("ro") && !readOnly.contains("rw"), readOnly.toString());
+        assertTrue(texts(spec.get("mounts").get(15).get("options")).contains("rw"));
+    }
+
+    @Test
+    void sysfsIsReadOnlyAndTheDeviceCgroupDeniesByDefault() throws Refusal {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("mounts").get(4)).putArray("options").add("nosuid").add("rw");
+        ((ObjectNode) spec.get("linux").get("resources")).remove("devices");
+        hardened(SandboxProfile.defaults(), spec);
+        assertTrue(texts(spec.get("mounts").get(4).get("options")).contains("ro"));
+        JsonNode first = spec.get("linux").get("resources").get("devices").get(0);
+        assertFalse(first.get("allow").asBoolean());
+        assertEquals("rwm", first.get("access").asText());
+    }
+
+    @Test
+    void execProcessIsHardenedLikeTheContainer() {
+        ObjectNode process = (ObjectNode) Specs.app().get("process");
+        new SpecHardener(SandboxProfile.defaults(), new SpecValidator(SandboxProfile.defaults(), "p", PLAIN_HOST), "p", "amd64")
+                .hardenProcess(process);
+        assertTrue(process.get("noNewPrivileges").asBoolean());
+        assertFalse(texts(process.get("capabilities").get("bounding")).contains("CAP_NET_RAW"));
+    }
+}

@@ -1,0 +1,192 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.SandboxProfile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.stockade.runtime.spec.Specs.PLAIN_HOST;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecValidatorTest {
+
+    private static final SpecValidator DEFAULTS = new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST);
+
+    private static Refusal refused(SpecValidator validator, ObjectNode spec) {
+        return assertThrows(Refusal.class, () -> validator.validate(spec));
+    }
+
+    @Test
+    void criAppContainerWithProjectedTokenEmptyDirAndConfigMapPasses() {
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app()));
+    }
+
+    @Test
+    void criPauseContainerPasses() {
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause()));
+    }
+
+    @Test
+    void privilegedContainerIsRefusedAsPrivileged() {
+        Refusal refusal = refused(DEFAULTS, Specs.privileged(Specs.app()));
+        assertEquals("privileged", refusal.rule());
+        assertTrue(refusal.getMessage().contains("securityContext.privileged"), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("untrusted"), refusal.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"network", "pid", "ipc", "uts", "mount"})
+    void sharingAHostNamespaceIsRefused(String type) {
+        Refusal refusal = refused(DEFAULTS, Specs.withoutNamespace(Specs.app(), type));
+        assertEquals("host-namespace", refusal.rule());
+        assertEquals("linux.namespaces", refusal.field());
+        assertTrue(refusal.getMessage().contains(type), refusal.getMessage());
+    }
+
+    @Test
+    void joiningTheHostsNamespaceByPathIsRefused() {
+        SpecValidator validator = new SpecValidator(SandboxProfile.defaults(), "untrusted",
+                Specs.host(Map.of(), Set.of("/proc/4242/ns/net")));
+        Refusal refusal = refused(validator, Specs.app());
+        assertEquals("linux.namespaces[4].path", refusal.field());
+        assertEquals("host-namespace", refusal.rule());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/run/containerd/containerd.sock", "/var/run/docker.sock", "/proc", "/sys",
+            "/var/lib/kubelet", "/etc", "/var/lib/containerd", "/dev", "/root/.ssh"})
+    void hostPathsOutsideThePodsManagedDirectoriesAreRefused(String hostPath) {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(), hostPath, "/x"));
+        assertEquals("host-mount", refusal.rule());
+        assertEquals("mounts[14].source", refusal.field());
+        assertTrue(refusal.getMessage().contains("host path " + hostPath + " at /x"), refusal.getMessage());
+    }
+
+    @Test
+    void aProfileListedHostPathIsAllowedWithEverythingBelowIt() {
+        SpecValidator validator = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/data\"}]}"),
+                "data", PLAIN_HOST);
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/data/models", "/models")));
+        assertThrows(Refusal.class, () -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/database", "/db")));
+    }
+
+    @Test
+    void aSymlinkOutOfAnAllowedHostPathIsRefused() {
+        SpecValidator validator = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/data\"}]}"),
+                "data", Specs.host(Map.of("/srv/data/escape", "/"), Set.of()));
+        Refusal refusal = refused(validator, Specs.withHostPath(Specs.app(), "/srv/data/escape", "/x"));
+        assertTrue(refusal.getMessage().contains("(really /)"), refusal.getMessage());
+    }
+
+    @Test
+    void dotDotInAMountSourceIsRefused() {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
+                "/var/lib/kubelet/pods/6f1c2e7a-3b1d-4c55-9a0e-2d7f0c1b9e11/volumes/kubernetes.io~empty-dir/cache/../../../../..", "/x"));
+        assertEquals("host-mount", refusal.rule());
+    }
+
+    @Test
+    void anotherPodsKubeletDirectoryIsRefused() {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
+                "/var/lib/kubelet/pods/0000aaaa-0000-0000-0000-000000000000/volumes/kubernetes.io~secret/db-password", "/stolen"));
+        assertTrue(refusal.getMessage().contains("another pod"), refusal.getMessage());
+    }
+
+    @Test
+    void anotherSandboxsHostnameFileIsRefused() {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
+                "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/ffff/resolv.conf", "/etc/other"));
+        assertEquals("host-mount", refusal.rule());
+    }
+
+    @Test
+    void requestedCapabilityBeyondTheProfileIsRefused() {
+        Refusal refusal = refused(DEFAULTS, Specs.withAddedCapability(Specs.app(), "CAP_SYS_ADMIN"));
+        assertEquals("capabilities", refusal.rule());
+        assertEquals("process.capabilities.bounding", refusal.field());
+        assertTrue(refusal.getMessage().contains("CAP_SYS_ADMIN"), refusal.getMessage());
+    }
+
+    @Test
+    void aProfileThatAllowsACapabilityLetsItThrough() {
+        SpecValidator validator = new SpecValidator(Specs.profile("{\"allowedCapabilities\":[\"CHOWN\",\"SYS_PTRACE\"]}"),
+                "debug", PLAIN_HOST);
+        assertDoesNotThrow(() -> validator.validate(Specs.withAddedCapability(Specs.app(), "CAP_SYS_PTRACE")));
+    }
+
+    @Test
+    void aDeviceBeyondTheStandardSetIsRefused() {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("linux")).putArray("devices").addObject()
+                .put("path", "/dev/sda").put("type", "b").put("major", 8).put("minor", 0);
+        Refusal refusal = refused(DEFAULTS, spec);
+        assertEquals("linux.devices[0]", refusal.field());
+        assertEquals("devices", refusal.rule());
+    }
+
+    @Test
+    void aDeviceCgroupRuleOpeningAHostDeviceIsRefused() {
+        ObjectNode spec = Specs.app();
+        ((ArrayNode) spec.get("linux").get("resources").get("devices")).addObject()
+                .put("allow", true).put("type", "b").put("major", 8).put("minor", 0).put("access", "rw");
+        assertEquals("devices", refused(DEFAULTS, spec).rule());
+    }
+
+    @Test
+    void standardDevicesPass() {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("linux")).putArray("devices").addObject()
+                .put("path", "/dev/null").put("type", "c").put("major", 1).put("minor", 3);
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec));
+    }
+
+    @Test
+    void unsafeSysctlIsRefusedUnlessTheProfileAllowsIt() {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("linux")).putObject("sysctl").put("kernel.msgmax", "65536");
+        Refusal refusal = refused(DEFAULTS, spec);
+        assertEquals("linux.sysctl.kernel.msgmax", refusal.field());
+        SpecValidator allowing = new SpecValidator(Specs.profile("{\"allowedSysctls\":[\"kernel.msgmax\"]}"), "ipc", PLAIN_HOST);
+        assertDoesNotThrow(() -> allowing.validate(spec));
+    }
+
+    @Test
+    void aBlockDeviceFilesystemMountIsRefused() {
+        ObjectNode spec = Specs.app();
+        ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/disk").put("type", "ext4").put("source", "/dev/sda1");
+        assertEquals("mount-type", refused(DEFAULTS, spec).rule());
+    }
+
+    @Test
+    void bidirectionalMountPropagationIsRefused() {
+        ObjectNode spec = Specs.app();
+        ((ArrayNode) spec.get("mounts").get(12).get("options")).add("rshared");
+        assertEquals("mount-propagation", refused(DEFAULTS, spec).rule());
+    }
+
+    @Test
+    void aProfileNeedingTheSupervisorIsRefusedUntilItExists() {
+        SpecValidator validator = new SpecValidator(Specs.profile("{\"kernelIdentity\":{\"release\":\"4.4.0\"}}"),
+                "gvisor-like", PLAIN_HOST);
+        Refusal refusal = refused(validator, Specs.app());
+        assertEquals("supervisor-required", refusal.rule());
+        assertTrue(refusal.getMessage().contains("supervisor"), refusal.getMessage());
+    }
+
+    @Test
+    void execProcessAskingForMoreCapabilitiesIsRefused() {
+        ObjectNode process = (ObjectNode) Specs.withAddedCapability(Specs.app(), "CAP_NET_ADMIN").get("process");
+        assertThrows(Refusal.class, () -> DEFAULTS.validateProcess(process, List.of()));
+        assertThrows(Refusal.class, () -> DEFAULTS.validateProcess(null, List.of("CAP_SYS_ADMIN")));
+        assertDoesNotThrow(() -> DEFAULTS.validateProcess((ObjectNode) Specs.app().get("process"), List.of("CAP_KILL")));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.SandboxProfile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** CRI-shaped sample specs (test resources cri/*.json) and the changes Kubernetes makes for pod options. */
+public final class Specs {
+
+    static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    /** Every capability, as containerd gives a privileged container. */
+    static final List<String> ALL_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+            "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+            "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+            "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+            "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+            "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+            "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
+
+    public static ObjectNode load(String name) {
+        try (InputStream in = Specs.class.getResourceAsStream("/cri/" + name)) {
+            return (ObjectNode) JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ObjectNode app() {
+        return load("app-container.json");
+    }
+
+    public static ObjectNode pause() {
+        return load("pause-container.json");
+    }
+
+    /** securityContext.privileged: true, as containerd's CRI renders it. */
+    public static ObjectNode privileged(ObjectNode spec) {
+        ObjectNode capabilities = (ObjectNode) spec.get("process").get("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            ArrayNode array = capabilities.putArray(set);
+            ALL_CAPABILITIES.forEach(array::add);
+        }
+        ObjectNode linux = (ObjectNode) spec.get("linux");
+        ((ObjectNode) linux.get("resources")).putArray("devices").addObject().put("allow", true).put("access", "rwm");
+        linux.remove("maskedPaths");
+        linux.remove("readonlyPaths");
+        return spec;
+    }
+
+    /** hostNetwork / hostPID / hostIPC: the namespace entry is left out. */
+    public static ObjectNode withoutNamespace(ObjectNode spec, String type) {
+        ArrayNode namespaces = (ArrayNode) spec.get("linux").get("namespaces");
+        for (int i = namespaces.size() - 1; i >= 0; i--) {
+            if (namespaces.get(i).get("type").asText().equals(type)) {
+                namespaces.remove(i);
+            }
+        }
+        return spec;
+    }
+
+    /** A hostPath volume mounted at {@code destination}. */
+    public static ObjectNode withHostPath(ObjectNode spec, String source, String destination) {
+        ((ArrayNode) spec.get("mounts")).addObject().put("destination", destination).put("type", "bind").put("source", source)
+                .putArray("options").add("rbind").add("rprivate").add("rw");
+        return spec;
+    }
+
+    /** securityContext.capabilities.add. */
+    public static ObjectNode withAddedCapability(ObjectNode spec, String capability) {
+        ObjectNode capabilities = (ObjectNode) spec.get("process").get("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            ((ArrayNode) capabilities.get(set)).add(capability);
+        }
+        return spec;
+    }
+
+    /** A host view in which every path is its own real path, except the given links. */
+    public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths) {
+        return new HostView() {
+            @Override
+            public String realPath(String hostPath) {
+                return links.getOrDefault(hostPath, hostPath);
+            }
+
+            @Override
+            public boolean isHostNamespace(String type, String path) {
+                return hostNamespacePaths.contains(path);
+            }
+        };
+    }
+
+    static final HostView PLAIN_HOST = host(Map.of(), Set.of());
+
+    public static SandboxProfile profile(String json) {
+        try {
+            return dev.stockade.api.profile.Profiles.parse(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Specs() {
+    }
+}
