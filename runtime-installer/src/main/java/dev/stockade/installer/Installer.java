@@ -1,5 +1,6 @@
 package dev.stockade.installer;
 
+import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.profile.ProfileInstaller;
@@ -130,7 +131,7 @@ public final class Installer {
             profiles.remove(state.profileHashes().keySet());
             checkpoint.reached("profiles removed");
             for (String path : List.of(Handler.HANDLER_DIR, PayloadInstaller.CURRENT, PayloadInstaller.RELEASES, StateStore.BACKUP_DIR)) {
-                PayloadInstaller.deleteTree(host.resolve(path));
+                HostFiles.deleteTree(host.resolve(path));
                 checkpoint.reached("removed " + path);
             }
             Files.deleteIfExists(host.resolve(StateStore.STATE_FILE));

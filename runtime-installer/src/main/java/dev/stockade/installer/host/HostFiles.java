@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -42,6 +45,7 @@ public final class HostFiles {
     public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Files.createDirectories(directory);
+        removeLeftovers(target);
         Path temporary = besideTarget(target, "new");
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -69,6 +73,50 @@ public final class HostFiles {
     public static Path besideTarget(Path target, String purpose) {
         String name = "." + target.getFileName() + "." + purpose + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         return target.toAbsolutePath().resolveSibling(name);
+    }
+
+    /**
+     * Deletes what an installer killed mid-write left beside {@code target} (temporary files,
+     * partial copies, fresh links): a kill skips the clean-up that an exception would run.
+     */
+    public static void removeLeftovers(Path target) throws IOException {
+        Path directory = target.toAbsolutePath().getParent();
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        String prefix = "." + target.getFileName() + ".";
+        try (var siblings = Files.list(directory)) {
+            for (Path sibling : siblings.toList()) {
+                String name = sibling.getFileName().toString();
+                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("(new|partial|link)-[0-9a-f]+")) {
+                    deleteTree(sibling);
+                }
+            }
+        }
+    }
+
+    /** Deletes a file, a link (not its target) or a directory tree; nothing when it does not exist. */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(root);
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     public static void syncDirectory(Path directory) {

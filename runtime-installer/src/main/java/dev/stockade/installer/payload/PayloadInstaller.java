@@ -75,6 +75,7 @@ public final class PayloadInstaller {
         String release = version + "-" + treeHash(payload).substring("sha256:".length(), "sha256:".length() + 12);
         Path target = host.resolve(RELEASES + "/" + release);
         try {
+            HostFiles.removeLeftovers(target);
             if (!Files.isDirectory(target)) {
                 Path partial = HostFiles.besideTarget(target, "partial");
                 copyTree(payload, partial);
@@ -137,7 +138,7 @@ public final class PayloadInstaller {
             for (Path release : children.toList()) {
                 String name = release.getFileName().toString();
                 if (!name.equals(current) && !name.equals(previous)) {
-                    deleteTree(release);
+                    HostFiles.deleteTree(release);
                 }
             }
         } catch (IOException e) {
@@ -160,6 +161,7 @@ public final class PayloadInstaller {
         if (Files.isSymbolicLink(current) && Files.readSymbolicLink(current).equals(link)) {
             return;
         }
+        HostFiles.removeLeftovers(current);
         Path fresh = HostFiles.besideTarget(current, "link");
         Files.createSymbolicLink(fresh, link);
         HostFiles.replace(fresh, current);
@@ -178,29 +180,6 @@ public final class PayloadInstaller {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.copy(file, target.resolve(source.relativize(file).toString()),
                         StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    public static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(root);
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
                 return FileVisitResult.CONTINUE;
             }
         });

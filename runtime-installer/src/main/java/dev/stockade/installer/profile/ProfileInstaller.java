@@ -82,7 +82,9 @@ public final class ProfileInstaller {
     public void remove(Collection<String> runtimeClasses) throws InstallerException {
         try {
             for (String runtimeClass : runtimeClasses) {
-                Files.deleteIfExists(host.resolve(hostPath(runtimeClass)));
+                Path profile = host.resolve(hostPath(runtimeClass));
+                HostFiles.removeLeftovers(profile);
+                Files.deleteIfExists(profile);
             }
             deleteIfEmpty(host.resolve(Stockade.HOST_PROFILE_DIR));
             deleteIfEmpty(host.resolve(Stockade.HOST_PROFILE_DIR).getParent());

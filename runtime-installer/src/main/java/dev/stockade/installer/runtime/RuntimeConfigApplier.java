@@ -94,6 +94,7 @@ public final class RuntimeConfigApplier {
         for (int i = files.size() - 1; i >= 0; i--) {
             ManagedFile file = files.get(i);
             Path visible = host.resolve(file.path());
+            HostFiles.removeLeftovers(visible);
             Optional<byte[]> current = readBytes(visible);
             if (current.isPresent()) {
                 Optional<byte[]> restored = restoredContent(file, current.get(), configurator, installed);
