@@ -1,0 +1,261 @@
+package dev.stockade.demo;
+
+import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.profile.Profiles;
+import dev.stockade.api.profile.SandboxProfile;
+import dev.stockade.installer.InstallerConfig;
+import dev.stockade.testing.BusyboxImage;
+import dev.stockade.testing.CommandResult;
+import dev.stockade.testing.PrivateContainerd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The README's first command. Starts a throwaway containerd under a scratch directory, lets the
+ * real installer register a Stockade handler in it, runs the same busybox container under plain
+ * runc and under Stockade for each scenario, prints what happened side by side, then uninstalls
+ * and removes the scratch directory.
+ */
+public final class SideBySideDemo {
+
+    private static final String POLICY = "demo";
+    private static final String RUNTIME_CLASS = "sandboxed";
+    private static final String HANDLER = "stockade-" + RUNTIME_CLASS;
+    private static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
+    private static final long PIDS_LIMIT = 64;
+
+    /** One row of the table: what the container tries, and extra {@code ctr run} options. */
+    record Scenario(String title, List<String> runOptions, String... command) {
+    }
+
+    private static final List<Scenario> SCENARIOS = List.of(
+            new Scenario("kernel release (uname -r)", List.of(), "uname", "-r"),
+            new Scenario("normal program: shell, files, pipes", List.of(),
+                    "sh", "-c", "echo hello > /tmp/f && cat /tmp/f | tr a-z A-Z"),
+            new Scenario("mount the host's / (-v /:/host)",
+                    List.of("--mount", "type=bind,src=/,dst=/host,options=rbind:ro"),
+                    "sh", "-c", "ls /host/etc | head -3 | tr '\\n' ' '"),
+            new Scenario("privileged container", List.of("--privileged"),
+                    "sh", "-c", "grep CapEff /proc/self/status"),
+            new Scenario("namespace escape (unshare -U -m)", List.of(),
+                    "sh", "-c", "unshare -U -m sh -c 'echo new namespaces as uid $(id -u)' 2>&1"),
+            // Counting by glob, not ls: under the pids limit the shell cannot fork any more.
+            new Scenario("fork bomb (300 processes)", List.of(),
+                    "sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 5 & i=$((i+1)); [ $((i % 50)) = 0 ] && echo -n \"$i \"; done; "
+                            + "set -- /proc/[0-9]*; echo started, $# processes running"));
+
+    public static void main(String[] args) throws Exception {
+        Path payload = Path.of(args.length > 0 ? args[0] : "test/demo/target/payload").toAbsolutePath();
+        if (!Files.isExecutable(payload.resolve("bin/stockade-runtime"))) {
+            System.err.println("no runtime payload at " + payload + ": build it with ./mvnw -pl test/demo -am install");
+            System.exit(1);
+        }
+        if (Files.exists(Path.of("/opt/stockade"))) {
+            System.err.println("/opt/stockade exists: Stockade is installed on this machine already; the demo will not touch it.");
+            System.exit(1);
+        }
+        Path scratch = Files.createTempDirectory("stockade-demo-");
+        int exitCode = 1;
+        try {
+            exitCode = new SideBySideDemo(payload, scratch).run();
+        } finally {
+            deleteTree(scratch);
+        }
+        System.exit(exitCode);
+    }
+
+    private final Path payload;
+    private final Path scratch;
+    private final Path containerdDir;
+    private final Path config;
+
+    private SideBySideDemo(Path payload, Path scratch) {
+        this.payload = payload;
+        this.scratch = scratch;
+        this.containerdDir = scratch.resolve("containerd");
+        this.config = containerdDir.resolve("config.toml");
+    }
+
+    private int run() throws Exception {
+        Files.createDirectories(containerdDir);
+        Files.writeString(config, PrivateContainerd.baseConfig(containerdDir)
+                .replace("disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n", "") + """
+
+                [plugins."io.containerd.grpc.v1.cri"]
+                  restrict_oom_score_adj = true
+                  [plugins."io.containerd.grpc.v1.cri".cni]
+                    bin_dir = "%1$s/cni/bin"
+                    conf_dir = "%1$s/cni/net.d"
+                """.formatted(containerdDir));
+        Path profiles = Files.createDirectories(scratch.resolve("profiles"));
+        SandboxProfile profile = new SandboxProfile(null, null, null, null, null, PIDS_LIMIT, null, null, null, null, null);
+        Files.writeString(profiles.resolve(RUNTIME_CLASS + ".json"), Profiles.render(profile));
+
+        System.out.println("1. throwaway containerd in " + containerdDir);
+        try (PrivateContainerd containerd = PrivateContainerd.start(containerdDir, config);
+             RestartRequests restarts = new RestartRequests(containerd)) {
+            String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(scratch.resolve("rootfs")), scratch));
+            Map<String, String> installerEnvironment = installerEnvironment(containerd, restarts, profiles);
+
+            System.out.println("2. the Stockade installer registers handler " + HANDLER + " (profile: default, pids limit "
+                    + PIDS_LIMIT + ")");
+            int installed = installer(installerEnvironment, "install");
+            if (installed != 0) {
+                System.err.println("the installer failed (exit " + installed + "); containerd's log: " + containerd.logFile());
+                return installed;
+            }
+            try {
+                System.out.println("3. the same busybox container under runc and under Stockade\n");
+                List<String[]> rows = new ArrayList<>();
+                int n = 0;
+                for (Scenario scenario : SCENARIOS) {
+                    n++;
+                    String runc = outcome(containerd.run(image, "runc-" + n, scenario.runOptions(), scenario.command()));
+                    List<String> sandboxed = new ArrayList<>(List.of("--runc-binary", LAUNCHER));
+                    sandboxed.addAll(scenario.runOptions());
+                    String stockade = outcome(containerd.run(image, "stockade-" + n, sandboxed, scenario.command()));
+                    rows.add(new String[] {scenario.title(), runc, stockade});
+                }
+                printTable(rows);
+                System.out.println("The kernel release is the host's under both: Stockade shares the host's kernel, and a\n"
+                        + "different kernel identity comes with the seccomp supervisor, which this demo does not start yet.");
+            } finally {
+                System.out.println("\n4. uninstall: the handler, the drop-in and /opt/stockade go; config.toml is as before");
+                installer(installerEnvironment, "uninstall", "--force");
+            }
+        }
+        return 0;
+    }
+
+    private Map<String, String> installerEnvironment(PrivateContainerd containerd, RestartRequests restarts, Path profiles) {
+        String ctrRun = "ctr --address " + containerd.socket() + " run --rm " + String.join(" ", containerd.privateRunOptions());
+        Map<String, String> environment = new HashMap<>();
+        environment.put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        environment.put(InstallerEnvironment.POLICY, POLICY);
+        environment.put(InstallerEnvironment.HANDLERS, RUNTIME_CLASS + "=" + HANDLER);
+        environment.put(InstallerEnvironment.HOST_ROOT, "/");
+        environment.put(InstallerEnvironment.CONTAINER_RUNTIME, "containerd");
+        environment.put(InstallerEnvironment.PROFILE_SOURCE, profiles.toString());
+        environment.put(InstallerConfig.PAYLOAD, payload.toString());
+        environment.put(InstallerConfig.CONTAINERD_CONFIG, config.toString());
+        environment.put(InstallerConfig.RESTART, "command:" + restarts.command());
+        environment.put(InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString());
+        environment.put(InstallerConfig.VERIFY, "command:" + ctrRun + " --runc-binary \"$2\" "
+                + BusyboxImage.DEFAULT_REFERENCE + " verify-$1 /bin/true");
+        return environment;
+    }
+
+    /** Runs the installer's command line as its own process, its output indented under ours. */
+    private static int installer(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.stockade.installer.InstallerMain"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        try (var lines = process.inputReader().lines()) {
+            lines.forEach(line -> System.out.println("   | " + line));
+        }
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            return 1;
+        }
+        return process.exitValue();
+    }
+
+    /** The container's output when it ran, or why it did not (the refusal from the runtime). */
+    static String outcome(CommandResult result) {
+        if (result.exitCode() == 0) {
+            return "ran: " + oneLine(result.stdout());
+        }
+        String stderr = oneLine(result.stderr());
+        if (stderr.contains("failed to create shim task")) {
+            // ctr wraps the runtime's refusal in its own words; show the refusal itself.
+            int refusal = stderr.indexOf("stockade:");
+            return "not created: " + (refusal >= 0 ? stderr.substring(refusal) : stderr);
+        }
+        return "exit " + result.exitCode() + ": " + oneLine(result.stdout() + " " + result.stderr());
+    }
+
+    private static String oneLine(String text) {
+        String line = text.strip().replaceAll("\\s+", " ");
+        return line.length() > 400 ? line.substring(0, 397) + "..." : line;
+    }
+
+    private static void printTable(List<String[]> rows) {
+        int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(10);
+        for (String[] row : rows) {
+            System.out.println(pad(row[0], width) + "  runc:     " + row[1]);
+            System.out.println(pad("", width) + "  stockade: " + row[2]);
+            System.out.println();
+        }
+    }
+
+    private static String pad(String text, int width) {
+        return text + " ".repeat(Math.max(0, width - text.length()));
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /**
+     * The installer restarts the container runtime with a command; this demo owns the containerd
+     * process, so the command asks the demo through a file and waits until the restart is done.
+     */
+    static final class RestartRequests implements AutoCloseable {
+        private final PrivateContainerd containerd;
+        private final Path request;
+        private final Thread watcher;
+
+        RestartRequests(PrivateContainerd containerd) {
+            this.containerd = containerd;
+            this.request = containerd.workDir().resolve("restart-requested");
+            this.watcher = Thread.ofPlatform().daemon().start(this::watch);
+        }
+
+        String command() {
+            return "touch " + request + "; i=0; while [ -e " + request + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e "
+                    + request + " ]";
+        }
+
+        private void watch() {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    if (Files.exists(request)) {
+                        containerd.restart();
+                        Files.delete(request);
+                    }
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            watcher.interrupt();
+        }
+    }
+}
