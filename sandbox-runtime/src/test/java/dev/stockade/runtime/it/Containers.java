@@ -1,0 +1,145 @@
+package dev.stockade.runtime.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.testing.BusyboxImage;
+import dev.stockade.testing.CommandResult;
+import dev.stockade.testing.Commands;
+import dev.stockade.testing.HostPrerequisites;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real containers for the integration tests: a busybox root filesystem with the syscall probe,
+ * bundles shaped like containerd's defaults, and the same bundle run through the Stockade payload
+ * or through plain runc.
+ */
+final class Containers {
+
+    static final ObjectMapper JSON = JsonMapper.builder().build();
+    static final List<String> CONTAINERD_DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    final Path workDir;
+    final Path rootfs;
+    final Path payload;
+    final Path runc;
+    final Path stateRoot;
+
+    Containers(Path workDir) {
+        HostPrerequisites.requireRoot();
+        this.runc = HostPrerequisites.requireExecutable("runc");
+        HostPrerequisites.requireExecutable("gcc");
+        this.workDir = workDir;
+        this.payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
+        HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-runtime")),
+                "the runtime payload at " + payload + " (built by mvn package)");
+        this.rootfs = BusyboxImage.rootfs(workDir.resolve("rootfs"));
+        this.stateRoot = workDir.resolve("runc-state");
+        Commands.run("gcc", "-static", "-O2", "-o", rootfs.resolve("bin/probe").toString(),
+                Path.of("src/test/resources/probe/probe.c").toAbsolutePath().toString()).requireSuccess();
+        try {
+            Files.createDirectories(rootfs.resolve("mnt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A profile file under the work directory. */
+    Path profile(String name, String json) {
+        try {
+            Path file = workDir.resolve(name + ".json");
+            Files.writeString(file, json);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A bundle running {@code args} with containerd's default capabilities and a tmpfs /tmp. */
+    ObjectNode spec(String... args) {
+        Path scratch = workDir.resolve("spec-" + COUNTER.incrementAndGet());
+        try {
+            Files.createDirectories(scratch);
+            Commands.run(runc.toString(), "spec", "--bundle", scratch.toString()).requireSuccess();
+            ObjectNode spec = (ObjectNode) JSON.readTree(scratch.resolve("config.json").toFile());
+            ObjectNode process = (ObjectNode) spec.get("process");
+            process.put("terminal", false);
+            ArrayNode argv = process.putArray("args");
+            for (String arg : args) {
+                argv.add(arg);
+            }
+            ObjectNode capabilities = (ObjectNode) process.get("capabilities");
+            for (String set : List.of("bounding", "effective", "permitted")) {
+                ArrayNode array = capabilities.putArray(set);
+                CONTAINERD_DEFAULT_CAPABILITIES.forEach(array::add);
+            }
+            spec.putObject("root").put("path", rootfs.toString()).put("readonly", false);
+            ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
+                    .putArray("options").add("nosuid").add("nodev");
+            return spec;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Path bundle(ObjectNode spec) {
+        try {
+            Path bundle = Files.createDirectories(workDir.resolve("bundle-" + COUNTER.incrementAndGet()));
+            Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
+            return bundle;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String newId() {
+        return "stockade-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    }
+
+    /** {@code <runtime> --root … --log … --log-format json run --bundle … <id>} in the foreground. */
+    CommandResult run(Runtime runtime, Path profile, ObjectNode spec) {
+        Path bundle = bundle(spec);
+        List<String> command = new ArrayList<>(runtime.command(this));
+        command.addAll(List.of("--root", stateRoot.toString(), "--log", bundle.resolve("log.json").toString(),
+                "--log-format", "json", "run", "--bundle", bundle.toString(), newId()));
+        return Commands.run(Duration.ofSeconds(60), runtime.environment(profile), command);
+    }
+
+    /** A runtime command line through a shell, for fd and environment set-ups ProcessBuilder cannot make. */
+    CommandResult shell(Runtime runtime, Path profile, String script) {
+        Map<String, String> environment = new java.util.HashMap<>(runtime.environment(profile));
+        environment.put("RUNTIME", String.join(" ", runtime.command(this)));
+        environment.put("STATE", stateRoot.toString());
+        return Commands.run(Duration.ofSeconds(60), environment, List.of("sh", "-c", script));
+    }
+
+    Path log(CommandResult result) {
+        int bundleIndex = result.command().indexOf("--bundle");
+        return Path.of(result.command().get(bundleIndex + 1)).resolve("log.json");
+    }
+
+    enum Runtime {
+        STOCKADE, RUNC;
+
+        List<String> command(Containers containers) {
+            return List.of(this == STOCKADE ? containers.payload.resolve("bin/stockade-runtime").toString() : containers.runc.toString());
+        }
+
+        Map<String, String> environment(Path profile) {
+            return this == STOCKADE && profile != null ? Map.of("STOCKADE_PROFILE", profile.toString()) : Map.of();
+        }
+    }
+}

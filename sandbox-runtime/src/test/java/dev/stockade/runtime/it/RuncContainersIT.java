@@ -1,0 +1,360 @@
+package dev.stockade.runtime.it;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.runtime.it.Containers.Runtime;
+import dev.stockade.testing.CommandResult;
+import dev.stockade.testing.Commands;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Busybox containers run by runc directly, through the Stockade launcher of the built payload and
+ * through plain runc for contrast. Writes target/attack-table.md, the README's side-by-side table.
+ */
+class RuncContainersIT {
+
+    @TempDir
+    static Path dir;
+    static Containers containers;
+    static Path untrusted;
+    static Path fewPids;
+    static final Map<String, String> TABLE = new TreeMap<>();
+
+    @BeforeAll
+    static void setUp() {
+        containers = new Containers(dir);
+        untrusted = containers.profile("untrusted", "{}");
+        fewPids = containers.profile("few-pids", "{\"pidsLimit\":64}");
+    }
+
+    @AfterAll
+    static void writeTable() throws Exception {
+        if (TABLE.isEmpty()) {
+            return;
+        }
+        StringBuilder table = new StringBuilder("| attack | Stockade (default profile) | plain runc |\n| --- | --- | --- |\n");
+        TABLE.forEach((attack, row) -> table.append("| ").append(attack).append(" | ").append(row).append(" |\n"));
+        Files.writeString(Path.of("target/attack-table.md"), table.toString());
+    }
+
+    private static CommandResult stockade(ObjectNode spec) {
+        return containers.run(Runtime.STOCKADE, untrusted, spec);
+    }
+
+    private static CommandResult runc(ObjectNode spec) {
+        return containers.run(Runtime.RUNC, null, spec);
+    }
+
+    private static String cell(CommandResult result) {
+        String text = result.exitCode() == 0 ? result.stdout() : result.stderr() + result.stdout();
+        text = text.strip().replace("\n", "; ").replace("|", "/");
+        return (result.exitCode() == 0 ? "runs: " : "fails (exit " + result.exitCode() + "): ")
+                + (text.length() > 160 ? text.substring(0, 160) + "…" : text);
+    }
+
+    private static void record(String attack, CommandResult stockade, CommandResult runc) {
+        TABLE.put(attack, cell(stockade) + " | " + cell(runc));
+    }
+
+    // ---- normal programs ----
+
+    @Test
+    void shellOutputAndExitCodeAreExactlyRuncs() {
+        ObjectNode spec = containers.spec("sh", "-c", "echo out; echo err >&2; exit 7");
+        CommandResult viaStockade = stockade(spec);
+        CommandResult viaRunc = runc(spec);
+        assertEquals(7, viaStockade.exitCode(), viaStockade.describe());
+        assertEquals("out\n", viaStockade.stdout());
+        assertEquals("err\n", viaStockade.stderr());
+        assertEquals(viaRunc.exitCode(), viaStockade.exitCode());
+    }
+
+    @Test
+    void fileInputOutputWorks() {
+        CommandResult result = stockade(containers.spec("sh", "-c",
+                "echo data > /tmp/f && dd if=/dev/zero of=/tmp/big bs=4096 count=256 2>/dev/null && wc -c < /tmp/big && cat /tmp/f && mkdir -p /var/x && echo root-fs > /var/x/y && cat /var/x/y"));
+        assertEquals(0, result.exitCode(), result.describe());
+        assertEquals("1048576\ndata\nroot-fs\n", result.stdout());
+    }
+
+    @Test
+    void loopbackNetworkingWorks() {
+        String netns = "stockade-it-" + ProcessHandle.current().pid();
+        Commands.run("ip", "netns", "add", netns).requireSuccess();
+        try {
+            Commands.run("ip", "-n", netns, "link", "set", "lo", "up").requireSuccess();
+            ObjectNode spec = containers.spec("sh", "-c",
+                    "mkdir /tmp/www && echo hello-loopback > /tmp/www/index.html && httpd -p 127.0.0.1:8080 -h /tmp/www && wget -qO- http://127.0.0.1:8080/index.html");
+            for (var namespace : spec.get("linux").get("namespaces")) {
+                if (namespace.get("type").asText().equals("network")) {
+                    ((ObjectNode) namespace).put("path", "/var/run/netns/" + netns);
+                }
+            }
+            CommandResult result = stockade(spec);
+            assertEquals(0, result.exitCode(), result.describe());
+            assertEquals("hello-loopback\n", result.stdout());
+        } finally {
+            Commands.run("ip", "netns", "delete", netns);
+        }
+    }
+
+    @Test
+    void signalsAndDeathBySignalBehaveAsUnderRunc() {
+        CommandResult trapped = stockade(containers.spec("sh", "-c",
+                "trap 'echo trapped; exit 3' USR1; kill -USR1 $$; sleep 5"));
+        assertEquals(3, trapped.exitCode(), trapped.describe());
+        assertEquals("trapped\n", trapped.stdout());
+        CommandResult terminated = stockade(containers.spec("sh", "-c", "sleep 10 & kill -TERM $!; wait $!; echo status=$?"));
+        assertEquals("status=143\n", terminated.stdout(), terminated.describe());
+        // The container's init (sh as pid 1) ignores signals it has no handler for, so a child dies by KILL.
+        ObjectNode killed = containers.spec("sh", "-c", "sh -c 'kill -KILL $$'; exit $?");
+        CommandResult viaStockade = stockade(killed);
+        assertEquals(137, viaStockade.exitCode(), viaStockade.describe());
+        assertEquals(runc(killed).exitCode(), viaStockade.exitCode());
+    }
+
+    @Test
+    void execIntoARunningContainerIsHardenedToo() throws Exception {
+        String id = Containers.newId();
+        Path bundle = containers.bundle(containers.spec("sleep", "30"));
+        String runtime = containers.payload.resolve("bin/stockade-runtime").toString();
+        String root = containers.stateRoot.toString();
+        Map<String, String> env = Map.of("STOCKADE_PROFILE", untrusted.toString());
+        try {
+            assertEquals(0, Commands.run(java.time.Duration.ofSeconds(30), env,
+                    List.of(runtime, "--root", root, "run", "--detach", "--bundle", bundle.toString(), id)).exitCode());
+            CommandResult plain = Commands.run(java.time.Duration.ofSeconds(30), env,
+                    List.of(runtime, "--root", root, "exec", id, "sh", "-c", "echo from-exec; grep NoNewPrivs /proc/self/status"));
+            assertEquals(0, plain.exitCode(), plain.describe());
+            assertEquals("from-exec\nNoNewPrivs:\t1\n", plain.stdout());
+
+            ObjectNode process = (ObjectNode) containers.spec("sh", "-c", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status").get("process");
+            Path processFile = dir.resolve("process-" + id + ".json");
+            Files.write(processFile, Containers.JSON.writeValueAsBytes(process));
+            CommandResult withProcess = Commands.run(java.time.Duration.ofSeconds(30), env,
+                    List.of(runtime, "--root", root, "exec", "--process", processFile.toString(), id));
+            assertEquals(0, withProcess.exitCode(), withProcess.describe());
+            assertTrue(withProcess.stdout().contains("NoNewPrivs:\t1"), withProcess.stdout());
+            assertTrue(withProcess.stdout().contains("Seccomp:\t2"), withProcess.stdout());
+            long effective = Long.parseLong(withProcess.stdout().lines().filter(l -> l.startsWith("CapEff")).findFirst()
+                    .orElseThrow().split("\t")[1], 16);
+            assertEquals(0, effective & (1L << 13), "CAP_NET_RAW must be gone from an exec'd process");
+
+            process.with("capabilities").withArray("bounding").add("CAP_SYS_ADMIN");
+            Files.write(processFile, Containers.JSON.writeValueAsBytes(process));
+            CommandResult escalating = Commands.run(java.time.Duration.ofSeconds(30), env,
+                    List.of(runtime, "--root", root, "exec", "--process", processFile.toString(), id));
+            assertNotEquals(0, escalating.exitCode());
+            assertTrue(escalating.stderr().contains("CAP_SYS_ADMIN"), escalating.describe());
+        } finally {
+            Commands.run(runtime, "--root", root, "kill", id, "KILL");
+            Commands.run(runtime, "--root", root, "delete", "--force", id);
+        }
+    }
+
+    // ---- what the container inherits: fds, signal state, no JVM output ----
+
+    /**
+     * The same bundle through Stockade and through runc, both started by the same shell with an
+     * extra fd and JAVA_TOOL_OPTIONS set: the container must see the same fds, the same signal mask
+     * and ignored set (whatever the test JVM's own child inherits), and no JVM output.
+     */
+    @Test
+    void preservedFdsSignalStateAndOutputAreIdenticalToRunc() {
+        String script = "exec 3</etc/hostname; JAVA_TOOL_OPTIONS=-Dpicked=up exec $RUNTIME --root $STATE run --preserve-fds 1 --bundle %s %s";
+        String inside = "for f in /proc/$$/fd/*; do printf '%s ' ${f##*/}; done; echo; readlink /proc/$$/fd/3; grep -E '^Sig(Blk|Ign):' /proc/self/status";
+        CommandResult viaStockade = containers.shell(Runtime.STOCKADE, untrusted,
+                script.formatted(containers.bundle(containers.spec("sh", "-c", inside)), Containers.newId()));
+        CommandResult viaRunc = containers.shell(Runtime.RUNC, null,
+                script.formatted(containers.bundle(containers.spec("sh", "-c", inside)), Containers.newId()));
+        assertEquals(0, viaStockade.exitCode(), viaStockade.describe());
+        assertEquals(viaRunc.stdout(), viaStockade.stdout());
+        assertEquals("", viaStockade.stderr(), "no JVM output (Picked up JAVA_TOOL_OPTIONS…) may reach the container's streams");
+        List<String> lines = viaStockade.stdout().lines().toList();
+        assertEquals("/etc/hostname", lines.get(1), "the preserved fd 3 is the caller's, not something of the JVM's or runc's");
+        assertEquals("SigBlk:\t0000000000000000", lines.get(2));
+    }
+
+    @Test
+    void socketActivationFdsReachTheContainerAsUnderRunc() {
+        String script = "exec 3</etc/hostname; export LISTEN_FDS=1 LISTEN_PID=$$; exec $RUNTIME --root $STATE run --bundle %s %s";
+        String inside = "echo LISTEN_FDS=$LISTEN_FDS; readlink /proc/$$/fd/3; for f in /proc/$$/fd/*; do printf '%s ' ${f##*/}; done";
+        CommandResult viaStockade = containers.shell(Runtime.STOCKADE, untrusted,
+                script.formatted(containers.bundle(containers.spec("sh", "-c", inside)), Containers.newId()));
+        CommandResult viaRunc = containers.shell(Runtime.RUNC, null,
+                script.formatted(containers.bundle(containers.spec("sh", "-c", inside)), Containers.newId()));
+        assertEquals(0, viaStockade.exitCode(), viaStockade.describe());
+        assertTrue(viaStockade.stdout().startsWith("LISTEN_FDS=1\n/etc/hostname\n"), viaStockade.stdout());
+        assertEquals(viaRunc.stdout(), viaStockade.stdout());
+    }
+
+    @Test
+    void missingProfileFailsClosedInRuncLogFormat() throws Exception {
+        CommandResult result = containers.run(Runtime.STOCKADE, null, containers.spec("true"));
+        assertNotEquals(0, result.exitCode());
+        assertTrue(result.stderr().contains("STOCKADE_PROFILE: is not set"), result.describe());
+        String log = Files.readString(containers.log(result));
+        assertTrue(log.startsWith("{\"level\":\"error\",\"msg\":\"stockade: container "), log);
+    }
+
+    // ---- attacks: refused or failing under Stockade; the same under plain runc for contrast ----
+
+    private static CommandResult attack(String name, ObjectNode spec, UnaryOperator<ObjectNode> change) {
+        ObjectNode attacking = change.apply(spec);
+        CommandResult viaStockade = stockade(attacking.deepCopy());
+        record(name, viaStockade, runc(attacking.deepCopy()));
+        return viaStockade;
+    }
+
+    private static void assertRefused(CommandResult result, String... expected) throws Exception {
+        assertNotEquals(0, result.exitCode(), result.describe());
+        String log = Files.readString(containers.log(result));
+        for (String text : expected) {
+            assertTrue(result.stderr().contains(text), result.describe());
+            assertTrue(log.contains(text), log);
+        }
+        assertTrue(log.contains("sandbox profile untrusted"), log);
+    }
+
+    private static void assertProbeFails(CommandResult result, String probe, String error) {
+        assertNotEquals(0, result.exitCode(), result.describe());
+        assertEquals(probe + ": " + error + "\n", result.stdout(), result.describe());
+    }
+
+    @Test
+    void hostRootMountIsRefused() throws Exception {
+        CommandResult result = attack("bind mount of the host's / (`-v /:/host`)", containers.spec("cat", "/host/etc/hostname"), spec -> {
+            ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/host").put("type", "bind").put("source", "/")
+                    .putArray("options").add("rbind").add("ro");
+            return spec;
+        });
+        assertRefused(result, "host path / at /host", "rule host-mount");
+    }
+
+    @Test
+    void privilegedIsRefused() throws Exception {
+        CommandResult result = attack("privileged container", containers.spec("grep", "CapEff", "/proc/self/status"), spec -> {
+            ArrayNode all = Containers.JSON.createArrayNode();
+            for (int cap = 0; cap <= 40; cap++) {
+                all.add(capabilityName(cap));
+            }
+            for (String set : List.of("bounding", "effective", "permitted")) {
+                spec.with("process").with("capabilities").set(set, all.deepCopy());
+            }
+            spec.with("linux").with("resources").putArray("devices").addObject().put("allow", true).put("access", "rwm");
+            return spec;
+        });
+        assertRefused(result, "rule privileged");
+    }
+
+    @Test
+    void hostPidNamespaceIsRefused() throws Exception {
+        CommandResult result = attack("host PID namespace", containers.spec("cat", "/proc/1/comm"), spec -> {
+            ArrayNode namespaces = (ArrayNode) spec.get("linux").get("namespaces");
+            for (int i = namespaces.size() - 1; i >= 0; i--) {
+                if (namespaces.get(i).get("type").asText().equals("pid")) {
+                    namespaces.remove(i);
+                }
+            }
+            return spec;
+        });
+        assertRefused(result, "host's pid namespace", "rule host-namespace");
+    }
+
+    @Test
+    void requestedSysAdminIsRefused() throws Exception {
+        CommandResult result = attack("CAP_SYS_ADMIN requested", containers.spec("grep", "CapEff", "/proc/self/status"), spec -> {
+            for (String set : List.of("bounding", "effective", "permitted")) {
+                spec.with("process").with("capabilities").withArray(set).add("CAP_SYS_ADMIN");
+            }
+            return spec;
+        });
+        assertRefused(result, "CAP_SYS_ADMIN", "rule capabilities");
+    }
+
+    @Test
+    void unshareOfUserNamespaceFails() {
+        assertProbeFails(attack("unshare(CLONE_NEWUSER)", containers.spec("probe", "unshare-user"), s -> s),
+                "unshare-user", "Operation not permitted");
+    }
+
+    @Test
+    void unshareOfMountNamespaceFails() {
+        assertProbeFails(attack("unshare(CLONE_NEWNS)", containers.spec("probe", "unshare-mount"), s -> s),
+                "unshare-mount", "Operation not permitted");
+    }
+
+    @Test
+    void mountThroughAUserNamespaceFails() {
+        CommandResult result = attack("unshare(user+mount) then mount tmpfs", containers.spec("probe", "userns-mount"), s -> s);
+        assertProbeFails(result, "unshare(user+mount)", "Operation not permitted");
+    }
+
+    @Test
+    void mountSyscallFails() {
+        assertProbeFails(attack("mount(2)", containers.spec("probe", "mount"), s -> s), "mount", "Operation not permitted");
+    }
+
+    @Test
+    void keyctlFails() {
+        assertProbeFails(attack("keyctl(2)", containers.spec("probe", "keyctl"), s -> s), "keyctl", "Operation not permitted");
+    }
+
+    @Test
+    void bpfFails() {
+        assertProbeFails(attack("bpf(2)", containers.spec("probe", "bpf"), s -> s), "bpf", "Operation not permitted");
+    }
+
+    @Test
+    void ptraceFails() {
+        assertProbeFails(attack("ptrace(2)", containers.spec("probe", "ptrace"), s -> s), "ptrace", "Operation not permitted");
+    }
+
+    @Test
+    void procKcoreGivesNothing() {
+        CommandResult result = attack("read /proc/kcore (containerd spec without its masked paths)", containers.spec("probe", "kcore"), spec -> {
+            spec.with("linux").remove("maskedPaths");
+            return spec;
+        });
+        assertNotEquals(0, result.exitCode(), result.describe());
+        assertFalse(result.stdout().matches("kcore: read [1-9].*"), result.stdout());
+    }
+
+    @Test
+    void forkBombHitsThePidsLimit() {
+        ObjectNode spec = containers.spec("sh", "-c",
+                "i=0; while [ $i -lt 200 ]; do sleep 10 & i=$((i+1)); done; echo started $i");
+        CommandResult viaStockade = containers.run(Runtime.STOCKADE, fewPids, spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        TABLE.put("fork bomb (200 processes; profile pidsLimit 64)", cell(viaStockade) + " | " + cell(viaRunc));
+        assertFalse(viaStockade.stdout().contains("started 200"), viaStockade.describe());
+        assertTrue(viaStockade.stderr().contains("can't fork") || viaStockade.stderr().contains("Resource temporarily unavailable"),
+                viaStockade.describe());
+    }
+
+    private static String capabilityName(int number) {
+        List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
+                "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+                "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN",
+                "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+                "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
+                "PERFMON", "BPF", "CHECKPOINT_RESTORE"));
+        return "CAP_" + names.get(number);
+    }
+}
