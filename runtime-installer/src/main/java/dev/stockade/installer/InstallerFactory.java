@@ -14,6 +14,7 @@ import dev.stockade.installer.runtime.RancherConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
 import dev.stockade.installer.verify.CommandVerifier;
+import dev.stockade.installer.verify.ContainerdDumpVerifier;
 import dev.stockade.installer.verify.HandlerVerifier;
 import dev.stockade.installer.verify.InstalledFilesVerifier;
 
@@ -31,7 +32,8 @@ public final class InstallerFactory {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
-                restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host), verifier(config.verify(), host),
+                restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
+                verifier(config.verify(), host, kind, config.containerdConfig()),
                 new PayloadInstaller(host, config.payload(), checkpoint),
                 new ProfileInstaller(host, config.profileSource()), checkpoint);
     }
@@ -81,16 +83,24 @@ public final class InstallerFactory {
         return RuntimeReadiness.socket(host.resolve(socket), RESTART_TIMEOUT);
     }
 
-    public static HandlerVerifier verifier(String setting, HostRoot host) throws InstallerException {
+    /**
+     * files: the installed files only; launcher and command: first the files, then (stock
+     * containerd) containerd's own reading of its config, then the launcher or the command.
+     */
+    public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig)
+            throws InstallerException {
         HandlerVerifier files = new InstalledFilesVerifier(host);
         if (setting.equals("files")) {
             return files;
         }
+        HandlerVerifier registered = kind == RuntimeKind.CONTAINERD
+                ? new ContainerdDumpVerifier(files, host.path().toString(), containerdConfig, VERIFY_TIMEOUT)
+                : files;
         if (setting.equals("launcher")) {
-            return CommandVerifier.launcherVersion(files, host.path().toString(), VERIFY_TIMEOUT);
+            return CommandVerifier.launcherVersion(registered, host.path().toString(), VERIFY_TIMEOUT);
         }
         if (setting.startsWith("command:")) {
-            return CommandVerifier.shell(files, setting.substring("command:".length()), VERIFY_TIMEOUT);
+            return CommandVerifier.shell(registered, setting.substring("command:".length()), VERIFY_TIMEOUT);
         }
         throw new InstallerException("STOCKADE_VERIFY='" + setting + "' is not files, launcher or command:<shell command>");
     }

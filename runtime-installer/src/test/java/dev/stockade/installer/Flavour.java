@@ -51,7 +51,7 @@ record Flavour(
 
     static List<Flavour> all() {
         return List.of(containerdWithoutConfig(), containerdWithCriSettings(), containerdWithImports(), containerd2(),
-                rancher(RuntimeKind.K3S, false), rancher(RuntimeKind.RKE2, true), crio(), docker());
+                rancher(RuntimeKind.K3S, false, 2), rancher(RuntimeKind.RKE2, true, 2), rancher(RuntimeKind.K3S, false, 3), crio(), docker());
     }
 
     static final String CONTAINERD_1_CONFIG = """
@@ -178,14 +178,16 @@ record Flavour(
         return merged;
     }
 
-    static Flavour rancher(RuntimeKind kind, boolean ownTemplate) {
+    /** k3s/rke2 with containerd 1.x (config version 2, config.toml.tmpl) or 2.x (version 3, config-v3.toml.tmpl). */
+    static Flavour rancher(RuntimeKind kind, boolean ownTemplate, int version) {
         String directory = "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
-        String template = directory + "/config.toml.tmpl";
+        String template = directory + (version == 3 ? "/config-v3.toml.tmpl" : "/config.toml.tmpl");
+        String plugin = version == 3 ? "io.containerd.cri.v1.runtime" : "io.containerd.grpc.v1.cri";
         String customPart = "{{ template \"base\" . }}\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example\".tls]\n  insecure_skip_verify = true\n";
-        return new Flavour(kind.settingName() + (ownTemplate ? " with the host's template" : " without template"),
+        return new Flavour(kind.settingName() + (ownTemplate ? " with the host's template" : " without template") + ", containerd config version " + version,
                 host -> {
-                    host.write(directory + "/config.toml", "# rendered by " + kind.settingName() + "\nversion = 2\n\n"
-                            + "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n");
+                    host.write(directory + "/config.toml", "# rendered by " + kind.settingName() + "\nversion = " + version + "\n\n"
+                            + "[plugins.\"" + plugin + "\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n");
                     if (ownTemplate) {
                         host.write(template, customPart);
                     }
@@ -208,7 +210,7 @@ record Flavour(
                         assertTrue(text.startsWith(customPart), "the host's own template is kept: " + text);
                     }
                     for (Handler handler : FakeHost.HANDLERS) {
-                        assertEquals(handler.launcher(), view.at("/appended/plugins/io.containerd.grpc.v1.cri/containerd/runtimes/"
+                        assertEquals(handler.launcher(), view.at("/appended/plugins/" + plugin + "/containerd/runtimes/"
                                 + handler.name() + "/options/BinaryName").asText(), text);
                     }
                 },

@@ -1,0 +1,56 @@
+package dev.stockade.installer.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.restart.CommandRestarter;
+import dev.stockade.installer.runtime.Handler;
+import dev.stockade.installer.toml.TomlDocuments;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Asks the host's containerd binary for the configuration it loads ({@code containerd --config
+ * FILE config dump}, run inside the host root) and checks that every handler is there with its
+ * launcher: proof that the drop-in and the imports entry are read the way the installer meant.
+ */
+public final class ContainerdDumpVerifier implements HandlerVerifier {
+
+    private final HandlerVerifier before;
+    private final String hostRoot;
+    private final String configPath;
+    private final Duration timeout;
+
+    public ContainerdDumpVerifier(HandlerVerifier before, String hostRoot, String configPath, Duration timeout) {
+        this.before = before;
+        this.hostRoot = hostRoot;
+        this.configPath = configPath;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void verify(List<Handler> handlers) throws InstallerException {
+        before.verify(handlers);
+        List<String> command = new ArrayList<>(hostRoot.equals("/") ? List.of() : List.of("chroot", hostRoot));
+        command.addAll(List.of("containerd", "--config", configPath, "config", "dump"));
+        String dump = CommandRestarter.runCommand(command, timeout, "asking containerd for its configuration");
+        JsonNode plugins = TomlDocuments.parse("the output of containerd config dump", dump).path("plugins");
+        for (Handler handler : handlers) {
+            boolean found = false;
+            for (String plugin : List.of("io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime")) {
+                JsonNode runtime = plugins.path(plugin).path("containerd").path("runtimes").path(handler.name());
+                found |= handler.launcher().equals(runtime.path("options").path("BinaryName").asText());
+            }
+            if (!found) {
+                throw new InstallerException("containerd does not load handler " + handler.name() + " with BinaryName "
+                        + handler.launcher() + " from " + configPath + " (containerd config dump); its configuration was not read as written");
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return before.describe() + ", then containerd config dump";
+    }
+}
