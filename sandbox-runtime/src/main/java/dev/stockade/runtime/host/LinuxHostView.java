@@ -41,8 +41,8 @@ public final class LinuxHostView implements HostView {
             return Objects.equals(Files.getAttribute(own, "unix:ino"), Files.getAttribute(other, "unix:ino"))
                     && Objects.equals(Files.getAttribute(own, "unix:dev"), Files.getAttribute(other, "unix:dev"));
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            // Unreadable: runc cannot join it either and fails the create.
-            return false;
+            // Fail closed: a namespace we cannot examine might be the host's.
+            return true;
         }
     }
 }

@@ -8,7 +8,8 @@ public interface HostView {
 
     /**
      * Whether the namespace file (for example /proc/1/ns/net) is one of the host's own namespaces.
-     * The runtime runs in the host's namespaces (it is started by the containerd shim).
+     * The runtime runs in the host's namespaces (it is started by the containerd shim). A path that
+     * cannot be examined counts as the host's: fail closed.
      */
     boolean isHostNamespace(String type, String path);
 }

@@ -121,7 +121,8 @@ public final class SpecValidator {
             String path = namespace.path("path").asText("");
             if (!path.isEmpty() && host.isHostNamespace(type, path)) {
                 throw new Refusal("linux.namespaces[" + index + "].path", "host-namespace",
-                        "joining the host's " + type + " namespace (" + path + ") is not allowed by sandbox profile " + profileName);
+                        "joining the host's " + type + " namespace (or one this runtime cannot examine) at " + path
+                                + " is not allowed by sandbox profile " + profileName);
             }
             index++;
         }
