@@ -119,9 +119,17 @@ class RealContainerdTest {
                             .anyMatch(columns -> columns.equals(List.of("io.containerd.grpc.v1", "cri", "linux/amd64", "ok"))),
                     "the CRI plugin loads with the drop-in:\n" + plugins + "\n" + Files.readString(containerd.logFile()));
 
-            CommandResult hello = containerd.run(image, "hello", List.of("--runc-binary", LAUNCHER), "sh", "-c", "echo hello from $(hostname)");
-            hello.requireSuccess();
-            assertTrue(hello.stdout().contains("hello from"), hello.describe());
+            // The same container through runc and through the handler: the sandbox runtime applied the
+            // profile (its default drops capabilities such as NET_RAW that ctr's default spec grants).
+            String capabilities = "grep CapEff /proc/self/status";
+            CommandResult plain = containerd.run(image, "plain", List.of(), "sh", "-c", capabilities).requireSuccess();
+            CommandResult sandboxed = containerd.run(image, "sandboxed", List.of("--runc-binary", LAUNCHER), "sh", "-c", capabilities)
+                    .requireSuccess();
+            long plainCapabilities = Long.parseLong(plain.stdout().strip().split("\\s+")[1], 16);
+            long sandboxedCapabilities = Long.parseLong(sandboxed.stdout().strip().split("\\s+")[1], 16);
+            long netRaw = 1L << 13;
+            assertTrue((plainCapabilities & netRaw) != 0, "runc keeps ctr's NET_RAW: " + plain.stdout());
+            assertEquals(0, sandboxedCapabilities & netRaw, "the handler's runtime dropped NET_RAW: " + sandboxed.stdout());
 
             Output reinstall = run(environment, "install");
             assertEquals(0, reinstall.exitCode(), reinstall.text());
