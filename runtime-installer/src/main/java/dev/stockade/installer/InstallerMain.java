@@ -58,8 +58,9 @@ public final class InstallerMain {
                     + (result.restarted() ? "; container runtime restarted" : "; container runtime not restarted"));
             return 0;
         } catch (InstallerException e) {
-            reporter.ifPresent(r -> r.notReady(failedStatus(config, e.getMessage())));
+            // The cause first: reporting it may fail too (API server unreachable).
             err.println("stockade-runtime-installer: install failed: " + e.getMessage());
+            reporter.ifPresent(r -> r.notReady(failedStatus(config, e.getMessage())));
             return 1;
         }
     }
@@ -76,9 +77,9 @@ public final class InstallerMain {
                     + (result.restarted() ? "; container runtime restarted" : ""));
             return 0;
         } catch (InstallerException e) {
+            err.println("stockade-runtime-installer: uninstall failed: " + e.getMessage());
             reporter.ifPresent(r -> r.notReady(new NodeRuntimeStatus(config.policy(), NodeRuntimeStatus.Phase.Failed,
                     null, null, null, "uninstall failed: " + e.getMessage())));
-            err.println("stockade-runtime-installer: uninstall failed: " + e.getMessage());
             return 1;
         }
     }
