@@ -71,6 +71,8 @@ public final class Installer {
         // Everything is read and checked before the first change: bad input leaves the host as it was.
         Map<String, String> profileContents = profiles.read(handlers.stream().map(Handler::runtimeClass).toList());
         List<DesiredFile> desired = configurator.desired(handlers);
+        RuntimeConfigApplier applier = new RuntimeConfigApplier(host, store, checkpoint);
+        applier.checkReplaceable(desired);
         String version = payload.version();
         try {
             state = createDirectories(state, desired);
@@ -87,7 +89,7 @@ public final class Installer {
             store.save(state);
             checkpoint.reached("state");
 
-            RuntimeConfigApplier.Applied applied = new RuntimeConfigApplier(host, store, checkpoint).apply(desired, state);
+            RuntimeConfigApplier.Applied applied = applier.apply(desired, state);
             state = applied.state();
             String configHash = RuntimeConfigApplier.configHash(desired);
             boolean restarted = false;

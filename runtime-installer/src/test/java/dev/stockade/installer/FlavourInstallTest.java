@@ -127,6 +127,22 @@ class FlavourInstallTest {
         assertEquals(0, host.restarter.restarts);
     }
 
+    @org.junit.jupiter.api.Test
+    void configThatIsASymbolicLinkIsRefusedNotReplaced() throws Exception {
+        Flavour flavour = Flavour.containerdWithCriSettings();
+        FakeHost host = prepared(flavour, "host");
+        Path real = host.hostRoot().resolve("/etc/containerd/real-config.toml");
+        Files.move(host.hostRoot().resolve(Flavour.CONFIG), real);
+        Files.createSymbolicLink(host.hostRoot().resolve(Flavour.CONFIG), Path.of("real-config.toml"));
+        Map<String, String> before = host.snapshot();
+
+        InstallerException error = assertThrows(InstallerException.class,
+                () -> host.installer(flavour.configurator(), Checkpoint.NONE).install());
+
+        assertTrue(error.getMessage().contains(Flavour.CONFIG + " is a symbolic link"), error.getMessage());
+        assertEquals(before, host.snapshot());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("flavours")
     void installKilledAtAnyStepLeavesOldOrNewConfigurationAndTheNextRunFinishes(Flavour flavour) throws Exception {

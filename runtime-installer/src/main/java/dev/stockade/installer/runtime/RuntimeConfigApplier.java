@@ -47,6 +47,20 @@ public final class RuntimeConfigApplier {
         return HostFiles.sha256(all.toString());
     }
 
+    /**
+     * Refuses files that are symbolic links: in the pod an absolute link target points into the
+     * installer's own file system, not the host's, and replacing the file by a rename would turn
+     * the host's link into a file. Checked before anything is changed.
+     */
+    public void checkReplaceable(List<DesiredFile> files) throws InstallerException {
+        for (DesiredFile file : files) {
+            if (Files.isSymbolicLink(host.resolve(file.hostPath()))) {
+                throw new InstallerException(file.hostPath() + " is a symbolic link; the installer does not edit through links and "
+                        + "changed nothing. Replace the link with the file it points to, or point the installer at that file.");
+            }
+        }
+    }
+
     /** Writes the files that differ, in order; returns the updated state and whether anything was written. */
     public Applied apply(List<DesiredFile> files, InstallState initial) throws IOException {
         InstallState state = initial;
