@@ -1,0 +1,161 @@
+package dev.stockade.helm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.helm.ChartRendering.Rendered;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ChartRenderTest {
+
+    private final Rendered defaults = ChartRendering.renderDefaults();
+
+    @Test
+    void imagesAndVersionAreTheBuildsOwn() throws Exception {
+        JsonNode container = operatorContainer(defaults);
+        JsonNode chart = ChartRendering.YAML.readTree(Build.chart().resolve("Chart.yaml").toFile());
+
+        assertEquals(Build.operatorImage(), container.path("image").asText());
+        assertEquals(Build.installerImage(), env(container, "STOCKADE_INSTALLER_IMAGE").path("value").asText());
+        assertEquals(Build.version(), chart.path("appVersion").asText(), "Chart.yaml appVersion");
+        assertEquals(Build.version(), chart.path("version").asText(), "Chart.yaml version");
+    }
+
+    @Test
+    void operatorRunsNonRootOnAReadOnlyRootWithoutPrivileges() {
+        JsonNode pod = defaults.get("Deployment", "stockade-operator").path("spec").path("template").path("spec");
+        JsonNode container = operatorContainer(defaults);
+        JsonNode security = container.path("securityContext");
+
+        assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean());
+        assertEquals("RuntimeDefault", pod.path("securityContext").path("seccompProfile").path("type").asText());
+        assertTrue(security.path("runAsNonRoot").asBoolean());
+        assertTrue(security.path("readOnlyRootFilesystem").asBoolean());
+        assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true));
+        assertEquals(List.of("ALL"), texts(security.path("capabilities").path("drop")));
+        assertTrue(security.path("capabilities").path("add").isMissingNode());
+        assertFalse(security.path("privileged").asBoolean(false));
+        assertEquals("RuntimeDefault", security.path("seccompProfile").path("type").asText());
+        assertEquals("/tmp", container.path("volumeMounts").get(0).path("mountPath").asText());
+        assertTrue(pod.path("volumes").get(0).has("emptyDir"), "/tmp must be an emptyDir: " + pod.path("volumes"));
+        assertFalse(pod.path("hostPID").asBoolean(false));
+        assertFalse(pod.path("hostNetwork").asBoolean(false));
+    }
+
+    @Test
+    void operatorKnowsItsNamespaceInstallerAccountAndHealthEndpoints() {
+        JsonNode container = operatorContainer(defaults);
+
+        assertEquals("metadata.namespace", env(container, "POD_NAMESPACE").path("valueFrom").path("fieldRef").path("fieldPath").asText());
+        assertEquals("stockade-installer", env(container, "STOCKADE_INSTALLER_SERVICE_ACCOUNT").path("value").asText());
+        assertEquals(8080, container.path("ports").get(0).path("containerPort").asInt());
+        assertEquals("/q/health/live", container.path("livenessProbe").path("httpGet").path("path").asText());
+        assertEquals("/q/health/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals("stockade-operator",
+                defaults.get("Deployment", "stockade-operator").path("spec").path("template").path("spec").path("serviceAccountName").asText());
+    }
+
+    @Test
+    void installerAccountHasOnlyNodeAndEventRights() {
+        ObjectNode account = defaults.get("ServiceAccount", "stockade-installer");
+        ObjectNode role = defaults.get("ClusterRole", "stockade-installer");
+        ObjectNode binding = defaults.get("ClusterRoleBinding", "stockade-installer");
+
+        assertEquals(ChartRendering.NAMESPACE, account.path("metadata").path("namespace").asText());
+        assertEquals(List.of(
+                        new RbacRules.Grant("", "nodes", "get"), new RbacRules.Grant("", "nodes", "list"),
+                        new RbacRules.Grant("", "nodes", "watch"), new RbacRules.Grant("", "nodes", "patch"),
+                        new RbacRules.Grant("", "events", "create"), new RbacRules.Grant("", "events", "patch")),
+                List.copyOf(RbacRules.grants(role.path("rules"))));
+        assertEquals("stockade-installer", binding.path("roleRef").path("name").asText());
+        JsonNode subject = binding.path("subjects").get(0);
+        assertEquals("stockade-installer", subject.path("name").asText());
+        assertEquals(ChartRendering.NAMESPACE, subject.path("namespace").asText());
+    }
+
+    @Test
+    void metricsServiceByDefaultAndNoServiceMonitorOrPolicy() {
+        ObjectNode service = defaults.get("Service", "stockade-operator-metrics");
+
+        assertEquals("http", service.path("spec").path("ports").get(0).path("targetPort").asText());
+        assertEquals(defaults.get("Deployment", "stockade-operator").path("spec").path("selector").path("matchLabels"),
+                service.path("spec").path("selector"));
+        assertEquals(List.of(), defaults.ofKind("ServiceMonitor"));
+        assertEquals(List.of(), defaults.ofKind("SandboxPolicy"));
+    }
+
+    @Test
+    void nonDefaultValuesReachTheObjects() {
+        Rendered custom = ChartRendering.render(Map.of(
+                "image", "registry.example/stockade/operator:9.9.9",
+                "installer.image", "registry.example/stockade/installer:9.9.9",
+                "replicas", 2,
+                "metrics.serviceMonitor.enabled", true,
+                "examplePolicy.enabled", true,
+                "runAsUser", "null"));
+        JsonNode deployment = custom.get("Deployment", "stockade-operator");
+        JsonNode container = operatorContainer(custom);
+        ObjectNode monitor = custom.get("ServiceMonitor", "stockade-operator");
+        ObjectNode policy = custom.get("SandboxPolicy", "untrusted");
+
+        assertEquals(2, deployment.path("spec").path("replicas").asInt());
+        assertEquals("registry.example/stockade/operator:9.9.9", container.path("image").asText());
+        assertEquals("registry.example/stockade/installer:9.9.9", env(container, "STOCKADE_INSTALLER_IMAGE").path("value").asText());
+        assertTrue(deployment.path("spec").path("template").path("spec").path("securityContext").path("runAsUser").isMissingNode());
+        assertEquals("http-metrics", monitor.path("spec").path("endpoints").get(0).path("port").asText());
+        assertEquals("/q/metrics", monitor.path("spec").path("endpoints").get(0).path("path").asText());
+        assertEquals(custom.get("Service", "stockade-operator-metrics").path("metadata").path("labels").path("app.kubernetes.io/name"),
+                monitor.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/name"));
+        assertEquals("sandboxed", policy.path("spec").path("runtimeClasses").get(0).path("name").asText());
+    }
+
+    @Test
+    void schemaRejectsAWrongTypeNamingTheValue() {
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("replicas", "two")));
+
+        assertTrue(error.getMessage().contains("/replicas") && error.getMessage().contains("want integer"), error.getMessage());
+    }
+
+    @Test
+    void schemaRejectsAnUnknownValue() {
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("replica", 2)));
+
+        assertTrue(error.getMessage().contains("replica"), error.getMessage());
+    }
+
+    @Test
+    void serviceMonitorWithoutServiceFailsWithWhatToDo() {
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE,
+                        Map.of("metrics.service.enabled", false, "metrics.serviceMonitor.enabled", true)));
+
+        assertTrue(error.getMessage().contains("set metrics.service.enabled=true"), error.getMessage());
+    }
+
+    static JsonNode operatorContainer(Rendered rendered) {
+        JsonNode containers = rendered.get("Deployment", "stockade-operator").path("spec").path("template").path("spec").path("containers");
+        assertEquals(1, containers.size(), "one container in the operator pod");
+        return containers.get(0);
+    }
+
+    static JsonNode env(JsonNode container, String name) {
+        return StreamSupport.stream(container.path("env").spliterator(), false)
+                .filter(e -> name.equals(e.path("name").asText()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the operator container has no env " + name + ": " + container.path("env")));
+    }
+
+    static List<String> texts(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+}
