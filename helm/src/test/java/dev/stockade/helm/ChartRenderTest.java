@@ -3,6 +3,8 @@ package dev.stockade.helm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.helm.ChartRendering.Rendered;
+import dev.stockade.operator.config.OperatorConfig;
+import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -61,6 +63,15 @@ class ChartRenderTest {
         assertEquals("/q/health/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
         assertEquals("stockade-operator",
                 defaults.get("Deployment", "stockade-operator").path("spec").path("template").path("spec").path("serviceAccountName").asText());
+    }
+
+    @Test
+    void namesAreTheOperatorsDefaults() throws NoSuchMethodException {
+        String installerAccount = OperatorConfig.Installer.class.getMethod("serviceAccount").getAnnotation(WithDefault.class).value();
+        String namespace = OperatorConfig.class.getMethod("namespace").getAnnotation(WithDefault.class).value();
+
+        assertEquals(installerAccount, defaults.get("ServiceAccount", installerAccount).path("metadata").path("name").asText());
+        assertEquals(namespace, ChartRendering.NAMESPACE, "manifests/install.yaml installs into the operator's default namespace");
     }
 
     @Test
