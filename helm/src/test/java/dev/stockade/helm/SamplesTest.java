@@ -37,6 +37,10 @@ class SamplesTest {
         assertEquals(List.of(), PolicyValidator.validate(policy), sample);
         assertFalse(policy.getSpec().getNodeSelector().getMatchLabels().isEmpty(),
                 sample + " must select labelled nodes, never every node of the cluster");
+        for (RuntimeClassSpec runtimeClass : policy.getSpec().getRuntimeClasses()) {
+            assertFalse(runtimeClass.effectiveProfile().needsSupervisor(), sample + " class " + runtimeClass.getName()
+                    + " needs the node supervisor (kernelIdentity, tripwireSyscalls), and nodes without it refuse its containers");
+        }
     }
 
     @Test
@@ -51,7 +55,6 @@ class SamplesTest {
         assertEquals(SandboxProfile.SeccompLevel.Strict, strict.seccomp());
         assertEquals(List.of(), strict.allowedCapabilities());
         assertTrue(strict.readOnlyRootFilesystem());
-        assertNotNull(strict.kernelIdentity());
         assertTrue(strict.allowedHostPaths().getFirst().readOnly());
         assertNotNull(classes.get(1).getOverhead().get("memory"));
     }
