@@ -1,25 +1,21 @@
 package dev.stockade.runtime;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stockade.api.profile.Profiles;
-import dev.stockade.api.profile.SandboxProfile;
-import dev.stockade.runtime.cli.RuncCommandLine;
-import dev.stockade.runtime.host.RuncLog;
 import dev.stockade.runtime.spec.HostView;
-import dev.stockade.runtime.spec.Refusal;
-import dev.stockade.runtime.spec.SpecHardener;
-import dev.stockade.runtime.spec.SpecValidator;
 
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
- * The build's training run for the JDK AOT cache: walks the create path (command line, profile,
- * validation, hardening, JSON writing, a refusal) on a bundled CRI-shaped spec without executing
- * anything. Runs at build time only, never on the containerd path.
+ * The build's training run for the JDK AOT cache: the whole create path (command line, profile,
+ * validation, hardening, writing the spec back, a refusal in runc's log format) on a bundled
+ * CRI-shaped spec in a temporary bundle. It executes nothing: the JVM never runs runc itself. Runs
+ * at build time only, never on the containerd path.
  */
 public final class AotTraining {
 
@@ -35,28 +31,32 @@ public final class AotTraining {
                 return false;
             }
         };
-        SandboxProfile profile = Profiles.parse(Profiles.render(SandboxProfile.defaults()));
-        ObjectNode original;
-        try (InputStream in = AotTraining.class.getResourceAsStream("training/config.json")) {
-            original = (ObjectNode) SandboxRuntime.JSON.readTree(in);
-        }
-        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
-        for (int round = 0; round < 50; round++) {
-            RuncCommandLine.parse(List.of("--root", "/run/containerd/runc/k8s.io", "--log", "/dev/null", "--log-format", "json",
-                    "create", "--bundle", "/run/bundle", "--pid-file", "/run/bundle/init.pid", "--console-socket", "/tmp/c.sock", "id"));
-            ObjectNode spec = original.deepCopy();
-            SpecValidator validator = new SpecValidator(profile, "training", host);
-            validator.validate(spec);
-            new SpecHardener(profile, validator, "training", System.getProperty("os.arch")).harden(spec, host);
-            SandboxRuntime.JSON.writeValueAsBytes(spec);
-            ((ObjectNode) spec.get("process").get("capabilities")).putArray("bounding").add("CAP_SYS_ADMIN");
-            try {
-                validator.validate(spec);
-            } catch (Refusal refusal) {
-                new RuncLog(Optional.empty(), "json", discard).error(refusal.getMessage());
+        Path bundle = Files.createTempDirectory("stockade-training");
+        try {
+            Path profile = bundle.resolve("training.json");
+            Files.writeString(profile, "{\"mode\":\"Enforce\",\"allowedHostPaths\":[{\"path\":\"/srv/data\"}],\"pidsLimit\":1024}");
+            Path refusingProfile = bundle.resolve("refusing.json");
+            Files.writeString(refusingProfile, "{\"allowedCapabilities\":[\"CHOWN\"],\"allowedSysctls\":[]}");
+            PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+            List<String> create = List.of("--root", "/run/containerd/runc/k8s.io", "--log", bundle.resolve("log.json").toString(),
+                    "--log-format", "json", "create", "--bundle", bundle.toString(), "--pid-file", bundle.resolve("init.pid").toString(),
+                    "training");
+            for (int round = 0; round < 30; round++) {
+                try (InputStream spec = AotTraining.class.getResourceAsStream("training/config.json")) {
+                    Files.copy(spec, bundle.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+                }
+                Path use = round % 3 == 2 ? refusingProfile : profile;
+                new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, use.toString(),
+                        SandboxRuntime.LOG_VARIABLE, bundle.resolve("runtime.log").toString()), host).run(create, discard);
             }
+        } finally {
+            try (var files = Files.list(bundle)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(bundle);
         }
-        Class.forName("dev.stockade.runtime.host.NativeProcess");
     }
 
     private AotTraining() {

@@ -1,75 +1,91 @@
 package dev.stockade.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.runtime.cli.RuncCommandLine;
 import dev.stockade.runtime.host.LinuxHostView;
-import dev.stockade.runtime.host.NativeProcess;
+import dev.stockade.runtime.json.JsonTrees;
 import dev.stockade.runtime.host.RuncLog;
 import dev.stockade.runtime.spec.HostView;
 import dev.stockade.runtime.spec.Refusal;
 import dev.stockade.runtime.spec.SpecHardener;
 import dev.stockade.runtime.spec.SpecValidator;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One invocation of the runtime: checks and hardens the spec that create, run or exec carries,
- * then becomes the delegate runtime with the original arguments. Anything that goes wrong before
- * the delegate runs refuses the container (fail closed) with a runc-format error.
+ * The JVM half of one invocation: checks and hardens, in place, the spec that create, run or exec
+ * carries. Exit 0 tells the launcher (bin/stockade-runtime) to exec the delegate runtime with the
+ * original arguments; exit 1 is a refusal, already written in runc's format to the --log file and
+ * to the caller's stderr (fd STOCKADE_ERROR_FD). Anything unexpected refuses too (fail closed).
  */
 public final class SandboxRuntime {
 
     public static final String PROFILE_VARIABLE = "STOCKADE_PROFILE";
     public static final String DELEGATE_VARIABLE = "STOCKADE_DELEGATE";
     public static final String LOG_VARIABLE = "STOCKADE_RUNTIME_LOG";
-
-    static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** Set by the launcher: the fd of the caller's stderr (the JVM's own stdio is /dev/null). */
+    public static final String ERROR_FD_VARIABLE = "STOCKADE_ERROR_FD";
 
     private final Map<String, String> environment;
     private final HostView host;
     private final RuntimeLog runtimeLog;
 
-    SandboxRuntime(Map<String, String> environment, HostView host) {
+    public SandboxRuntime(Map<String, String> environment, HostView host) {
         this.environment = environment;
         this.host = host;
         this.runtimeLog = new RuntimeLog(environment.get(LOG_VARIABLE));
     }
 
     public static void main(String[] args) {
-        System.exit(new SandboxRuntime(System.getenv(), new LinuxHostView()).run(List.of(args)));
+        SandboxRuntime runtime = new SandboxRuntime(System.getenv(), new LinuxHostView());
+        PrintStream stderr = callerStderr(System.getenv().get(ERROR_FD_VARIABLE));
+        int status = runtime.run(List.of(args), stderr);
+        stderr.flush();
+        // halt, not exit: System.exit starts the platform logging machinery, measurable on every create.
+        Runtime.getRuntime().halt(status);
     }
 
-    int run(List<String> args) {
+    public int run(List<String> args, PrintStream stderr) {
         RuncCommandLine command = RuncCommandLine.parse(args);
-        RuncLog runcLog = new RuncLog(command.logFile(), command.logFormat(), System.err);
+        RuncLog runcLog = new RuncLog(command.logFile(), command.logFormat(), stderr);
         try {
-            Path delegate = DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
+            DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
             if (command.carriesSpec()) {
                 prepare(command);
             }
-            List<String> argv = new ArrayList<>();
-            argv.add(delegate.toString());
-            argv.addAll(args);
-            IOException failure = NativeProcess.exec(delegate, argv, environment, passedFds(command));
-            runcLog.error("stockade: cannot run the delegate runtime " + delegate + ": " + failure.getMessage());
-            return 1;
+            return 0;
         } catch (Refusal refusal) {
             String message = "stockade: container " + command.containerId().orElse("?") + " refused: " + refusal.getMessage();
             runtimeLog.write(message);
             runcLog.error(message);
             return 1;
+        } catch (RuntimeException e) {
+            String message = "stockade: container " + command.containerId().orElse("?") + " refused: internal error " + e;
+            runtimeLog.write(message);
+            runcLog.error(message);
+            return 1;
         }
+    }
+
+    private static PrintStream callerStderr(String fd) {
+        if (fd != null && fd.matches("[0-9]+")) {
+            try {
+                return new PrintStream(new FileOutputStream("/proc/self/fd/" + fd), true, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return System.err;
+            }
+        }
+        return System.err;
     }
 
     /** Validates and hardens the spec the subcommand carries, writing it back beside and renaming. */
@@ -118,16 +134,16 @@ public final class SandboxRuntime {
         Path file = Path.of(location);
         String name = file.getFileName().toString().replaceFirst("\\.json$", "");
         try {
-            return new LoadedProfile(Profiles.parse(Files.readString(file)), name);
-        } catch (IOException e) {
+            return new LoadedProfile(ProfileReader.read(JsonTrees.read(file)), name);
+        } catch (IOException | IllegalArgumentException e) {
             throw new Refusal(PROFILE_VARIABLE, "profile",
-                    "cannot read sandbox profile " + file + " (" + e + "); reinstall the runtime class or fix the file");
+                    "cannot read sandbox profile " + file + " (" + e.getMessage() + "); reinstall the runtime class or fix the file");
         }
     }
 
     private static ObjectNode readObject(Path file, String what) throws Refusal {
         try {
-            JsonNode node = JSON.readTree(file.toFile());
+            JsonNode node = JsonTrees.read(file);
             if (node instanceof ObjectNode object) {
                 return object;
             }
@@ -138,9 +154,9 @@ public final class SandboxRuntime {
     }
 
     private static void writeBesideAndRename(Path file, ObjectNode content) throws Refusal {
-        Path beside = file.resolveSibling(file.getFileName() + ".stockade-" + ProcessHandle.current().pid());
+        Path beside = file.resolveSibling(file.getFileName() + ".stockade-" + Long.toHexString(System.nanoTime()));
         try {
-            Files.write(beside, JSON.writeValueAsBytes(content));
+            Files.write(beside, JsonTrees.write(content));
             Files.setPosixFilePermissions(beside, Files.getPosixFilePermissions(file));
             Files.move(beside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | UnsupportedOperationException e) {
@@ -152,18 +168,4 @@ public final class SandboxRuntime {
             throw new Refusal(file.toString(), "spec", "cannot write the hardened spec: " + e.getMessage());
         }
     }
-
-    /** Descriptors from 3 on that runc passes to the container: --preserve-fds and socket activation. */
-    int passedFds(RuncCommandLine command) {
-        int listenFds = 0;
-        if (Long.toString(ProcessHandle.current().pid()).equals(environment.get("LISTEN_PID"))) {
-            try {
-                listenFds = Integer.parseInt(environment.getOrDefault("LISTEN_FDS", "0"));
-            } catch (NumberFormatException e) {
-                listenFds = 0;
-            }
-        }
-        return Math.max(command.preserveFds(), listenFds);
-    }
-
 }

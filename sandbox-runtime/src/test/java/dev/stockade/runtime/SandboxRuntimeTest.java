@@ -33,7 +33,7 @@ class SandboxRuntimeTest {
 
     private Path bundle(ObjectNode spec) throws Exception {
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.write(bundle.resolve("config.json"), SandboxRuntime.JSON.writeValueAsBytes(spec));
+        Files.write(bundle.resolve("config.json"), Specs.JSON.writeValueAsBytes(spec));
         return bundle;
     }
 
@@ -45,7 +45,7 @@ class SandboxRuntimeTest {
     void createRewritesTheBundleConfigHardened() throws Exception {
         Path bundle = bundle(Specs.app());
         runtime("{}").prepare(create(bundle));
-        JsonNode written = SandboxRuntime.JSON.readTree(bundle.resolve("config.json").toFile());
+        JsonNode written = Specs.JSON.readTree(bundle.resolve("config.json").toFile());
         assertTrue(written.get("process").get("noNewPrivileges").asBoolean());
         assertEquals("SCMP_ACT_ERRNO", written.get("linux").get("seccomp").get("defaultAction").asText());
         try (var files = Files.list(bundle)) {
@@ -95,9 +95,9 @@ class SandboxRuntimeTest {
     @Test
     void execProcessFileIsHardenedInPlace() throws Exception {
         Path process = dir.resolve("process.json");
-        Files.write(process, SandboxRuntime.JSON.writeValueAsBytes(Specs.app().get("process")));
+        Files.write(process, Specs.JSON.writeValueAsBytes(Specs.app().get("process")));
         runtime("{}").prepare(RuncCommandLine.parse(List.of("exec", "--process", process.toString(), "--detach", "c1")));
-        JsonNode written = SandboxRuntime.JSON.readTree(process.toFile());
+        JsonNode written = Specs.JSON.readTree(process.toFile());
         assertTrue(written.get("noNewPrivileges").asBoolean());
         assertTrue(!written.get("capabilities").get("bounding").toString().contains("CAP_NET_RAW"));
     }

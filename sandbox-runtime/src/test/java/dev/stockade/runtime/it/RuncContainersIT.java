@@ -213,6 +213,33 @@ class RuncContainersIT {
         assertTrue(log.startsWith("{\"level\":\"error\",\"msg\":\"stockade: container "), log);
     }
 
+    /**
+     * A launcher without its JRE: subcommands without a spec still work exactly like runc (so they
+     * never start a JVM), while create fails closed with a message instead of running unchecked.
+     */
+    @Test
+    void subcommandsWithoutSpecNeedNoJvmAndABrokenJvmFailsClosed() throws Exception {
+        Path broken = Files.createDirectories(dir.resolve("payload-without-jre/bin"));
+        Files.copy(containers.payload.resolve("bin/stockade-runtime"), broken.resolve("stockade-runtime"));
+        String launcher = broken.resolve("stockade-runtime").toString();
+        Map<String, String> env = Map.of("STOCKADE_PROFILE", untrusted.toString());
+        String root = containers.stateRoot.toString();
+        CommandResult state = Commands.run(java.time.Duration.ofSeconds(30), env, List.of(launcher, "--root", root, "state", "no-such-container"));
+        CommandResult runcState = Commands.run(containers.runc.toString(), "--root", root, "state", "no-such-container");
+        assertEquals(runcState.exitCode(), state.exitCode());
+        assertEquals(runcState.stdout(), state.stdout());
+        assertEquals(runcState.stderr().replaceAll("time=\"[^\"]*\"", ""), state.stderr().replaceAll("time=\"[^\"]*\"", ""));
+        CommandResult version = Commands.run(java.time.Duration.ofSeconds(30), env, List.of(launcher, "--version"));
+        assertEquals(Commands.run(containers.runc.toString(), "--version").stdout(), version.stdout());
+
+        Path bundle = containers.bundle(containers.spec("true"));
+        CommandResult create = Commands.run(java.time.Duration.ofSeconds(30), env,
+                List.of(launcher, "--root", root, "--log", bundle.resolve("log.json").toString(), "create", "--bundle", bundle.toString(), Containers.newId()));
+        assertEquals(1, create.exitCode(), create.describe());
+        assertTrue(create.stderr().contains("the sandbox runtime failed"), create.describe());
+        assertTrue(Files.readString(bundle.resolve("log.json")).contains("\"level\":\"error\""));
+    }
+
     // ---- attacks: refused or failing under Stockade; the same under plain runc for contrast ----
 
     private static CommandResult attack(String name, ObjectNode spec, UnaryOperator<ObjectNode> change) {

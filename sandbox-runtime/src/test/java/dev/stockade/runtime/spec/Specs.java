@@ -16,7 +16,7 @@ import java.util.Set;
 /** CRI-shaped sample specs (test resources cri/*.json) and the changes Kubernetes makes for pod options. */
 public final class Specs {
 
-    static final ObjectMapper JSON = JsonMapper.builder().build();
+    public static final ObjectMapper JSON = JsonMapper.builder().build();
 
     /** Every capability, as containerd gives a privileged container. */
     static final List<String> ALL_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",

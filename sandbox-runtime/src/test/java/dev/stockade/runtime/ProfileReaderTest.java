@@ -1,0 +1,55 @@
+package dev.stockade.runtime;
+
+import dev.stockade.api.profile.Profiles;
+import dev.stockade.runtime.json.JsonTrees;
+import dev.stockade.api.profile.SandboxProfile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ProfileReaderTest {
+
+    private static SandboxProfile read(String json) throws Exception {
+        return ProfileReader.read(JsonTrees.read(json));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{}",
+            "{\"mode\":\"Passthrough\"}",
+            "{\"mode\":\"Enforce\",\"allowedCapabilities\":[\"CHOWN\",\"SYS_PTRACE\"],\"seccomp\":\"Strict\","
+                    + "\"allowedHostPaths\":[{\"path\":\"/srv\"},{\"path\":\"/data\",\"readOnly\":false}],\"allowedSysctls\":[\"kernel.msgmax\"],"
+                    + "\"pidsLimit\":64,\"readOnlyRootFilesystem\":true,\"maskedPaths\":[\"/proc/cpuinfo\"],\"readonlyPaths\":[\"/proc/meminfo\"],"
+                    + "\"kernelIdentity\":{\"release\":\"4.4.0\",\"machine\":\"x86_64\"},\"tripwireSyscalls\":[\"ptrace\"]}"})
+    void readsWhatProfilesParseReads(String json) throws Exception {
+        assertEquals(Profiles.parse(json), read(json));
+    }
+
+    @Test
+    void readsWhatTheOperatorRenders() throws Exception {
+        String rendered = Profiles.render(SandboxProfile.defaults());
+        assertEquals(Profiles.parse(rendered), read(rendered));
+    }
+
+    @Test
+    void knowsEveryFieldOfTheRecord() {
+        Set<String> components = Arrays.stream(SandboxProfile.class.getRecordComponents())
+                .map(component -> component.getName()).collect(Collectors.toSet());
+        assertEquals(components, ProfileReader.FIELDS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"allowEverything\":true}", "{\"pidsLimit\":\"many\"}", "{\"mode\":\"Open\"}",
+            "{\"allowedHostPaths\":[{\"path\":\"/x\",\"writable\":true}]}", "[]", "{\"allowedCapabilities\":\"ALL\"}"})
+    void refusesWhatProfilesParseRefuses(String json) {
+        assertThrows(Exception.class, () -> Profiles.parse(json));
+        assertThrows(IllegalArgumentException.class, () -> read(json));
+    }
+}
