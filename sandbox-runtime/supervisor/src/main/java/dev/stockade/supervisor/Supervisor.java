@@ -1,0 +1,251 @@
+package dev.stockade.supervisor;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.stockade.supervisor.audit.LogViolationSink;
+import dev.stockade.supervisor.audit.SupervisorMetrics;
+import dev.stockade.supervisor.audit.ViolationRecorder;
+import dev.stockade.supervisor.handover.Handover;
+import dev.stockade.supervisor.linux.Libc;
+import dev.stockade.supervisor.linux.SocketLoop;
+import dev.stockade.supervisor.listener.ListenerMessages;
+import dev.stockade.supervisor.listener.ListenerServer;
+import dev.stockade.supervisor.listener.SandboxContainer;
+import dev.stockade.supervisor.notify.NotificationBudget;
+import dev.stockade.supervisor.notify.NotificationChannel;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node daemon: owns the listener socket, one {@link NotificationChannel} per container, the
+ * handover socket for restarts and the metrics endpoint.
+ */
+public final class Supervisor implements ListenerServer.Registrar, NotificationChannel.Listener, Handover.Giver {
+
+    private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
+
+    private final SupervisorOptions options;
+    private final SupervisorMetrics metrics = new SupervisorMetrics();
+    private final ViolationRecorder violations;
+    private final Map<String, NotificationChannel> channels = new ConcurrentHashMap<>();
+    private final String hostNodename;
+    private final String hostDomainname;
+    private final String hostMachine;
+    private final CountDownLatch handedOver = new CountDownLatch(1);
+    private ListenerServer listener;
+    private int handoverFd = -1;
+    private HttpServer metricsServer;
+
+    public Supervisor(SupervisorOptions options) throws IOException {
+        this.options = options;
+        this.violations = new ViolationRecorder(metrics, List.of(new LogViolationSink()), TimeUnit.SECONDS.toNanos(10));
+        this.hostNodename = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        this.hostDomainname = Files.readString(Path.of("/proc/sys/kernel/domainname")).strip();
+        this.hostMachine = switch (System.getProperty("os.arch")) {
+            case "amd64" -> "x86_64";
+            default -> System.getProperty("os.arch");
+        };
+    }
+
+    /** Takes over from a running supervisor or starts fresh, then answers until handed over. */
+    public void run() throws IOException, InterruptedException {
+        Files.createDirectories(Path.of(options.socketPath()).getParent());
+        Handover.Inherited inherited = Handover.takeOver(options.handoverPath());
+        int listenFd;
+        if (inherited != null) {
+            listenFd = inherited.listenFd();
+            for (Handover.HandedContainer handed : inherited.containers()) {
+                startChannel(handed.notifyFd(), handed.container());
+            }
+            LOG.log(Level.INFO, "took over " + inherited.containers().size()
+                    + " containers from the previous supervisor; listening on " + options.socketPath());
+        } else {
+            listenFd = bindListener(options.socketPath(), Libc.SOCK_STREAM);
+            LOG.log(Level.INFO, "listening on " + options.socketPath());
+        }
+        listener = new ListenerServer(listenFd, this);
+        listener.start();
+        handoverFd = bindListener(options.handoverPath(), Libc.SOCK_SEQPACKET);
+        Thread.ofPlatform().name("handover").daemon().start(this::serveHandovers);
+        startMetrics();
+        handedOver.await();
+        LOG.log(Level.INFO, "handed over to the new supervisor; exiting");
+    }
+
+    /**
+     * A fresh socket at {@code path}. A path something still answers on is refused: two
+     * supervisors must hand over, never race for the same socket.
+     */
+    private static int bindListener(String path, int type) throws IOException {
+        try {
+            int probe = Libc.socket(type);
+            try {
+                Libc.connect(probe, path);
+                throw new IOException("another supervisor is answering on " + path
+                        + "; stop it or start this one with the same --socket to take over from it");
+            } catch (Libc.Errno notRunning) {
+                Files.deleteIfExists(Path.of(path));
+            } finally {
+                Libc.close(probe);
+            }
+            int fd = Libc.socket(type);
+            Libc.bind(fd, path);
+            Files.setPosixFilePermissions(Path.of(path), PosixFilePermissions.fromString("rw-------"));
+            Libc.listen(fd, 128);
+            return fd;
+        } catch (Libc.Errno e) {
+            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void serveHandovers() {
+        while (handedOver.getCount() > 0) {
+            try {
+                if (!SocketLoop.readable(handoverFd, 200)) {
+                    continue;
+                }
+                int connection = Libc.accept(handoverFd);
+                try {
+                    Handover.give(connection, this);
+                } finally {
+                    Libc.close(connection);
+                }
+            } catch (Libc.Errno e) {
+                LOG.log(Level.ERROR, "handover socket: " + e.getMessage());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void register(int notifyFd, byte[] stateMessage) {
+        SandboxContainer container;
+        try {
+            container = ListenerMessages.parse(stateMessage, hostNodename, hostDomainname);
+        } catch (ListenerMessages.BadMessage e) {
+            LOG.log(Level.ERROR, e.getMessage() + "; its notified calls will fail with ENOSYS");
+            Libc.close(notifyFd);
+            return;
+        }
+        if (channels.size() >= options.maxContainers()) {
+            LOG.log(Level.ERROR, "already answering " + channels.size() + " containers (--max-containers); refusing "
+                    + container.describe() + ": its notified calls will fail with ENOSYS");
+            Libc.close(notifyFd);
+            return;
+        }
+        startChannel(notifyFd, container);
+        LOG.log(Level.INFO, "answering " + container.describe());
+    }
+
+    private void startChannel(int notifyFd, SandboxContainer container) {
+        NotificationChannel channel = new NotificationChannel(notifyFd, container, hostMachine, metrics, violations,
+                new NotificationBudget(options.notificationsPerSecond(), Math.max(1, options.notificationsPerSecond() / 10),
+                        System.nanoTime()), this);
+        NotificationChannel previous = channels.put(channelKey(container, notifyFd), channel);
+        if (previous == null) {
+            metrics.containerAdded();
+        }
+        channel.start();
+    }
+
+    /** One key per notify fd: exec'd processes of one container share the container's filter. */
+    private static String channelKey(SandboxContainer container, int notifyFd) {
+        return container.id() + "#" + notifyFd;
+    }
+
+    @Override
+    public void ended(NotificationChannel channel, boolean containerGone) {
+        if (containerGone && channels.remove(channelKey(channel.container(), channel.notifyFd()), channel)) {
+            metrics.containerRemoved();
+            violations.forget(channel.container().id());
+            LOG.log(Level.INFO, "no task of " + channel.container().describe() + " is left; stopped answering it");
+        }
+    }
+
+    @Override
+    public Handover.Inherited pause() throws InterruptedException {
+        listener.stop();
+        List<Handover.HandedContainer> handed = new ArrayList<>();
+        for (NotificationChannel channel : List.copyOf(channels.values())) {
+            channel.stopForHandover();
+            if (channels.get(channelKey(channel.container(), channel.notifyFd())) == channel) {
+                handed.add(new Handover.HandedContainer(channel.notifyFd(), channel.container()));
+            }
+        }
+        return new Handover.Inherited(listener.listenFd(), handed);
+    }
+
+    @Override
+    public void resume() {
+        LOG.log(Level.WARNING, "the new supervisor did not complete the handover; answering again");
+        List<NotificationChannel> paused = List.copyOf(channels.values());
+        channels.clear();
+        for (NotificationChannel channel : paused) {
+            metrics.containerRemoved();
+            startChannel(channel.notifyFd(), channel.container());
+        }
+        listener.start();
+    }
+
+    @Override
+    public void handedOver() {
+        if (metricsServer != null) {
+            metricsServer.stop(0);
+        }
+        handedOver.countDown();
+    }
+
+    /** The metrics port may still be held by the supervisor we took over from: retry until it is free. */
+    private void startMetrics() {
+        if (options.metricsAddress() == null) {
+            return;
+        }
+        Thread.ofPlatform().name("metrics-bind").daemon().start(() -> {
+            for (int attempt = 0; attempt < 600 && handedOver.getCount() > 0; attempt++) {
+                try {
+                    HttpServer server = HttpServer.create(options.metricsAddress(), 16);
+                    server.createContext("/metrics", exchange -> {
+                        byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
+                        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                        exchange.sendResponseHeaders(200, body.length);
+                        try (OutputStream out = exchange.getResponseBody()) {
+                            out.write(body);
+                        }
+                    });
+                    server.start();
+                    metricsServer = server;
+                    LOG.log(Level.INFO, "metrics on http://" + options.metricsAddress().getHostString() + ":"
+                            + options.metricsAddress().getPort() + "/metrics");
+                    return;
+                } catch (BindException e) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.ERROR, "cannot serve metrics on " + options.metricsAddress() + ": " + e.getMessage());
+                    return;
+                }
+            }
+            LOG.log(Level.ERROR, "metrics address " + options.metricsAddress() + " stayed in use; no metrics endpoint");
+        });
+    }
+
+    SupervisorMetrics metrics() {
+        return metrics;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.stockade.supervisor.listener;
+
+import dev.stockade.supervisor.linux.Libc;
+import dev.stockade.supervisor.linux.SocketLoop;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Accepts runc's (or crun's) connections on {@code linux.seccomp.listenerPath}: one message with
+ * the container's notify fd and its state, then the connection closes. Each accepted container
+ * goes to the {@link Registrar}.
+ */
+public final class ListenerServer implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger(ListenerServer.class.getName());
+    private static final int MAX_MESSAGE_BYTES = 1 << 20;
+    private static final int READ_TIMEOUT_MILLIS = 5000;
+
+    public interface Registrar {
+        /** Takes ownership of {@code notifyFd}. */
+        void register(int notifyFd, byte[] stateMessage);
+    }
+
+    private final int listenFd;
+    private final Registrar registrar;
+    private volatile boolean stopping;
+    private Thread thread;
+
+    public ListenerServer(int listenFd, Registrar registrar) {
+        this.listenFd = listenFd;
+        this.registrar = registrar;
+    }
+
+    public int listenFd() {
+        return listenFd;
+    }
+
+    public synchronized void start() {
+        stopping = false;
+        thread = Thread.ofPlatform().name("listener").daemon().start(this);
+    }
+
+    /** Stops accepting; the listening socket stays open (for the successor). */
+    public void stop() throws InterruptedException {
+        stopping = true;
+        Thread running;
+        synchronized (this) {
+            running = thread;
+        }
+        if (running != null) {
+            running.join();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (!stopping) {
+            try {
+                if (!SocketLoop.readable(listenFd, 200)) {
+                    continue;
+                }
+                int connection = Libc.accept(listenFd);
+                try {
+                    receive(connection);
+                } finally {
+                    Libc.close(connection);
+                }
+            } catch (Libc.Errno e) {
+                if (e.errno() != Libc.EAGAIN && e.errno() != Libc.EINTR) {
+                    LOG.log(Level.ERROR, "listener socket: " + e.getMessage());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "listener socket: " + e, e);
+            }
+        }
+    }
+
+    private void receive(int connection) throws Libc.Errno {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        List<Integer> fds = new ArrayList<>();
+        while (true) {
+            if (!SocketLoop.readable(connection, READ_TIMEOUT_MILLIS)) {
+                LOG.log(Level.ERROR, "a listener client sent no complete message within " + READ_TIMEOUT_MILLIS + " ms; dropped");
+                fds.forEach(Libc::close);
+                return;
+            }
+            Libc.Message message = Libc.receive(connection, 64 * 1024, 4);
+            if (message.endOfStream()) {
+                break;
+            }
+            data.writeBytes(message.data());
+            for (int fd : message.fds()) {
+                fds.add(fd);
+            }
+            if (fds.size() == 1 && ListenerMessages.isCompleteJson(data.toByteArray())) {
+                // runc does not always close its end right away (the fd is duplicated into its children).
+                break;
+            }
+            if (data.size() > MAX_MESSAGE_BYTES) {
+                LOG.log(Level.ERROR, "a listener client sent more than " + MAX_MESSAGE_BYTES + " bytes; dropped");
+                fds.forEach(Libc::close);
+                return;
+            }
+        }
+        if (fds.size() != 1) {
+            LOG.log(Level.ERROR, "a listener message carried " + fds.size() + " descriptors instead of one seccomp fd; dropped");
+            fds.forEach(Libc::close);
+            return;
+        }
+        registrar.register(fds.getFirst(), data.toByteArray());
+    }
+}

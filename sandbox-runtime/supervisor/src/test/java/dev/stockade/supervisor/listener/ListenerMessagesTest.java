@@ -1,0 +1,85 @@
+package dev.stockade.supervisor.listener;
+
+import dev.stockade.api.profile.KernelIdentity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ListenerMessagesTest {
+
+    @TempDir
+    Path bundle;
+
+    /** The shape runc 1.1.5 sends (captured on this machine), with the runtime's metadata. */
+    private String runcMessage(String metadata, String annotations) {
+        return """
+                {"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":4242,"metadata":%s,
+                 "state":{"ociVersion":"1.0.2-dev","id":"c-1","status":"creating","pid":4242,"bundle":"%s","annotations":%s}}
+                """.formatted(metadata, bundle, annotations);
+    }
+
+    private static String quoted(String json) {
+        return "\"" + json.replace("\"", "\\\"") + "\"";
+    }
+
+    @Test
+    void theRuntimesMetadataNamesThePodAndCarriesTheKernelIdentity() throws Exception {
+        Files.writeString(bundle.resolve("config.json"), """
+                {"hostname":"web-0","linux":{"namespaces":[{"type":"pid"},{"type":"uts"}]}}""");
+        String metadata = new ListenerMessages.Metadata("tenants", "sandboxed", "team-a", "web-0", "app",
+                new KernelIdentity(null, "4.4.0", null, null)).toJson();
+        SandboxContainer container = ListenerMessages.parse(runcMessage(quoted(metadata), "{}").getBytes(StandardCharsets.UTF_8),
+                "host-node", "(none)");
+        assertEquals("c-1", container.id());
+        assertEquals(4242, container.initPid());
+        assertEquals("tenants", container.policy());
+        assertEquals("sandboxed", container.runtimeClass());
+        assertEquals("team-a", container.namespace());
+        assertEquals("web-0", container.pod());
+        assertEquals("app", container.container());
+        assertEquals(new KernelIdentity("Linux", "4.4.0", "#1 SMP Sun Jan 10 15:06:54 PST 2016", null), container.kernelIdentity());
+        assertEquals("web-0", container.nodename(), "the container's own UTS namespace and hostname");
+        assertEquals("(none)", container.domainname());
+    }
+
+    @Test
+    void withoutMetadataTheCriAnnotationsNameThePodAndUnameIsNotEmulated() throws Exception {
+        Files.writeString(bundle.resolve("config.json"), """
+                {"hostname":"ignored","linux":{"namespaces":[{"type":"uts","path":"/proc/1/ns/uts"}]}}""");
+        SandboxContainer container = ListenerMessages.parse(runcMessage("\"\"", """
+                {"io.kubernetes.cri.sandbox-namespace":"team-b","io.kubernetes.cri.sandbox-name":"job-42",
+                 "io.kubernetes.cri.container-name":"worker"}""").getBytes(StandardCharsets.UTF_8), "host-node", "(none)");
+        assertEquals("team-b", container.namespace());
+        assertEquals("job-42", container.pod());
+        assertEquals("worker", container.container());
+        assertNull(container.kernelIdentity());
+        assertEquals("host-node", container.nodename(), "a joined UTS namespace (the pod's) is not the spec's hostname");
+    }
+
+    @Test
+    void malformedMessagesAreRefusedWithWhatIsWrong() {
+        var noId = assertThrows(ListenerMessages.BadMessage.class,
+                () -> ListenerMessages.parse("{\"fds\":[\"seccompFd\"],\"state\":{}}".getBytes(), "h", "d"));
+        assertTrue(noId.getMessage().contains("state.id"), noId.getMessage());
+        var twoFds = assertThrows(ListenerMessages.BadMessage.class,
+                () -> ListenerMessages.parse("{\"fds\":[\"seccompFd\",\"x\"],\"state\":{\"id\":\"c\"}}".getBytes(), "h", "d"));
+        assertTrue(twoFds.getMessage().contains("exactly one fd"), twoFds.getMessage());
+        assertThrows(ListenerMessages.BadMessage.class, () -> ListenerMessages.parse("not json".getBytes(), "h", "d"));
+    }
+
+    @Test
+    void aMessageIsCompleteOnlyWhenTheWholeJsonArrived() {
+        assertTrue(ListenerMessages.isCompleteJson("{\"a\":{\"b\":1}}".getBytes()));
+        assertFalse(ListenerMessages.isCompleteJson("{\"a\":{\"b\":1}".getBytes()));
+        assertFalse(ListenerMessages.isCompleteJson(new byte[0]));
+    }
+}
