@@ -94,6 +94,19 @@ class ContainerdIT {
         }
     }
 
+    /** ctr -t makes the shim pass --console-socket; the terminal must reach the container. */
+    @Test
+    void aTerminalThroughTheConsoleSocketWorks() {
+        String ctr = "ctr --address " + containerd.socket() + " run --rm -t " + String.join(" ", containerd.privateRunOptions())
+                + " --runc-binary " + handler + " " + image + " " + Containers.newId() + " sh -c 'tty; echo on-a-terminal'";
+        // script(1) gives ctr the terminal it needs; its own stdin is /dev/null.
+        CommandResult result = dev.stockade.testing.Commands.run(java.time.Duration.ofSeconds(60), java.util.Map.of(),
+                List.of("script", "-qec", ctr, "/dev/null"));
+        assertEquals(0, result.exitCode(), result.describe());
+        assertTrue(result.stdout().contains("/dev/pts/0"), result.describe());
+        assertTrue(result.stdout().contains("on-a-terminal"), result.describe());
+    }
+
     private static void assertRefused(CommandResult result, String expected) {
         assertNotEquals(0, result.exitCode(), result.describe());
         assertTrue(result.stderr().contains("stockade: container"), result.describe());
