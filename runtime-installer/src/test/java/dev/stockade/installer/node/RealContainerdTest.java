@@ -13,6 +13,7 @@ import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.HostPrerequisites;
 import dev.stockade.testing.PrivateContainerd;
+import dev.stockade.testing.RestartRequests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,7 +82,7 @@ class RealContainerdTest {
         Files.writeString(profiles.resolve("untrusted.json"), Profiles.render(SandboxProfile.defaults()));
 
         try (PrivateContainerd containerd = PrivateContainerd.start(workDir, config);
-             CommandRestartDriver restarts = new CommandRestartDriver(containerd)) {
+             RestartRequests restarts = new RestartRequests(containerd)) {
             JsonNode dumpBefore = configDump(config);
             assertEquals("registry.example/pause:3.9", dumpBefore.at("/plugins/" + CRI + "/sandbox_image").asText());
             String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(directory.resolve("rootfs")), directory));
@@ -184,55 +184,5 @@ class RealContainerdTest {
             throw new AssertionError("NODE_NAME is unset: no API server in this test");
         });
         return new Output(exitCode, output.toString(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * The command the installer's command restarter runs: it asks this test (which owns the
-     * containerd process) for a restart through a file and waits until it is done; the installer
-     * then waits for containerd's socket itself.
-     */
-    static final class CommandRestartDriver implements AutoCloseable {
-        private final PrivateContainerd containerd;
-        private final Path request;
-        private final AtomicInteger count = new AtomicInteger();
-        private final Thread watcher;
-
-        CommandRestartDriver(PrivateContainerd containerd) {
-            this.containerd = containerd;
-            this.request = containerd.workDir().resolve("restart-requested");
-            this.watcher = Thread.ofPlatform().daemon().start(this::watch);
-        }
-
-        String command() {
-            return "touch " + request + "; i=0; while [ -e " + request + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e "
-                    + request + " ]";
-        }
-
-        int count() {
-            return count.get();
-        }
-
-        private void watch() {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    if (Files.exists(request)) {
-                        containerd.restart();
-                        count.incrementAndGet();
-                        Files.delete(request);
-                    }
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    throw new IllegalStateException("restarting containerd failed", e);
-                }
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            watcher.interrupt();
-            watcher.join(5000);
-        }
     }
 }

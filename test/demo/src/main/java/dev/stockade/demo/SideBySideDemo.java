@@ -7,6 +7,7 @@ import dev.stockade.installer.InstallerConfig;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.PrivateContainerd;
+import dev.stockade.testing.RestartRequests;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -214,48 +215,6 @@ public final class SideBySideDemo {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
             }
-        }
-    }
-
-    /**
-     * The installer restarts the container runtime with a command; this demo owns the containerd
-     * process, so the command asks the demo through a file and waits until the restart is done.
-     */
-    static final class RestartRequests implements AutoCloseable {
-        private final PrivateContainerd containerd;
-        private final Path request;
-        private final Thread watcher;
-
-        RestartRequests(PrivateContainerd containerd) {
-            this.containerd = containerd;
-            this.request = containerd.workDir().resolve("restart-requested");
-            this.watcher = Thread.ofPlatform().daemon().start(this::watch);
-        }
-
-        String command() {
-            return "touch " + request + "; i=0; while [ -e " + request + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; [ ! -e "
-                    + request + " ]";
-        }
-
-        private void watch() {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    if (Files.exists(request)) {
-                        containerd.restart();
-                        Files.delete(request);
-                    }
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            watcher.interrupt();
         }
     }
 }
