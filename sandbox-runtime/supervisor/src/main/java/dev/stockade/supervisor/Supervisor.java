@@ -1,9 +1,11 @@
 package dev.stockade.supervisor;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.stockade.supervisor.audit.KubernetesEventSink;
 import dev.stockade.supervisor.audit.LogViolationSink;
 import dev.stockade.supervisor.audit.SupervisorMetrics;
 import dev.stockade.supervisor.audit.ViolationRecorder;
+import dev.stockade.supervisor.audit.ViolationSink;
 import dev.stockade.supervisor.handover.Handover;
 import dev.stockade.supervisor.linux.Libc;
 import dev.stockade.supervisor.linux.SocketLoop;
@@ -12,6 +14,7 @@ import dev.stockade.supervisor.listener.ListenerServer;
 import dev.stockade.supervisor.listener.SandboxContainer;
 import dev.stockade.supervisor.notify.NotificationBudget;
 import dev.stockade.supervisor.notify.NotificationChannel;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,13 +53,23 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
 
     public Supervisor(SupervisorOptions options) throws IOException {
         this.options = options;
-        this.violations = new ViolationRecorder(metrics, List.of(new LogViolationSink()), TimeUnit.SECONDS.toNanos(10));
+        this.violations = new ViolationRecorder(metrics, sinks(), TimeUnit.SECONDS.toNanos(10));
         this.hostNodename = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         this.hostDomainname = Files.readString(Path.of("/proc/sys/kernel/domainname")).strip();
         this.hostMachine = switch (System.getProperty("os.arch")) {
             case "amd64" -> "x86_64";
             default -> System.getProperty("os.arch");
         };
+    }
+
+    /** The log always; Kubernetes Events on the pod when running in a cluster (in-cluster config, NODE_NAME set). */
+    private static List<ViolationSink> sinks() {
+        List<ViolationSink> sinks = new ArrayList<>(List.of(new LogViolationSink()));
+        if (KubernetesEventSink.inCluster(System.getenv())) {
+            sinks.add(new KubernetesEventSink(new KubernetesClientBuilder().build(), System.getenv("NODE_NAME"), 5));
+            LOG.log(Level.INFO, "reporting violations as Kubernetes Events on the pods");
+        }
+        return sinks;
     }
 
     /** Takes over from a running supervisor or starts fresh, then answers until handed over. */
@@ -72,13 +85,25 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
             LOG.log(Level.INFO, "took over " + inherited.containers().size()
                     + " containers from the previous supervisor; listening on " + options.socketPath());
         } else {
-            listenFd = bindListener(options.socketPath(), Libc.SOCK_STREAM);
+            listenFd = bindListener(options.socketPath(), Libc.SOCK_STREAM, true);
             LOG.log(Level.INFO, "listening on " + options.socketPath());
         }
         listener = new ListenerServer(listenFd, this);
         listener.start();
-        handoverFd = bindListener(options.handoverPath(), Libc.SOCK_SEQPACKET);
-        Thread.ofPlatform().name("handover").daemon().start(this::serveHandovers);
+        if (inherited != null) {
+            Handover.acknowledge(inherited);
+        }
+        try {
+            // After a takeover the predecessor still listens on the handover path until it exits:
+            // replace its socket file rather than probing it (a probe would look like another supervisor).
+            handoverFd = bindListener(options.handoverPath(), Libc.SOCK_SEQPACKET, inherited == null);
+        } catch (IOException e) {
+            // Containers depend on this process now: keep answering, but a restart cannot hand over.
+            LOG.log(Level.ERROR, e.getMessage() + "; a restart will not be able to take over from this supervisor");
+        }
+        if (handoverFd >= 0) {
+            Thread.ofPlatform().name("handover").daemon().start(this::serveHandovers);
+        }
         startMetrics();
         handedOver.await();
         LOG.log(Level.INFO, "handed over to the new supervisor; exiting");
@@ -88,18 +113,21 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
      * A fresh socket at {@code path}. A path something still answers on is refused: two
      * supervisors must hand over, never race for the same socket.
      */
-    private static int bindListener(String path, int type) throws IOException {
+    private static int bindListener(String path, int type, boolean refuseIfAnswered) throws IOException {
         try {
-            int probe = Libc.socket(type);
-            try {
-                Libc.connect(probe, path);
-                throw new IOException("another supervisor is answering on " + path
-                        + "; stop it or start this one with the same --socket to take over from it");
-            } catch (Libc.Errno notRunning) {
-                Files.deleteIfExists(Path.of(path));
-            } finally {
-                Libc.close(probe);
+            if (refuseIfAnswered) {
+                int probe = Libc.socket(type);
+                try {
+                    Libc.connect(probe, path);
+                    throw new IOException("another supervisor is answering on " + path
+                            + "; stop it or start this one with the same --socket to take over from it");
+                } catch (Libc.Errno notRunning) {
+                    // Nothing answers: a stale socket file from a supervisor that is gone.
+                } finally {
+                    Libc.close(probe);
+                }
             }
+            Files.deleteIfExists(Path.of(path));
             int fd = Libc.socket(type);
             Libc.bind(fd, path);
             Files.setPosixFilePermissions(Path.of(path), PosixFilePermissions.fromString("rw-------"));
@@ -185,7 +213,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
                 handed.add(new Handover.HandedContainer(channel.notifyFd(), channel.container()));
             }
         }
-        return new Handover.Inherited(listener.listenFd(), handed);
+        return new Handover.Inherited(listener.listenFd(), handed, -1);
     }
 
     @Override

@@ -28,8 +28,11 @@ public final class Handover {
     public record HandedContainer(int notifyFd, SandboxContainer container) {
     }
 
-    /** What the new supervisor received. */
-    public record Inherited(int listenFd, List<HandedContainer> containers) {
+    /**
+     * What the new supervisor received; {@code connection} stays open until {@link #acknowledge}
+     * (-1 on the giving side), so that the old supervisor resumes if the new one dies first.
+     */
+    public record Inherited(int listenFd, List<HandedContainer> containers, int connection) {
     }
 
     /** What the running supervisor hands over. */
@@ -46,7 +49,8 @@ public final class Handover {
 
     /**
      * Takes over from the supervisor listening on {@code handoverPath}, or returns null when none
-     * is running there. Fails when one is running but the handover breaks off.
+     * is running there. Fails when one is running but the handover breaks off. The caller starts
+     * answering, then calls {@link #acknowledge}; until then the old supervisor waits.
      */
     public static Inherited takeOver(String handoverPath) throws IOException {
         int socket;
@@ -92,12 +96,24 @@ public final class Handover {
             if (listenFd < 0) {
                 throw new IOException("the running supervisor handed over no listening socket");
             }
-            Libc.send(socket, message("ack").toString().getBytes());
-            return new Inherited(listenFd, containers);
+            Inherited inherited = new Inherited(listenFd, containers, socket);
+            socket = -1;
+            return inherited;
         } catch (Libc.Errno e) {
             throw new IOException("handover from " + handoverPath + " failed: " + e.getMessage(), e);
         } finally {
             Libc.close(socket);
+        }
+    }
+
+    /** Tells the old supervisor that this one answers now; it exits. */
+    public static void acknowledge(Inherited inherited) throws IOException {
+        try {
+            Libc.send(inherited.connection(), message("ack").toString().getBytes());
+        } catch (Libc.Errno e) {
+            throw new IOException("cannot acknowledge the handover: " + e.getMessage(), e);
+        } finally {
+            Libc.close(inherited.connection());
         }
     }
 

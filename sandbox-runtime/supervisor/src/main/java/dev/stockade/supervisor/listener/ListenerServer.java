@@ -105,6 +105,10 @@ public final class ListenerServer implements Runnable {
                 return;
             }
         }
+        if (fds.isEmpty() && data.size() == 0) {
+            // The runtime's "is the supervisor up?" probe: connect, then close.
+            return;
+        }
         if (fds.size() != 1) {
             LOG.log(Level.ERROR, "a listener message carried " + fds.size() + " descriptors instead of one seccomp fd; dropped");
             fds.forEach(Libc::close);
