@@ -11,6 +11,7 @@ import dev.stockade.runtime.spec.HostView;
 import dev.stockade.runtime.spec.Refusal;
 import dev.stockade.runtime.spec.SpecHardener;
 import dev.stockade.runtime.spec.SpecValidator;
+import dev.stockade.runtime.spec.SupervisorListener;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -117,6 +118,9 @@ public final class SandboxRuntime {
             ObjectNode spec = readObject(config, "bundle config");
             validator.validate(spec);
             hardener.harden(spec, host);
+            SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(SupervisorListener.POLICY_VARIABLE),
+                    environment.getOrDefault(SupervisorListener.SOCKET_VARIABLE, SupervisorListener.DEFAULT_SOCKET),
+                    SupervisorListener::answers);
             writeBesideAndRename(config, spec);
         }
         runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": hardened with profile " + loaded.name());

@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * and namespace flags of clone, keyctl and the key calls, bpf, ptrace and the cross-process memory
  * calls, perf_event_open, userfaultfd, io_uring, open_by_handle_at, module, kexec, reboot, clock,
  * swap and quota calls, personality changes, chroot, acct, the new mount API and fanotify_init.
- * A later supervisor adds SCMP_ACT_NOTIFY rules and a listenerPath to this object (issue 5).
+ * {@link SupervisorListener} adds SCMP_ACT_NOTIFY rules and a listenerPath to this object (issue 5).
  */
 public final class SeccompProfiles {
 

@@ -68,7 +68,6 @@ public final class SpecValidator {
 
     /** Checks a container's config.json; throws the first refusal. */
     public void validate(JsonNode spec) throws Refusal {
-        checkSupervisor();
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
@@ -79,20 +78,11 @@ public final class SpecValidator {
 
     /** Checks an exec's process.json and the capabilities of {@code runc exec --cap}. */
     public void validateProcess(JsonNode process, List<String> addedCapabilities) throws Refusal {
-        checkSupervisor();
         if (process != null) {
             capabilities.check(process.path("capabilities"), "process.capabilities");
         }
         for (String capability : addedCapabilities) {
             capabilities.check(capability, "exec --cap");
-        }
-    }
-
-    void checkSupervisor() throws Refusal {
-        if (profile.needsSupervisor()) {
-            throw new Refusal("profile " + profileName, "supervisor-required",
-                    "the profile sets kernelIdentity or tripwireSyscalls, which need the Stockade supervisor; "
-                            + "this node does not run it yet, so the container is refused rather than run without it");
         }
     }
 

@@ -174,15 +174,6 @@ class SpecValidatorTest {
     }
 
     @Test
-    void aProfileNeedingTheSupervisorIsRefusedUntilItExists() {
-        SpecValidator validator = new SpecValidator(Specs.profile("{\"kernelIdentity\":{\"release\":\"4.4.0\"}}"),
-                "gvisor-like", PLAIN_HOST);
-        Refusal refusal = refused(validator, Specs.app());
-        assertEquals("supervisor-required", refusal.rule());
-        assertTrue(refusal.getMessage().contains("supervisor"), refusal.getMessage());
-    }
-
-    @Test
     void execProcessAskingForMoreCapabilitiesIsRefused() {
         ObjectNode process = (ObjectNode) Specs.withAddedCapability(Specs.app(), "CAP_NET_ADMIN").get("process");
         assertThrows(Refusal.class, () -> DEFAULTS.validateProcess(process, List.of()));

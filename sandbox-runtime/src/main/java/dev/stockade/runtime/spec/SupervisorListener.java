@@ -1,0 +1,145 @@
+package dev.stockade.runtime.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.Stockade;
+import dev.stockade.api.profile.KernelIdentity;
+import dev.stockade.api.profile.SandboxProfile;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Routes a profile's supervised syscalls to the node's Stockade supervisor (issue 5): uname when
+ * the profile sets a kernel identity, and its tripwire syscalls, become SCMP_ACT_NOTIFY rules on
+ * the hardened seccomp allowlist, with {@code listenerPath} and a {@code listenerMetadata} naming
+ * the pod. Only when the supervisor answers: otherwise the container is refused (fail closed),
+ * because runc would either fail obscurely or the calls would return ENOSYS.
+ */
+public final class SupervisorListener {
+
+    /** Environment variable naming the supervisor's socket (default {@link #DEFAULT_SOCKET}). */
+    public static final String SOCKET_VARIABLE = "STOCKADE_SUPERVISOR_SOCKET";
+    public static final String DEFAULT_SOCKET = Stockade.HOST_STATE_DIR + "/supervisor.sock";
+    /** Environment variable with the SandboxPolicy's name, reported with each violation. */
+    public static final String POLICY_VARIABLE = "STOCKADE_POLICY";
+
+    static final String NAMESPACE_ANNOTATION = "io.kubernetes.cri.sandbox-namespace";
+    static final String POD_ANNOTATION = "io.kubernetes.cri.sandbox-name";
+    static final String CONTAINER_ANNOTATION = "io.kubernetes.cri.container-name";
+
+    /** Whether something accepts connections on the supervisor's socket. */
+    public interface Probe {
+        boolean answers(String socketPath);
+    }
+
+    /** Connects and closes: the supervisor treats an empty connection as this probe. */
+    public static boolean answers(String socketPath) {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(socketPath)))) {
+            return channel.isConnected();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Adds the notify rules and the listener to {@code spec}, whose {@code linux.seccomp} the
+     * hardener has set. Does nothing for a profile that does not need the supervisor.
+     */
+    public static void attach(ObjectNode spec, SandboxProfile profile, String profileName, String policy, String socketPath,
+                              Probe probe) throws Refusal {
+        if (!profile.needsSupervisor()) {
+            return;
+        }
+        JsonNode seccompNode = spec.path("linux").path("seccomp");
+        if (!(seccompNode instanceof ObjectNode seccomp)) {
+            throw new Refusal("linux.seccomp", "supervisor-required", "the hardened spec has no seccomp object to route calls from");
+        }
+        Set<String> notified = notifiedSyscalls(profile, profileName, seccomp);
+        if (!probe.answers(socketPath)) {
+            throw new Refusal("profile " + profileName, "supervisor-required",
+                    "the profile sets kernelIdentity or tripwireSyscalls, which need the Stockade supervisor, but nothing answers on "
+                            + socketPath + "; start it (stockade-supervisor run) or remove those fields from the profile. "
+                            + "The container is refused rather than run without it");
+        }
+        ArrayNode rules = (ArrayNode) seccomp.get("syscalls");
+        ObjectNode notify = rules.addObject();
+        notified.forEach(notify.putArray("names")::add);
+        notify.put("action", "SCMP_ACT_NOTIFY");
+        // runc refuses SCMP_ACT_NOTIFY together with any seccomp flags.
+        seccomp.remove("flags");
+        seccomp.put("listenerPath", socketPath);
+        seccomp.put("listenerMetadata", metadata(spec, profile.kernelIdentity(), profileName, policy).toString());
+    }
+
+    /**
+     * uname (when emulated) and the tripwires, taken out of the allowlist's rules. A tripwire the
+     * allowlist allows would be denied to every program, and runc cannot route write: both refused.
+     */
+    static Set<String> notifiedSyscalls(SandboxProfile profile, String profileName, ObjectNode seccomp) throws Refusal {
+        Set<String> allowed = new LinkedHashSet<>();
+        for (JsonNode rule : seccomp.path("syscalls")) {
+            if (rule.path("action").asText().equals("SCMP_ACT_ALLOW")) {
+                rule.path("names").forEach(name -> allowed.add(name.asText()));
+            }
+        }
+        Set<String> notified = new LinkedHashSet<>();
+        if (profile.kernelIdentity() != null) {
+            notified.add("uname");
+        }
+        for (String tripwire : profile.tripwireSyscalls()) {
+            if (tripwire.equals("write")) {
+                throw new Refusal("profile " + profileName + " tripwireSyscalls", "tripwire",
+                        "lists write, which runc cannot route to a seccomp agent; remove it from the policy's tripwireSyscalls");
+            }
+            if (allowed.contains(tripwire)) {
+                throw new Refusal("profile " + profileName + " tripwireSyscalls", "tripwire",
+                        "lists " + tripwire + ", which the profile's seccomp allowlist allows: as a tripwire it would be denied to every "
+                                + "program. List only calls the profile denies (mount, unshare, keyctl, bpf, ptrace…)");
+            }
+            notified.add(tripwire);
+        }
+        ArrayNode rules = (ArrayNode) seccomp.get("syscalls");
+        for (int r = rules.size() - 1; r >= 0; r--) {
+            if (rules.get(r).get("names") instanceof ArrayNode names) {
+                for (int i = names.size() - 1; i >= 0; i--) {
+                    if (notified.contains(names.get(i).asText())) {
+                        names.remove(i);
+                    }
+                }
+                if (names.isEmpty()) {
+                    rules.remove(r);
+                }
+            }
+        }
+        return notified;
+    }
+
+    /** What the supervisor reads back: who the container is, and what uname answers. */
+    static ObjectNode metadata(JsonNode spec, KernelIdentity identity, String profileName, String policy) {
+        JsonNode annotations = spec.path("annotations");
+        ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+        metadata.put("policy", policy == null ? "" : policy)
+                .put("runtimeClass", profileName)
+                .put("namespace", annotations.path(NAMESPACE_ANNOTATION).asText(""))
+                .put("pod", annotations.path(POD_ANNOTATION).asText(""))
+                .put("container", annotations.path(CONTAINER_ANNOTATION).asText(""));
+        if (identity != null) {
+            ObjectNode kernel = metadata.putObject("kernelIdentity");
+            kernel.put("sysname", identity.sysname()).put("release", identity.release()).put("version", identity.version());
+            if (identity.machine() != null) {
+                kernel.put("machine", identity.machine());
+            }
+        }
+        return metadata;
+    }
+
+    private SupervisorListener() {
+    }
+}
