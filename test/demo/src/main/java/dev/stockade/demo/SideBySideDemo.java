@@ -184,7 +184,8 @@ public final class SideBySideDemo {
         if (stderr.contains("failed to create shim task")) {
             // ctr wraps the runtime's refusal in its own words; show the refusal itself.
             int refusal = stderr.indexOf("stockade:");
-            return "not created: " + (refusal >= 0 ? stderr.substring(refusal) : stderr);
+            String why = refusal >= 0 ? stderr.substring(refusal) : stderr;
+            return "not created: " + (why.endsWith(": unknown") ? why.substring(0, why.length() - ": unknown".length()) : why);
         }
         return "exit " + result.exitCode() + ": " + oneLine(result.stdout() + " " + result.stderr());
     }
