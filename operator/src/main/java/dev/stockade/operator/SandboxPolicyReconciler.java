@@ -180,8 +180,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         writeStatus(policy, next);
         metrics.recordPool(name, next.getNodeStatuses());
         metrics.recordReconcile(name, "ok");
-        boolean waiting = !leaving.isEmpty() || members.stream().anyMatch(m -> m.phase() == NodeStatus.NodePhase.Pending
-                && m.message() != null && m.message().startsWith("waiting for policy"));
+        // Removal timeouts and nodes another policy still has to release need a look later
+        // even if no event arrives.
+        boolean waiting = !leaving.isEmpty() || pool.members().stream().anyMatch(nodeName -> nodes.get(new ResourceID(nodeName))
+                .flatMap(PoolAssignment::poolLabel).filter(holder -> !holder.equals(name) && livePolicies.contains(holder))
+                .isPresent());
         return waiting ? UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(WAIT_FOR_INSTALLERS)
                 : UpdateControl.noUpdate();
     }
