@@ -104,26 +104,23 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withOnUpdateFilter(NodeChanges::concernsStockade)
                 .build(), context);
-        runtimeClasses = new InformerEventSource<>(InformerEventSourceConfiguration.from(RuntimeClass.class, SandboxPolicy.class)
-                .withName("runtimeclasses")
-                .withLabelSelector(PolicyObjects.MANAGED_BY_LABEL + "=" + PolicyObjects.MANAGED_BY)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SandboxPolicy.class, true))
-                .build(), context);
-        InformerEventSource<DaemonSet, SandboxPolicy> daemonSets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(DaemonSet.class, SandboxPolicy.class)
-                        .withName("daemonsets")
-                        .withNamespaces(config.namespace())
-                        .withLabelSelector(PolicyObjects.MANAGED_BY_LABEL + "=" + PolicyObjects.MANAGED_BY)
-                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SandboxPolicy.class, true))
-                        .build(), context);
-        InformerEventSource<ConfigMap, SandboxPolicy> configMaps = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(ConfigMap.class, SandboxPolicy.class)
-                        .withName("configmaps")
-                        .withNamespaces(config.namespace())
-                        .withLabelSelector(PolicyObjects.MANAGED_BY_LABEL + "=" + PolicyObjects.MANAGED_BY)
-                        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SandboxPolicy.class, true))
-                        .build(), context);
+        runtimeClasses = ownedObjects(RuntimeClass.class, "runtimeclasses", null, context);
+        InformerEventSource<DaemonSet, SandboxPolicy> daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), context);
+        InformerEventSource<ConfigMap, SandboxPolicy> configMaps = ownedObjects(ConfigMap.class, "configmaps", config.namespace(), context);
         return List.of(nodes, runtimeClasses, daemonSets, configMaps);
+    }
+
+    /** Objects this operator created (its label), mapped back to their policy by owner reference. */
+    private static <R extends HasMetadata> InformerEventSource<R, SandboxPolicy> ownedObjects(
+            Class<R> type, String name, String namespace, EventSourceContext<SandboxPolicy> context) {
+        InformerEventSourceConfiguration.Builder<R> configuration = InformerEventSourceConfiguration.from(type, SandboxPolicy.class)
+                .withName(name)
+                .withLabelSelector(PolicyObjects.MANAGED_BY_LABEL + "=" + PolicyObjects.MANAGED_BY)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SandboxPolicy.class, true));
+        if (namespace != null) {
+            configuration.withNamespaces(namespace);
+        }
+        return new InformerEventSource<>(configuration.build(), context);
     }
 
     @Override
