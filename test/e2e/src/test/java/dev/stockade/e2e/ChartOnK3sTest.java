@@ -5,13 +5,11 @@ import dev.stockade.api.Stockade;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.junit.jupiter.Container;
@@ -50,16 +48,13 @@ class ChartOnK3sTest {
     static final K3sContainer K3S = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.31.4-k3s1"));
 
     private static final String NAMESPACE = "stockade-system";
-    private static final ResourceDefinitionContext POLICIES = new ResourceDefinitionContext.Builder()
-            .withGroup(Stockade.GROUP).withVersion(Stockade.VERSION).withPlural("sandboxpolicies").withKind("SandboxPolicy")
-            .withNamespaced(false).build();
 
     private static KubernetesClient client;
 
     @BeforeAll
     static void installTheChart() throws Exception {
-        for (Path image : List.of(repository().resolve("operator/image/target/stockade-operator-image.tar"),
-                repository().resolve("runtime-installer/target/stockade-installer-image.tar"))) {
+        for (Path image : List.of(Clusters.repository().resolve("operator/image/target/stockade-operator-image.tar"),
+                Clusters.repository().resolve("runtime-installer/target/stockade-installer-image.tar"))) {
             String inContainer = "/tmp/" + image.getFileName();
             K3S.copyFileToContainer(MountableFile.forHostPath(image), inContainer);
             var imported = K3S.execInContainer("ctr", "-n", "k8s.io", "images", "import", inContainer);
@@ -71,7 +66,7 @@ class ChartOnK3sTest {
 
         Path kubeconfig = Files.createTempFile("k3s", ".yaml");
         Files.writeString(kubeconfig, K3S.getKubeConfigYaml());
-        new Helm(repository().resolve("helm/stockade"))
+        new Helm(Clusters.repository().resolve("helm/stockade"))
                 .install()
                 .withKubeConfig(kubeconfig)
                 .withName("stockade")
@@ -86,15 +81,11 @@ class ChartOnK3sTest {
     @Test
     void policyFencesTheNodeSchedulesTheInstallerAndIsCleanedUpOnDelete() throws IOException {
         String nodeName = client.nodes().list().getItems().getFirst().getMetadata().getName();
-        GenericKubernetesResource policy = new GenericKubernetesResource();
-        policy.setApiVersion(Stockade.GROUP + "/" + Stockade.VERSION);
-        policy.setKind("SandboxPolicy");
-        policy.setMetadata(new ObjectMetaBuilder().withName("e2e-chart").build());
-        policy.setAdditionalProperty("spec", Map.of(
+        GenericKubernetesResource policy = Clusters.policy("e2e-chart", Map.of(
                 "nodeSelector", Map.of("matchLabels", Map.of("kubernetes.io/hostname", nodeName)),
                 "installer", Map.of("imagePullPolicy", "Never"),
                 "runtimeClasses", List.of(Map.of("name", "sandboxed"))));
-        client.genericKubernetesResources(POLICIES).resource(policy).create();
+        client.genericKubernetesResources(Clusters.POLICIES).resource(policy).create();
 
         await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> {
             Node node = client.nodes().withName(nodeName).get();
@@ -108,18 +99,8 @@ class ChartOnK3sTest {
                     "the installer pod is scheduled on the tainted pool node");
         });
 
-        client.genericKubernetesResources(POLICIES).withName("e2e-chart").delete();
-        await().atMost(Duration.ofMinutes(5)).untilAsserted(() -> {
-            Node node = client.nodes().withName(nodeName).get();
-            assertTrue(node.getMetadata().getLabels().keySet().stream().noneMatch(k -> k.startsWith(Stockade.GROUP)));
-            assertTrue(node.getMetadata().getAnnotations().keySet().stream().noneMatch(k -> k.startsWith(Stockade.GROUP)));
-            assertTrue(node.getSpec().getTaints() == null || node.getSpec().getTaints().stream()
-                    .noneMatch(t -> Stockade.SANDBOX_TAINT_KEY.equals(t.getKey())));
-            assertTrue(client.resources(RuntimeClass.class).withName("sandboxed").get() == null);
-        });
+        client.genericKubernetesResources(Clusters.POLICIES).withName("e2e-chart").delete();
+        await().atMost(Duration.ofMinutes(5)).untilAsserted(() -> Clusters.assertClean(client, nodeName, "sandboxed"));
     }
 
-    private static Path repository() {
-        return Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
-    }
 }

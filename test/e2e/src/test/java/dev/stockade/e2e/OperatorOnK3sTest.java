@@ -4,12 +4,10 @@ import dev.stockade.api.Stockade;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,9 +41,6 @@ class OperatorOnK3sTest {
     @Container
     static final K3sContainer K3S = new K3sContainer(DockerImageName.parse("rancher/k3s:v1.31.4-k3s1"));
 
-    private static final ResourceDefinitionContext POLICIES = new ResourceDefinitionContext.Builder()
-            .withGroup(Stockade.GROUP).withVersion(Stockade.VERSION).withPlural("sandboxpolicies").withKind("SandboxPolicy")
-            .withNamespaced(false).build();
 
     private static Process operator;
     private static KubernetesClient client;
@@ -56,12 +51,12 @@ class OperatorOnK3sTest {
         Path kubeconfig = Files.createTempFile("k3s", ".yaml");
         Files.writeString(kubeconfig, K3S.getKubeConfigYaml());
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(K3S.getKubeConfigYaml())).build();
-        try (FileInputStream crd = new FileInputStream(repository().resolve("crds/sandboxpolicies.stockade.dev-v1.yml").toFile())) {
+        try (FileInputStream crd = new FileInputStream(Clusters.repository().resolve("crds/sandboxpolicies.stockade.dev-v1.yml").toFile())) {
             client.load(crd).serverSideApply();
         }
         client.resource(new NamespaceBuilder().withNewMetadata().withName("stockade-system").endMetadata().build()).serverSideApply();
 
-        Path app = repository().resolve("operator/target/quarkus-app/quarkus-run.jar");
+        Path app = Clusters.repository().resolve("operator/target/quarkus-app/quarkus-run.jar");
         operatorLog = Files.createTempFile("stockade-operator", ".log");
         ProcessBuilder command = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", app.toString())
@@ -85,15 +80,11 @@ class OperatorOnK3sTest {
     @Test
     void policyFencesTheNodeCreatesTheRuntimeClassAndLeavesNoTraceWhenDeleted() {
         String nodeName = client.nodes().list().getItems().getFirst().getMetadata().getName();
-        GenericKubernetesResource policy = new GenericKubernetesResource();
-        policy.setApiVersion(Stockade.GROUP + "/" + Stockade.VERSION);
-        policy.setKind("SandboxPolicy");
-        policy.setMetadata(new ObjectMetaBuilder().withName("e2e").build());
-        policy.setAdditionalProperty("spec", Map.of(
+        GenericKubernetesResource policy = Clusters.policy("e2e", Map.of(
                 "nodeSelector", Map.of("matchExpressions", List.of(Map.of(
                         "key", "kubernetes.io/hostname", "operator", "In", "values", List.of(nodeName)))),
                 "runtimeClasses", List.of(Map.of("name", "sandboxed", "overhead", Map.of("memory", "16Mi")))));
-        client.genericKubernetesResources(POLICIES).resource(policy).create();
+        client.genericKubernetesResources(Clusters.POLICIES).resource(policy).create();
 
         await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> {
             Node node = client.nodes().withName(nodeName).get();
@@ -105,17 +96,8 @@ class OperatorOnK3sTest {
             assertEquals("stockade-sandboxed", runtimeClass.getHandler());
         });
 
-        client.genericKubernetesResources(POLICIES).withName("e2e").delete();
-        await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> {
-            Node node = client.nodes().withName(nodeName).get();
-            assertTrue(node.getMetadata().getLabels().keySet().stream().noneMatch(k -> k.startsWith(Stockade.GROUP)));
-            assertTrue(node.getSpec().getTaints() == null || node.getSpec().getTaints().stream()
-                    .noneMatch(t -> Stockade.SANDBOX_TAINT_KEY.equals(t.getKey())));
-            assertTrue(client.resources(RuntimeClass.class).withName("sandboxed").get() == null);
-        });
+        client.genericKubernetesResources(Clusters.POLICIES).withName("e2e").delete();
+        await().atMost(Duration.ofMinutes(3)).untilAsserted(() -> Clusters.assertClean(client, nodeName, "sandboxed"));
     }
 
-    private static Path repository() {
-        return Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
-    }
 }
