@@ -14,6 +14,11 @@ import dev.stockade.installer.state.InstallState;
 import dev.stockade.installer.state.StateStore;
 import dev.stockade.installer.verify.HandlerVerifier;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.stockade.api.profile.Profiles;
+import dev.stockade.installer.supervisor.SupervisorControl;
+import dev.stockade.installer.supervisor.SupervisorDecision;
+
 import java.io.IOException;
 import dev.stockade.api.Stockade;
 
@@ -23,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The installer's steps, in the order that keeps the host working if it is killed between any
@@ -41,11 +47,13 @@ public final class Installer {
     private final HandlerVerifier verifier;
     private final PayloadInstaller payload;
     private final ProfileInstaller profiles;
+    private final SupervisorControl supervisor;
     private final StateStore store;
     private final Checkpoint checkpoint;
 
     public Installer(HostRoot host, List<Handler> handlers, RuntimeConfigurator configurator, RuntimeRestarter restarter,
-                     HandlerVerifier verifier, PayloadInstaller payload, ProfileInstaller profiles, Checkpoint checkpoint) {
+                     HandlerVerifier verifier, PayloadInstaller payload, ProfileInstaller profiles, SupervisorControl supervisor,
+                     Checkpoint checkpoint) {
         this.host = host;
         this.handlers = List.copyOf(handlers);
         this.configurator = configurator;
@@ -53,13 +61,14 @@ public final class Installer {
         this.verifier = verifier;
         this.payload = payload;
         this.profiles = profiles;
+        this.supervisor = supervisor;
         this.store = new StateStore(host);
         this.checkpoint = checkpoint;
     }
 
-    /** What an install did. */
+    /** What an install did; {@code supervisor} says how the node's supervisor stands. */
     public record InstallResult(String version, String release, List<String> handlers, Map<String, String> profileHashes,
-                                List<String> changedFiles, boolean restarted) {
+                                List<String> changedFiles, boolean restarted, String supervisor) {
     }
 
     /** What an uninstall did. */
@@ -97,12 +106,15 @@ public final class Installer {
                 state = restart(state, configHash, "changed " + applied.changed());
                 restarted = true;
             }
+            String supervisorState = superviseFor(profileContents, previousRelease != null && !previousRelease.equals(release));
+            checkpoint.reached("supervisor");
             if (previousRelease != null) {
                 payload.pruneReleases(release, previousRelease);
             }
             verifier.verify(handlers);
             checkpoint.reached("verified");
-            return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted);
+            return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted,
+                    supervisorState);
         } catch (IOException e) {
             throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
         }
@@ -122,6 +134,9 @@ public final class Installer {
                     + installed.stream().map(Handler::name).toList() + ": " + running
                     + ". Drain the node's sandboxed pods first, or uninstall with --force (those containers then lose their runtime).");
         }
+        // After the refusal: a running sandbox may still have its notifications with the supervisor.
+        supervisor.stop();
+        checkpoint.reached("supervisor stopped");
         try {
             RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);
             state = reverted.state();
@@ -154,7 +169,51 @@ public final class Installer {
 
     /** Checks the installed handlers' files (launchers, runtime, profiles); throws naming what is broken. */
     public void checkInstalledFiles() throws InstallerException {
-        new dev.stockade.installer.verify.InstalledFilesVerifier(host).verify(installedHandlers(store.load()));
+        new dev.stockade.installer.verify.InstalledFilesVerifier(host, payload).verify(installedHandlers(store.load()));
+    }
+
+    /**
+     * Starts, keeps or hands over the node's supervisor (see {@link SupervisorDecision}). A host
+     * that cannot run it fails the install when a profile needs it (fail closed: those sandboxes
+     * would run without their kernel identity or tripwires), and is only reported otherwise.
+     */
+    private String superviseFor(Map<String, String> profileContents, boolean releaseChanged) throws InstallerException {
+        List<String> needing = new ArrayList<>();
+        for (Map.Entry<String, String> profile : profileContents.entrySet()) {
+            try {
+                if (Profiles.parse(profile.getValue()).needsSupervisor()) {
+                    needing.add(profile.getKey());
+                }
+            } catch (JsonProcessingException e) {
+                throw new InstallerException("profile of runtime class " + profile.getKey() + " is not valid JSON: " + e.getOriginalMessage(), e);
+            }
+        }
+        boolean needed = !needing.isEmpty();
+        SupervisorDecision decision = SupervisorDecision.decide(needed, supervisor.answers(), releaseChanged);
+        // Checked on every pass, so that the node status says so even while no profile needs it.
+        Optional<String> unsupported = supervisor.unsupported();
+        {
+            if (unsupported.isPresent()) {
+                if (needed) {
+                    throw new InstallerException("the profiles of runtime classes " + needing + " need the Stockade supervisor "
+                            + "(kernelIdentity or tripwireSyscalls), which this node cannot run: " + unsupported.get()
+                            + ". Remove kernelIdentity and tripwireSyscalls from those profiles, or use nodes that support it");
+                }
+                return "supervisor not needed (this node could not run it: " + unsupported.get() + ")";
+            }
+        }
+        switch (decision) {
+            case START -> {
+                LOG.log(System.Logger.Level.INFO, "profiles {0} need the supervisor: starting it", needing);
+                supervisor.start();
+            }
+            case HAND_OVER -> {
+                LOG.log(System.Logger.Level.INFO, "new release: the new supervisor takes over from the running one");
+                supervisor.start();
+            }
+            case KEEP, NONE -> { }
+        }
+        return decision == SupervisorDecision.NONE ? "supervisor not needed" : "supervisor running on " + SupervisorControl.SOCKET;
     }
 
     /** Restarts the container runtime, then records the configuration it now runs with. */

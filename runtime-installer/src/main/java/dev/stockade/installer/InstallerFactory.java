@@ -13,6 +13,7 @@ import dev.stockade.installer.runtime.DockerConfigurator;
 import dev.stockade.installer.runtime.RancherConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
+import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.installer.verify.CommandVerifier;
 import dev.stockade.installer.verify.ContainerdDumpVerifier;
 import dev.stockade.installer.verify.HandlerVerifier;
@@ -21,6 +22,7 @@ import dev.stockade.installer.verify.InstalledFilesVerifier;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Builds the installer's parts from its configuration. */
 public final class InstallerFactory {
@@ -31,11 +33,12 @@ public final class InstallerFactory {
     public static Installer installer(InstallerConfig config, Checkpoint checkpoint) throws InstallerException {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
+        PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), checkpoint);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
-                verifier(config.verify(), host, kind, config.containerdConfig()),
-                new PayloadInstaller(host, config.payload(), checkpoint),
-                new ProfileInstaller(host, config.profileSource()), checkpoint);
+                verifier(config.verify(), host, kind, config.containerdConfig(), payload), payload,
+                new ProfileInstaller(host, config.profileSource()),
+                SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName())), checkpoint);
     }
 
     public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {
@@ -87,9 +90,9 @@ public final class InstallerFactory {
      * files: the installed files only; launcher and command: first the files, then (stock
      * containerd) containerd's own reading of its config, then the launcher or the command.
      */
-    public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig)
-            throws InstallerException {
-        HandlerVerifier files = new InstalledFilesVerifier(host);
+    public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig,
+                                           PayloadInstaller payload) throws InstallerException {
+        HandlerVerifier files = new InstalledFilesVerifier(host, payload);
         if (setting.equals("files")) {
             return files;
         }

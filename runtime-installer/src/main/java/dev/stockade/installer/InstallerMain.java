@@ -109,7 +109,7 @@ public final class InstallerMain {
 
     static NodeRuntimeStatus readyStatus(InstallerConfig config, Installer.InstallResult result) {
         return new NodeRuntimeStatus(config.policy(), NodeRuntimeStatus.Phase.Ready, result.version(), result.handlers(),
-                result.profileHashes(), "runtime " + result.release() + " installed and verified");
+                result.profileHashes(), "runtime " + result.release() + " installed and verified; " + result.supervisor());
     }
 
     static NodeRuntimeStatus failedStatus(InstallerConfig config, String message) {

@@ -8,6 +8,7 @@ import dev.stockade.installer.profile.ProfileInstaller;
 import dev.stockade.installer.restart.RuntimeRestarter;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
+import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.installer.verify.InstalledFilesVerifier;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -29,6 +31,7 @@ import java.util.stream.Stream;
  */
 final class FakeHost {
 
+    static final String POLICY = "untrusted-code";
     static final List<Handler> HANDLERS = List.of(new Handler("untrusted", "stockade-untrusted"), new Handler("strict", "stockade-strict"));
 
     final Path root;
@@ -44,6 +47,18 @@ final class FakeHost {
         writeProfile("untrusted", SandboxProfile.defaults());
         writeProfile("strict", new SandboxProfile(null, List.of("KILL"), SandboxProfile.SeccompLevel.Strict, null, null, 64L, true,
                 null, null, null, null));
+    }
+
+    /** The fake tree's own processes (none) and its launchers run directly, never in this machine's namespaces. */
+    SupervisorControl supervisorControl(HostRoot host) {
+        Path proc = root.resolveSibling("proc");
+        try {
+            Files.createDirectories(proc);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new SupervisorControl(host, Optional.empty(), proc, command -> command.stream()
+                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") ? host.resolve(argument).toString() : argument).toList());
     }
 
     HostRoot hostRoot() {
@@ -89,8 +104,9 @@ final class FakeHost {
 
     Installer installer(Function<HostRoot, RuntimeConfigurator> configurator, Checkpoint checkpoint) {
         HostRoot host = hostRoot();
-        return new Installer(host, HANDLERS, configurator.apply(host), restarter, new InstalledFilesVerifier(host),
-                new PayloadInstaller(host, payload, checkpoint), new ProfileInstaller(host, profileSource), checkpoint);
+        PayloadInstaller payloadInstaller = new PayloadInstaller(host, payload, Optional.of(POLICY), checkpoint);
+        return new Installer(host, HANDLERS, configurator.apply(host), restarter, new InstalledFilesVerifier(host, payloadInstaller),
+                payloadInstaller, new ProfileInstaller(host, profileSource), supervisorControl(host), checkpoint);
     }
 
     /** Every file and directory under the host root, with its content (links as their target). */

@@ -43,11 +43,14 @@ public final class PayloadInstaller {
 
     private final HostRoot host;
     private final Path payload;
+    private final Optional<String> policy;
     private final Checkpoint checkpoint;
 
-    public PayloadInstaller(HostRoot host, Path payload, Checkpoint checkpoint) {
+    /** {@code policy} goes into each launcher's environment (the runtime passes it to the supervisor). */
+    public PayloadInstaller(HostRoot host, Path payload, Optional<String> policy, Checkpoint checkpoint) {
         this.host = host;
         this.payload = payload;
+        this.policy = policy;
         this.checkpoint = checkpoint;
     }
 
@@ -108,6 +111,9 @@ public final class PayloadInstaller {
      * launcher names its profile and executes whatever release {@code current} points to.
      */
     public void writeLaunchers(Collection<Handler> handlers, Collection<String> previousHandlers) throws InstallerException {
+        if (policy.isPresent() && !policy.get().matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            throw new InstallerException("policy '" + policy.get() + "' is not a Kubernetes object name (lower-case letters, digits, - and .)");
+        }
         try {
             for (Handler handler : handlers) {
                 Path launcher = host.resolve(handler.launcher());
@@ -146,12 +152,14 @@ public final class PayloadInstaller {
         }
     }
 
-    public static String launcherScript(Handler handler) {
+    public String launcherScript(Handler handler) {
+        // Policy names are Kubernetes object names: nothing in them needs shell quoting.
         return "#!/bin/sh\n"
                 + "# Stockade handler " + handler.name() + " (runtime class " + handler.runtimeClass()
                 + "); written by stockade-runtime-installer.\n"
                 + "STOCKADE_PROFILE=/etc/stockade/profiles/" + handler.runtimeClass() + ".json\n"
                 + "export STOCKADE_PROFILE\n"
+                + policy.map(name -> "STOCKADE_POLICY=" + name + "\nexport STOCKADE_POLICY\n").orElse("")
                 + "exec " + CURRENT + "/" + RUNTIME_BINARY + " \"$@\"\n";
     }
 

@@ -21,9 +21,12 @@ import java.util.Optional;
 public final class InstalledFilesVerifier implements HandlerVerifier {
 
     private final HostRoot host;
+    private final PayloadInstaller payload;
 
-    public InstalledFilesVerifier(HostRoot host) {
+    /** {@code payload} says what each launcher must contain. */
+    public InstalledFilesVerifier(HostRoot host, PayloadInstaller payload) {
         this.host = host;
+        this.payload = payload;
     }
 
     @Override
@@ -34,7 +37,7 @@ public final class InstalledFilesVerifier implements HandlerVerifier {
         }
         for (Handler handler : handlers) {
             Path launcher = host.resolve(handler.launcher());
-            if (!Files.isExecutable(launcher) || !host.read(handler.launcher()).equals(Optional.of(PayloadInstaller.launcherScript(handler)))) {
+            if (!Files.isExecutable(launcher) || !host.read(handler.launcher()).equals(Optional.of(payload.launcherScript(handler)))) {
                 throw new InstallerException("launcher " + handler.launcher() + " of handler " + handler.name() + " is missing, not executable or not Stockade's");
             }
             String profile = ProfileInstaller.hostPath(handler.runtimeClass());

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
+import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
@@ -87,18 +89,9 @@ class RealContainerdTest {
             assertEquals("registry.example/pause:3.9", dumpBefore.at("/plugins/" + CRI + "/sandbox_image").asText());
             String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(directory.resolve("rootfs")), directory));
             String ctrRun = "ctr --address " + containerd.socket() + " run --rm " + String.join(" ", containerd.privateRunOptions());
-            Map<String, String> environment = Map.of(
-                    InstallerEnvironment.POLICY, "untrusted-code",
-                    InstallerEnvironment.HANDLERS, "untrusted=" + HANDLER,
-                    InstallerEnvironment.HOST_ROOT, "/",
-                    InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
-                    InstallerEnvironment.PROFILE_SOURCE, profiles.toString(),
-                    InstallerConfig.PAYLOAD, payload.toString(),
-                    InstallerConfig.CONTAINERD_CONFIG, config.toString(),
-                    InstallerConfig.RESTART, "command:" + restarts.command(),
-                    InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString(),
-                    // The installer's own verification: a busybox container through the handler's launcher.
-                    InstallerConfig.VERIFY, "command:" + ctrRun + " --runc-binary \"$2\" " + image + " verify-$1 /bin/true");
+            // The installer's own verification: a busybox container through the handler's launcher.
+            Map<String, String> environment = installEnvironment(payload, profiles, config, "command:" + restarts.command(),
+                    containerd.socket().toString(), "command:" + ctrRun + " --runc-binary \"$2\" " + image + " verify-$1 /bin/true");
 
             Output install = run(environment, "install");
             assertEquals(0, install.exitCode(), install.text());
@@ -158,6 +151,86 @@ class RealContainerdTest {
                         InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
             }
         }
+    }
+
+    /**
+     * A profile with a kernel identity: the installer starts the payload's supervisor, a busybox
+     * container through the handler sees kernel 4.4.0 while the same one under runc sees the host's,
+     * and uninstall stops the supervisor, leaving neither its process nor its socket.
+     */
+    @Test
+    void kernelIdentityProfileStartsTheSupervisorAndUninstallStopsIt() throws Exception {
+        HostPrerequisites.requireRoot();
+        for (String executable : List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare", "setsid")) {
+            HostPrerequisites.requireExecutable(executable);
+        }
+        Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
+        HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-supervisor")),
+                "the supervisor payload (dev.stockade:stockade-supervisor, classifier payload) unpacked at " + payload);
+        assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        assertTrue(supervisors().isEmpty(), "a Stockade supervisor already runs on this machine: " + supervisors());
+        Path socket = Path.of(SupervisorControl.SOCKET);
+
+        Path workDir = Files.createDirectories(directory.resolve("containerd"));
+        Path config = workDir.resolve("config.toml");
+        Files.writeString(config, PrivateContainerd.baseConfig(workDir));
+        Path profiles = Files.createDirectories(directory.resolve("profiles"));
+        Files.writeString(profiles.resolve("untrusted.json"), Profiles.render(new SandboxProfile(null, null, null, null, null, null, null,
+                null, null, new KernelIdentity(null, "4.4.0", null, null), null)));
+        try (PrivateContainerd containerd = PrivateContainerd.start(workDir, config)) {
+            String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(directory.resolve("rootfs")), directory));
+            Map<String, String> environment = installEnvironment(payload, profiles, config, "command:true", "none", "files");
+
+            Output install = run(environment, "install");
+            assertEquals(0, install.exitCode(), install.text());
+            assertEquals(1, supervisors().size(), "one supervisor runs after the install: " + supervisors() + "\n" + install.text());
+            assertTrue(Files.exists(socket), SupervisorControl.SOCKET + " exists");
+
+            String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
+            CommandResult plain = containerd.run(image, "plain-uname", List.of(), "uname", "-r").requireSuccess();
+            CommandResult sandboxed = containerd.run(image, "sandboxed-uname", List.of("--runc-binary", LAUNCHER), "uname", "-r");
+            assertEquals(hostRelease, plain.stdout().strip(), "runc shows the host's kernel");
+            assertEquals("4.4.0", sandboxed.stdout().strip(), "the handler's container sees the profile's kernel: " + sandboxed);
+
+            Output reinstall = run(environment, "install");
+            assertEquals(0, reinstall.exitCode(), reinstall.text());
+            assertEquals(1, supervisors().size(), "a second pass keeps the running supervisor: " + supervisors());
+
+            Output uninstall = run(environment, "uninstall");
+            assertEquals(0, uninstall.exitCode(), uninstall.text());
+            assertEquals(List.of(), supervisors(), "uninstall stopped the supervisor");
+            assertFalse(Files.exists(socket), "uninstall left no socket");
+            assertFalse(Files.exists(Path.of(SupervisorControl.HANDOVER_SOCKET)), "uninstall left no handover socket");
+            assertFalse(Files.exists(Path.of("/opt/stockade")));
+        } finally {
+            if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
+                run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                        InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
+                        InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
+            }
+        }
+    }
+
+    private static Map<String, String> installEnvironment(Path payload, Path profiles, Path config, String restart, String runtimeSocket,
+                                                          String verify) {
+        return Map.of(
+                InstallerEnvironment.POLICY, "untrusted-code",
+                InstallerEnvironment.HANDLERS, "untrusted=" + HANDLER,
+                InstallerEnvironment.HOST_ROOT, "/",
+                InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                InstallerEnvironment.PROFILE_SOURCE, profiles.toString(),
+                InstallerConfig.PAYLOAD, payload.toString(),
+                InstallerConfig.CONTAINERD_CONFIG, config.toString(),
+                InstallerConfig.RESTART, restart,
+                InstallerConfig.RUNTIME_SOCKET, runtimeSocket,
+                InstallerConfig.VERIFY, verify);
+    }
+
+    /** Supervisor processes on this machine, by their main class. */
+    private static List<Long> supervisors() {
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info().commandLine().orElse("").contains("dev.stockade.supervisor.SupervisorMain"))
+                .map(ProcessHandle::pid).toList();
     }
 
     private static JsonNode configDump(Path config) throws Exception {
