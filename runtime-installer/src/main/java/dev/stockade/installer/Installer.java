@@ -151,6 +151,7 @@ public final class Installer {
                 HostFiles.deleteTree(host.resolve(path));
                 checkpoint.reached("removed " + path);
             }
+            Files.deleteIfExists(host.resolve(SupervisorControl.LOG_FILE));
             Files.deleteIfExists(host.resolve(StateStore.STATE_FILE));
             deleteIfEmpty(PayloadInstaller.ROOT);
             // Deepest first, and only when empty: someone else may have put files there since.

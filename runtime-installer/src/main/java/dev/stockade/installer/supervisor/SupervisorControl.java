@@ -31,6 +31,7 @@ public final class SupervisorControl {
     /** Where a new supervisor asks the running one for its containers (the supervisor's own naming). */
     public static final String HANDOVER_SOCKET = SOCKET + ".handover";
     public static final String LAUNCHER = PayloadInstaller.CURRENT + "/bin/stockade-supervisor";
+    /** The supervisor's output on the host; uninstall removes it with the rest. */
     public static final String LOG_FILE = "/var/log/stockade-supervisor.log";
     static final String METRICS = "0.0.0.0:9464";
     private static final String MAIN_CLASS = "dev.stockade.supervisor.SupervisorMain";

@@ -25,8 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -196,11 +198,37 @@ class RealContainerdTest {
             assertEquals(0, reinstall.exitCode(), reinstall.text());
             assertEquals(1, supervisors().size(), "a second pass keeps the running supervisor: " + supervisors());
 
-            Output uninstall = run(environment, "uninstall");
+            // Run mode's every pass: a supervisor that died is started again.
+            long killed = supervisors().getFirst();
+            ProcessHandle.of(killed).ifPresent(ProcessHandle::destroyForcibly);
+            awaitSupervisors(pids -> !pids.contains(killed));
+            Output repair = run(environment, "install");
+            assertEquals(0, repair.exitCode(), repair.text());
+            List<Long> restarted = supervisors();
+            assertEquals(1, restarted.size(), "exactly one supervisor again: " + restarted);
+            assertEquals("4.4.0", containerd.run(image, "after-restart", List.of("--runc-binary", LAUNCHER), "uname", "-r")
+                    .requireSuccess().stdout().strip());
+
+            // A new release: the new supervisor takes over on the same socket and the old one exits.
+            Path nextPayload = directory.resolve("next-payload");
+            Commands.run("cp", "-al", payload.toString(), nextPayload.toString()).requireSuccess();
+            Files.delete(nextPayload.resolve("VERSION"));
+            Files.writeString(nextPayload.resolve("VERSION"), "0.1.1-next\n");
+            Map<String, String> upgradeEnvironment = new HashMap<>(environment);
+            upgradeEnvironment.put(InstallerConfig.PAYLOAD, nextPayload.toString());
+            Output upgrade = run(upgradeEnvironment, "install");
+            assertEquals(0, upgrade.exitCode(), upgrade.text());
+            List<Long> afterUpgrade = awaitSupervisors(pids -> pids.size() == 1 && !pids.contains(restarted.getFirst()));
+            assertEquals(1, afterUpgrade.size(), "the old supervisor handed over and exited: " + afterUpgrade);
+            assertEquals("4.4.0", containerd.run(image, "after-upgrade", List.of("--runc-binary", LAUNCHER), "uname", "-r")
+                    .requireSuccess().stdout().strip());
+
+            Output uninstall = run(upgradeEnvironment, "uninstall");
             assertEquals(0, uninstall.exitCode(), uninstall.text());
             assertEquals(List.of(), supervisors(), "uninstall stopped the supervisor");
             assertFalse(Files.exists(socket), "uninstall left no socket");
             assertFalse(Files.exists(Path.of(SupervisorControl.HANDOVER_SOCKET)), "uninstall left no handover socket");
+            assertFalse(Files.exists(Path.of(SupervisorControl.LOG_FILE)), "nor the supervisor's log");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
         } finally {
             if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
@@ -226,10 +254,22 @@ class RealContainerdTest {
                 InstallerConfig.VERIFY, verify);
     }
 
-    /** Supervisor processes on this machine, by their main class. */
+    /** Supervisor processes once {@code expected} holds of them, or after 20 s whatever they are. */
+    private static List<Long> awaitSupervisors(Predicate<List<Long>> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<Long> pids = supervisors();
+        while (!expected.test(pids) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            pids = supervisors();
+        }
+        return pids;
+    }
+
+    /** Supervisor processes on this machine serving the node's socket (the supervisor's own tests use others). */
     private static List<Long> supervisors() {
         return ProcessHandle.allProcesses()
-                .filter(process -> process.info().commandLine().orElse("").contains("dev.stockade.supervisor.SupervisorMain"))
+                .filter(process -> process.info().commandLine().orElse("").matches(
+                        ".*dev\\.stockade\\.supervisor\\.SupervisorMain .*--socket " + SupervisorControl.SOCKET + "( .*)?"))
                 .map(ProcessHandle::pid).toList();
     }
 
