@@ -1,6 +1,7 @@
 package dev.stockade.demo;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
@@ -33,6 +34,7 @@ public final class SideBySideDemo {
     private static final String HANDLER = "stockade-" + RUNTIME_CLASS;
     private static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
     private static final long PIDS_LIMIT = 64;
+    private static final String KERNEL_RELEASE = "4.4.0";
 
     /** One row of the table: what the container tries, and extra {@code ctr run} options. */
     record Scenario(String title, List<String> runOptions, String... command) {
@@ -98,7 +100,9 @@ public final class SideBySideDemo {
                     conf_dir = "%1$s/cni/net.d"
                 """.formatted(containerdDir));
         Path profiles = Files.createDirectories(scratch.resolve("profiles"));
-        SandboxProfile profile = new SandboxProfile(null, null, null, null, null, PIDS_LIMIT, null, null, null, null, null);
+        // A kernel identity: uname is answered by the node's supervisor, which the installer starts for it.
+        SandboxProfile profile = new SandboxProfile(null, null, null, null, null, PIDS_LIMIT, null, null, null,
+                new KernelIdentity(null, KERNEL_RELEASE, null, null), null);
         Files.writeString(profiles.resolve(RUNTIME_CLASS + ".json"), Profiles.render(profile));
 
         System.out.println("1. throwaway containerd in " + containerdDir);
@@ -108,7 +112,7 @@ public final class SideBySideDemo {
             Map<String, String> installerEnvironment = installerEnvironment(containerd, restarts, profiles);
 
             System.out.println("2. the Stockade installer registers handler " + HANDLER + " (profile: default, pids limit "
-                    + PIDS_LIMIT + ")");
+                    + PIDS_LIMIT + ", kernel release " + KERNEL_RELEASE + ") and starts the seccomp supervisor");
             int installed = installer(installerEnvironment, "install");
             if (installed != 0) {
                 System.err.println("the installer failed (exit " + installed + "); containerd's log: " + containerd.logFile());
@@ -127,10 +131,10 @@ public final class SideBySideDemo {
                     rows.add(new String[] {scenario.title(), runc, stockade});
                 }
                 printTable(rows);
-                System.out.println("The kernel release is the host's under both: Stockade shares the host's kernel, and a\n"
-                        + "different kernel identity comes with the seccomp supervisor, which this demo does not start yet.");
+                System.out.println("Both share the host's kernel: under Stockade the supervisor answers uname with the\n"
+                        + "profile's kernel identity, the host's kernel is untouched.");
             } finally {
-                System.out.println("\n4. uninstall: the handler, the drop-in and /opt/stockade go; config.toml is as before");
+                System.out.println("\n4. uninstall: the supervisor stops; the handler, the drop-in and /opt/stockade go; config.toml is as before");
                 installer(installerEnvironment, "uninstall", "--force");
             }
         }
