@@ -136,6 +136,7 @@ public final class Installer {
         }
         // After the refusal: a running sandbox may still have its notifications with the supervisor.
         supervisor.stop();
+        supervisor.removeCredentials();
         checkpoint.reached("supervisor stopped");
         try {
             RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);
@@ -193,15 +194,17 @@ public final class Installer {
         SupervisorDecision decision = SupervisorDecision.decide(needed, supervisor.answers(), releaseChanged);
         // Checked on every pass, so that the node status says so even while no profile needs it.
         Optional<String> unsupported = supervisor.unsupported();
-        {
-            if (unsupported.isPresent()) {
-                if (needed) {
-                    throw new InstallerException("the profiles of runtime classes " + needing + " need the Stockade supervisor "
-                            + "(kernelIdentity or tripwireSyscalls), which this node cannot run: " + unsupported.get()
-                            + ". Remove kernelIdentity and tripwireSyscalls from those profiles, or use nodes that support it");
-                }
-                return "supervisor not needed (this node could not run it: " + unsupported.get() + ")";
+        if (unsupported.isPresent()) {
+            if (needed) {
+                throw new InstallerException("the profiles of runtime classes " + needing + " need the Stockade supervisor "
+                        + "(kernelIdentity or tripwireSyscalls), which this node cannot run: " + unsupported.get()
+                        + ". Remove kernelIdentity and tripwireSyscalls from those profiles, or use nodes that support it");
             }
+            return "supervisor not needed (this node could not run it: " + unsupported.get() + ")";
+        }
+        if (decision == SupervisorDecision.KEEP) {
+            // The running supervisor reads its token from the copy; the pod's token rotates.
+            supervisor.shareCredentials();
         }
         switch (decision) {
             case START -> {

@@ -2,6 +2,7 @@ package dev.stockade.installer.supervisor;
 
 import dev.stockade.api.Stockade;
 import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
 
@@ -12,8 +13,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,14 @@ public final class SupervisorControl {
     /** The supervisor's output on the host; uninstall removes it with the rest. */
     public static final String LOG_FILE = "/var/log/stockade-supervisor.log";
     static final String METRICS = "0.0.0.0:9464";
+    /**
+     * A copy of the installer pod's service-account credentials on the host: the supervisor runs in
+     * the host's mount namespace, where the kubelet's mount of them is not, and needs them to write
+     * Events. Root-only, refreshed on every pass because the token rotates, removed on uninstall.
+     */
+    public static final String HOST_CREDENTIALS = Stockade.HOST_STATE_DIR + "/serviceaccount";
+    static final Path POD_CREDENTIALS = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+    private static final List<String> CREDENTIAL_FILES = List.of("token", "ca.crt", "namespace");
     private static final String MAIN_CLASS = "dev.stockade.supervisor.SupervisorMain";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -103,6 +114,11 @@ public final class SupervisorControl {
         List<String> command = new ArrayList<>(List.of("setsid", "-f", LAUNCHER, "run", "--socket", SOCKET, "--metrics", METRICS));
         ProcessBuilder builder = new ProcessBuilder(inHost.apply(command)).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         nodeName.ifPresent(name -> builder.environment().put("NODE_NAME", name));
+        if (shareCredentials()) {
+            // The fabric8 client's names for a token file and a CA file (kubernetes.auth.serviceAccount.token, kubernetes.certs.ca.file).
+            builder.environment().put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", HOST_CREDENTIALS + "/token");
+            builder.environment().put("KUBERNETES_CERTS_CA_FILE", HOST_CREDENTIALS + "/ca.crt");
+        }
         Path log = host.resolve(LOG_FILE);
         List<Long> before = runningSupervisors();
         try {
@@ -127,6 +143,52 @@ public final class SupervisorControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstallerException("interrupted while starting the supervisor", e);
+        }
+    }
+
+    /**
+     * Copies the pod's service-account credentials to {@link #HOST_CREDENTIALS} when there are any
+     * and the host is not this process's own root (there the supervisor sees them itself). Returns
+     * whether the supervisor should be pointed at the copy.
+     */
+    public boolean shareCredentials() throws InstallerException {
+        return shareCredentials(POD_CREDENTIALS);
+    }
+
+    boolean shareCredentials(Path podCredentials) throws InstallerException {
+        if (host.isSystemRoot() || !Files.isReadable(podCredentials.resolve("token"))) {
+            return false;
+        }
+        Path target = host.resolve(HOST_CREDENTIALS);
+        try {
+            Files.createDirectories(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String file : CREDENTIAL_FILES) {
+                Path source = podCredentials.resolve(file);
+                if (Files.isReadable(source)) {
+                    byte[] content = Files.readAllBytes(source);
+                    Path copy = target.resolve(file);
+                    if (!Files.exists(copy) || !Arrays.equals(content, Files.readAllBytes(copy))) {
+                        HostFiles.writeAtomically(copy, content, PosixFilePermissions.fromString("rw-------"));
+                    }
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new InstallerException("cannot copy the service-account credentials to " + HOST_CREDENTIALS + " on the node: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the credentials copy (uninstall). */
+    public void removeCredentials() throws InstallerException {
+        Path target = host.resolve(HOST_CREDENTIALS);
+        try {
+            for (String file : CREDENTIAL_FILES) {
+                Files.deleteIfExists(target.resolve(file));
+            }
+            Files.deleteIfExists(target);
+        } catch (IOException e) {
+            throw new InstallerException("cannot remove " + HOST_CREDENTIALS + " on the node: " + e.getMessage(), e);
         }
     }
 
