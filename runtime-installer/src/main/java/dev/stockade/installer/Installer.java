@@ -136,7 +136,7 @@ public final class Installer {
         }
         // After the refusal: a running sandbox may still have its notifications with the supervisor.
         supervisor.stop();
-        supervisor.removeCredentials();
+        supervisor.removeHostState();
         checkpoint.reached("supervisor stopped");
         try {
             RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);

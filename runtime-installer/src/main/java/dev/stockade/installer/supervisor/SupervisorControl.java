@@ -179,16 +179,28 @@ public final class SupervisorControl {
         }
     }
 
-    /** Removes the credentials copy (uninstall). */
-    public void removeCredentials() throws InstallerException {
+    /**
+     * Removes the credentials copy and, once nothing else is in it, the state directory the
+     * supervisor created for its socket (uninstall).
+     */
+    public void removeHostState() throws InstallerException {
         Path target = host.resolve(HOST_CREDENTIALS);
         try {
             for (String file : CREDENTIAL_FILES) {
                 Files.deleteIfExists(target.resolve(file));
             }
             Files.deleteIfExists(target);
+            Path stateDirectory = host.resolve(Stockade.HOST_STATE_DIR);
+            if (Files.isDirectory(stateDirectory)) {
+                try (var entries = Files.list(stateDirectory)) {
+                    if (entries.findAny().isEmpty()) {
+                        Files.delete(stateDirectory);
+                    }
+                }
+            }
         } catch (IOException e) {
-            throw new InstallerException("cannot remove " + HOST_CREDENTIALS + " on the node: " + e.getMessage(), e);
+            throw new InstallerException("cannot remove " + HOST_CREDENTIALS + " or " + Stockade.HOST_STATE_DIR + " on the node: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -170,6 +170,7 @@ class RealContainerdTest {
         HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-supervisor")),
                 "the supervisor payload (dev.stockade:stockade-supervisor, classifier payload) unpacked at " + payload);
         assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        boolean runStockadeExisted = Files.exists(Path.of("/run/stockade"));
         assertTrue(supervisors().isEmpty(), "a Stockade supervisor already runs on this machine: " + supervisors());
         Path socket = Path.of(SupervisorControl.SOCKET);
 
@@ -229,6 +230,7 @@ class RealContainerdTest {
             assertFalse(Files.exists(socket), "uninstall left no socket");
             assertFalse(Files.exists(Path.of(SupervisorControl.HANDOVER_SOCKET)), "uninstall left no handover socket");
             assertFalse(Files.exists(Path.of(SupervisorControl.LOG_FILE)), "nor the supervisor's log");
+            assertEquals(runStockadeExisted, Files.exists(Path.of("/run/stockade")), "nor the supervisor's state directory");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
         } finally {
             if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {

@@ -21,7 +21,7 @@ class SupervisorCredentialsTest {
     Path directory;
 
     @Test
-    void podCredentialsAreCopiedRootOnlyRefreshedAndRemoved() throws Exception {
+    void podCredentialsAreCopiedRootOnlyRefreshedAndRemovedWithTheStateDirectory() throws Exception {
         Path pod = Files.createDirectories(directory.resolve("pod-serviceaccount"));
         Files.writeString(pod.resolve("token"), "token-1");
         Files.writeString(pod.resolve("ca.crt"), "ca");
@@ -41,8 +41,9 @@ class SupervisorCredentialsTest {
         control.shareCredentials(pod);
         assertEquals("token-2", Files.readString(copy.resolve("token")));
 
-        control.removeCredentials();
+        control.removeHostState();
         assertFalse(Files.exists(copy));
+        assertFalse(Files.exists(hostRoot.resolve("run/stockade")), "the empty state directory goes too");
     }
 
     @Test
