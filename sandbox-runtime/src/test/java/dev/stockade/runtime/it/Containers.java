@@ -1,13 +1,12 @@
 package dev.stockade.runtime.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.HostPrerequisites;
+import dev.stockade.testing.RuncBundles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,12 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Containers {
 
-    static final ObjectMapper JSON = JsonMapper.builder().build();
+    static final ObjectMapper JSON = RuncBundles.JSON;
     static final List<String> CONTAINERD_DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
             "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
             "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
+    private final RuncBundles bundles;
     final Path workDir;
     final Path rootfs;
     final Path payload;
@@ -39,22 +39,15 @@ final class Containers {
     final Path stateRoot;
 
     Containers(Path workDir) {
-        HostPrerequisites.requireRoot();
-        this.runc = HostPrerequisites.requireExecutable("runc");
-        HostPrerequisites.requireExecutable("gcc");
+        this.bundles = new RuncBundles(workDir);
+        this.runc = bundles.runc();
         this.workDir = workDir;
         this.payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
         HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-runtime")),
                 "the runtime payload at " + payload + " (built by mvn package)");
-        this.rootfs = BusyboxImage.rootfs(workDir.resolve("rootfs"));
+        this.rootfs = bundles.rootfs();
         this.stateRoot = workDir.resolve("runc-state");
-        Commands.run("gcc", "-static", "-O2", "-o", rootfs.resolve("bin/probe").toString(),
-                Path.of("src/test/resources/probe/probe.c").toAbsolutePath().toString()).requireSuccess();
-        try {
-            Files.createDirectories(rootfs.resolve("mnt"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        bundles.addProbe("probe", Path.of("src/test/resources/probe/probe.c"));
     }
 
     /** A profile file under the work directory. */
@@ -70,39 +63,19 @@ final class Containers {
 
     /** A bundle running {@code args} with containerd's default capabilities and a tmpfs /tmp. */
     ObjectNode spec(String... args) {
-        Path scratch = workDir.resolve("spec-" + COUNTER.incrementAndGet());
-        try {
-            Files.createDirectories(scratch);
-            Commands.run(runc.toString(), "spec", "--bundle", scratch.toString()).requireSuccess();
-            ObjectNode spec = (ObjectNode) JSON.readTree(scratch.resolve("config.json").toFile());
-            ObjectNode process = (ObjectNode) spec.get("process");
-            process.put("terminal", false);
-            ArrayNode argv = process.putArray("args");
-            for (String arg : args) {
-                argv.add(arg);
-            }
-            ObjectNode capabilities = (ObjectNode) process.get("capabilities");
-            for (String set : List.of("bounding", "effective", "permitted")) {
-                ArrayNode array = capabilities.putArray(set);
-                CONTAINERD_DEFAULT_CAPABILITIES.forEach(array::add);
-            }
-            spec.putObject("root").put("path", rootfs.toString()).put("readonly", false);
-            ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
-                    .putArray("options").add("nosuid").add("nodev");
-            return spec;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        ObjectNode spec = bundles.spec(args);
+        ObjectNode capabilities = (ObjectNode) spec.get("process").get("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            ArrayNode array = capabilities.putArray(set);
+            CONTAINERD_DEFAULT_CAPABILITIES.forEach(array::add);
         }
+        ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
+                .putArray("options").add("nosuid").add("nodev");
+        return spec;
     }
 
     Path bundle(ObjectNode spec) {
-        try {
-            Path bundle = Files.createDirectories(workDir.resolve("bundle-" + COUNTER.incrementAndGet()));
-            Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
-            return bundle;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bundles.bundle(spec);
     }
 
     static String newId() {

@@ -1,19 +1,13 @@
 package dev.stockade.supervisor.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.supervisor.listener.ListenerMessages;
-import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
-import dev.stockade.testing.HostPrerequisites;
+import dev.stockade.testing.RuncBundles;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,48 +23,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class NotifiedContainers {
 
-    static final ObjectMapper JSON = JsonMapper.builder().build();
+    static final ObjectMapper JSON = RuncBundles.JSON;
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
+    private final RuncBundles bundles;
     final Path workDir;
     final Path rootfs;
     final Path runc;
     final Path stateRoot;
 
     NotifiedContainers(Path workDir) {
-        HostPrerequisites.requireRoot();
-        this.runc = HostPrerequisites.requireExecutable("runc");
-        HostPrerequisites.requireExecutable("gcc");
+        this.bundles = new RuncBundles(workDir);
+        this.runc = bundles.runc();
         this.workDir = workDir;
-        this.rootfs = BusyboxImage.rootfs(workDir.resolve("rootfs"));
+        this.rootfs = bundles.rootfs();
         this.stateRoot = workDir.resolve("runc-state");
-        Commands.run("gcc", "-static", "-O2", "-o", rootfs.resolve("bin/notify-probe").toString(),
-                Path.of("src/test/resources/probe/notify-probe.c").toAbsolutePath().toString()).requireSuccess();
-        try {
-            Files.createDirectories(rootfs.resolve("mnt"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        bundles.addProbe("notify-probe", Path.of("src/test/resources/probe/notify-probe.c"));
     }
 
     /** A runc default spec running {@code args}, no terminal, on the busybox rootfs. */
     ObjectNode spec(String... args) {
-        Path scratch = workDir.resolve("spec-" + COUNTER.incrementAndGet());
-        try {
-            Files.createDirectories(scratch);
-            Commands.run(runc.toString(), "spec", "--bundle", scratch.toString()).requireSuccess();
-            ObjectNode spec = (ObjectNode) JSON.readTree(scratch.resolve("config.json").toFile());
-            ObjectNode process = (ObjectNode) spec.get("process");
-            process.put("terminal", false);
-            ArrayNode argv = process.putArray("args");
-            for (String arg : args) {
-                argv.add(arg);
-            }
-            spec.putObject("root").put("path", rootfs.toString()).put("readonly", false);
-            return spec;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bundles.spec(args);
     }
 
     /**
@@ -94,14 +67,9 @@ final class NotifiedContainers {
     }
 
     Path bundle(ObjectNode spec) {
-        try {
-            Path bundle = Files.createDirectories(workDir.resolve("bundle-" + COUNTER.incrementAndGet()));
-            Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
-            return bundle;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bundles.bundle(spec);
     }
+
 
     static String newId() {
         return "stockade-sv-it-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
