@@ -57,7 +57,10 @@ public final class SandboxRuntime {
     }
 
     public int run(List<String> args, PrintStream stderr) {
-        RuncCommandLine command = RuncCommandLine.parse(args);
+        return run(RuncCommandLine.parse(args), stderr);
+    }
+
+    public int run(RuncCommandLine command, PrintStream stderr) {
         RuncLog runcLog = new RuncLog(command.logFile(), command.logFormat(), stderr);
         try {
             DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));

@@ -100,6 +100,15 @@ public record RuncCommandLine(
         }
     }
 
+    /**
+     * The same command line with its file paths resolved against {@code directory}: runc resolves
+     * them against its working directory, which the resident spec server does not share.
+     */
+    public RuncCommandLine relativeTo(Path directory) {
+        return new RuncCommandLine(arguments, subcommand, logFile.map(directory::resolve), logFormat,
+                bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId);
+    }
+
     public boolean carriesSpec() {
         return subcommand.isPresent() && SPEC_SUBCOMMANDS.contains(subcommand.get());
     }

@@ -28,6 +28,16 @@ class RuncCommandLineTest {
         assertTrue(command.carriesSpec());
     }
 
+    /** The spec server runs elsewhere than the launcher: runc's relative paths are the launcher's. */
+    @Test
+    void relativePathsResolveAgainstTheCallersDirectory() {
+        RuncCommandLine create = RuncCommandLine.parse(List.of("--log", "log.json", "create", "c1")).relativeTo(Path.of("/run/bundle"));
+        assertEquals(Optional.of(Path.of("/run/bundle")), create.bundle(), "no --bundle means the working directory");
+        assertEquals(Optional.of(Path.of("/run/bundle/log.json")), create.logFile());
+        RuncCommandLine exec = RuncCommandLine.parse(List.of("exec", "--process", "/abs/p.json", "c1")).relativeTo(Path.of("/elsewhere"));
+        assertEquals(Optional.of(Path.of("/abs/p.json")), exec.processFile(), "absolute paths stay as they are");
+    }
+
     @Test
     void equalsFormsAndSingleDashFlags() {
         RuncCommandLine command = RuncCommandLine.parse(List.of("-log=/l", "--log-format=json", "-root", "/r", "run", "-b=/b", "-d", "id"));

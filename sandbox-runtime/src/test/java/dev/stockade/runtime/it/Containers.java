@@ -37,6 +37,11 @@ final class Containers {
     final Path payload;
     final Path runc;
     final Path stateRoot;
+    /**
+     * The spec server directory the launcher asks first. By default one where no server runs, so
+     * that a server on this machine cannot stand in for the per-create JVM under test.
+     */
+    Path specServer;
 
     Containers(Path workDir) {
         this.bundles = new RuncBundles(workDir);
@@ -47,6 +52,7 @@ final class Containers {
                 "the runtime payload at " + payload + " (built by mvn package)");
         this.rootfs = bundles.rootfs();
         this.stateRoot = workDir.resolve("runc-state");
+        this.specServer = workDir.resolve("no-spec-server");
         bundles.addProbe("probe", Path.of("src/test/resources/probe/probe.c"));
     }
 
@@ -88,15 +94,41 @@ final class Containers {
         List<String> command = new ArrayList<>(runtime.command(this));
         command.addAll(List.of("--root", stateRoot.toString(), "--log", bundle.resolve("log.json").toString(),
                 "--log-format", "json", "run", "--bundle", bundle.toString(), newId()));
-        return Commands.run(Duration.ofSeconds(60), runtime.environment(profile), command);
+        return Commands.run(Duration.ofSeconds(60), runtime.environment(this, profile), command);
     }
 
     /** A runtime command line through a shell, for fd and environment set-ups ProcessBuilder cannot make. */
     CommandResult shell(Runtime runtime, Path profile, String script) {
-        Map<String, String> environment = new java.util.HashMap<>(runtime.environment(profile));
+        Map<String, String> environment = new java.util.HashMap<>(runtime.environment(this, profile));
         environment.put("RUNTIME", String.join(" ", runtime.command(this)));
         environment.put("STATE", stateRoot.toString());
         return Commands.run(Duration.ofSeconds(60), environment, List.of("sh", "-c", script));
+    }
+
+    /**
+     * A copy of the launcher in a payload without its JRE: it can only create through a spec
+     * server, since its own JVM cannot start.
+     */
+    Path launcherWithoutJre() {
+        try {
+            Path bin = Files.createDirectories(workDir.resolve("payload-without-jre/bin"));
+            Path launcher = bin.resolve("stockade-runtime");
+            if (!Files.exists(launcher)) {
+                Files.copy(payload.resolve("bin/stockade-runtime"), launcher);
+            }
+            return launcher;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the launcher is given: the profile (when there is one) and the spec server to ask. */
+    Map<String, String> launcherEnvironment(Path profile) {
+        Map<String, String> environment = new java.util.HashMap<>(Map.of("STOCKADE_SPEC_SERVER", specServer.toString()));
+        if (profile != null) {
+            environment.put("STOCKADE_PROFILE", profile.toString());
+        }
+        return environment;
     }
 
     Path log(CommandResult result) {
@@ -111,8 +143,8 @@ final class Containers {
             return List.of(this == STOCKADE ? containers.payload.resolve("bin/stockade-runtime").toString() : containers.runc.toString());
         }
 
-        Map<String, String> environment(Path profile) {
-            return this == STOCKADE && profile != null ? Map.of("STOCKADE_PROFILE", profile.toString()) : Map.of();
+        Map<String, String> environment(Containers containers, Path profile) {
+            return this == STOCKADE ? containers.launcherEnvironment(profile) : Map.of();
         }
     }
 }

@@ -53,7 +53,7 @@ class RuncContainersIT {
         Files.writeString(Path.of("target/attack-table.md"), table.toString());
     }
 
-    private static CommandResult stockade(ObjectNode spec) {
+    static CommandResult stockade(ObjectNode spec) {
         return containers.run(Runtime.STOCKADE, untrusted, spec);
     }
 
@@ -135,7 +135,7 @@ class RuncContainersIT {
         Path bundle = containers.bundle(containers.spec("sleep", "30"));
         String runtime = containers.payload.resolve("bin/stockade-runtime").toString();
         String root = containers.stateRoot.toString();
-        Map<String, String> env = Map.of("STOCKADE_PROFILE", untrusted.toString());
+        Map<String, String> env = containers.launcherEnvironment(untrusted);
         try {
             assertEquals(0, Commands.run(java.time.Duration.ofSeconds(30), env,
                     List.of(runtime, "--root", root, "run", "--detach", "--bundle", bundle.toString(), id)).exitCode());
@@ -219,10 +219,8 @@ class RuncContainersIT {
      */
     @Test
     void subcommandsWithoutSpecNeedNoJvmAndABrokenJvmFailsClosed() throws Exception {
-        Path broken = Files.createDirectories(dir.resolve("payload-without-jre/bin"));
-        Files.copy(containers.payload.resolve("bin/stockade-runtime"), broken.resolve("stockade-runtime"));
-        String launcher = broken.resolve("stockade-runtime").toString();
-        Map<String, String> env = Map.of("STOCKADE_PROFILE", untrusted.toString());
+        String launcher = containers.launcherWithoutJre().toString();
+        Map<String, String> env = containers.launcherEnvironment(untrusted);
         String root = containers.stateRoot.toString();
         CommandResult state = Commands.run(java.time.Duration.ofSeconds(30), env, List.of(launcher, "--root", root, "state", "no-such-container"));
         CommandResult runcState = Commands.run(containers.runc.toString(), "--root", root, "state", "no-such-container");

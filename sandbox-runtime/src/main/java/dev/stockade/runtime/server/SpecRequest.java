@@ -1,0 +1,62 @@
+package dev.stockade.runtime.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One launcher's request to the spec server, as {@code bin/stockade-runtime} leaves it in the
+ * server's directory under its own pid: {@code <pid>.args} (its arguments) and {@code <pid>.env}
+ * (the variables the runtime reads, NAME=value), both NUL-terminated, and {@code <pid>.reply}, a
+ * FIFO the launcher reads the answer from.
+ */
+record SpecRequest(String id, List<String> arguments, Map<String, String> environment, Path reply) {
+
+    static final String WORKING_DIRECTORY = "PWD";
+
+    static SpecRequest read(Path directory, String id) throws IOException {
+        if (!id.matches("[0-9]{1,10}")) {
+            throw new IOException("request id " + id + " is not a process id");
+        }
+        List<String> arguments = nulTerminated(directory.resolve(id + ".args"));
+        Map<String, String> environment = new HashMap<>();
+        for (String entry : nulTerminated(directory.resolve(id + ".env"))) {
+            int equals = entry.indexOf('=');
+            if (equals > 0) {
+                environment.put(entry.substring(0, equals), entry.substring(equals + 1));
+            }
+        }
+        if (!environment.containsKey(WORKING_DIRECTORY) || !Path.of(environment.get(WORKING_DIRECTORY)).isAbsolute()) {
+            throw new IOException("request " + id + " has no absolute PWD");
+        }
+        return new SpecRequest(id, arguments, environment, directory.resolve(id + ".reply"));
+    }
+
+    Path workingDirectory() {
+        return Path.of(environment.get(WORKING_DIRECTORY));
+    }
+
+    /** Removes the request's files but the reply FIFO, which the launcher is waiting on. */
+    static void removeInputs(Path directory, String id) {
+        for (String suffix : List.of(".args", ".env")) {
+            try {
+                Files.deleteIfExists(directory.resolve(id + suffix));
+            } catch (IOException e) {
+                // A leftover file is overwritten by the next launcher with this pid.
+            }
+        }
+    }
+
+    private static List<String> nulTerminated(Path file) throws IOException {
+        String content = Files.readString(file, StandardCharsets.UTF_8);
+        if (!content.isEmpty() && !content.endsWith("\0")) {
+            throw new IOException(file + " is incomplete");
+        }
+        return content.isEmpty() ? List.of() : Arrays.asList(content.substring(0, content.length() - 1).split("\0", -1));
+    }
+}

@@ -1,0 +1,161 @@
+package dev.stockade.runtime.server;
+
+import dev.stockade.runtime.SandboxRuntime;
+import dev.stockade.runtime.cli.RuncCommandLine;
+import dev.stockade.runtime.host.LinuxHostView;
+import dev.stockade.runtime.spec.HostView;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The resident spec server: the same check and hardening as the per-create JVM, in a JVM that is
+ * already running and warm, so that {@code create} costs a few milliseconds instead of a JVM
+ * start. The launcher talks to it through FIFOs in a root-only directory (a POSIX shell can use a
+ * FIFO, not a unix socket): it writes its pid to {@code requests} and reads the answer from its own
+ * {@code <pid>.reply}. The answer is the status the per-create JVM would exit with, then what it
+ * would print on stderr. Whenever the server is missing, stale or slow, the launcher runs the JVM
+ * itself: the server makes creates faster, never less checked.
+ */
+public final class SpecServer {
+
+    public static final String DEFAULT_DIRECTORY = "/run/stockade/spec-server";
+    public static final String REQUESTS = "requests";
+    public static final String PID_FILE = "pid";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+    private final Path directory;
+    private final HostView host;
+
+    public SpecServer(Path directory, HostView host) {
+        this.directory = directory;
+        this.host = host;
+    }
+
+    public static void main(String[] args) {
+        Path directory = Path.of(DEFAULT_DIRECTORY);
+        for (int index = 0; index < args.length; index++) {
+            if (args[index].equals("--dir") && index + 1 < args.length) {
+                directory = Path.of(args[++index]);
+            } else {
+                System.err.println("usage: stockade-spec-server [--dir DIRECTORY]   (default " + DEFAULT_DIRECTORY + ")");
+                System.exit(2);
+            }
+        }
+        try {
+            new SpecServer(directory, new LinuxHostView()).serve();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("stockade-spec-server: " + e.getMessage() + "; containers are checked by a JVM per create meanwhile");
+            System.exit(1);
+        }
+    }
+
+    /** Opens the requests FIFO, announces this process in the pid file and answers requests until killed. */
+    public void serve() throws IOException {
+        prepareDirectory();
+        Path requests = directory.resolve(REQUESTS);
+        Path fresh = directory.resolve(REQUESTS + "." + ProcessHandle.current().pid());
+        Files.deleteIfExists(fresh);
+        Fifos.create(fresh, 0600);
+        // Read-write, so the open does not wait for a writer and reads never see end-of-file.
+        RandomAccessFile fifo = new RandomAccessFile(fresh.toFile(), "rw");
+        Files.move(fresh, requests, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Path pidFile = directory.resolve(PID_FILE);
+        Path pidBeside = directory.resolve(PID_FILE + "." + pid);
+        Files.writeString(pidBeside, pid + "\n");
+        Files.move(pidBeside, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> withdraw(pid)));
+        log("serving on " + requests + " (pid " + pid + ")");
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(new FileInputStream(fifo.getFD()), StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                String id = line.strip();
+                Thread.ofVirtual().name("request-" + id).start(() -> answer(id));
+            }
+        }
+    }
+
+    /** Answers one launcher: anything short of a complete request makes it fall back to its own JVM. */
+    void answer(String id) {
+        SpecRequest request;
+        try {
+            request = SpecRequest.read(directory, id);
+        } catch (IOException e) {
+            log("request " + id + " unreadable (" + e.getMessage() + "): the launcher falls back to its JVM");
+            reply(directory.resolve(id + ".reply"), "fallback\n");
+            return;
+        } finally {
+            SpecRequest.removeInputs(directory, id);
+        }
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
+        int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        if (status != 0) {
+            log("request " + id + ": " + stderr.toString(StandardCharsets.UTF_8).strip());
+        }
+        reply(request.reply(), status + "\n" + stderr.toString(StandardCharsets.UTF_8));
+    }
+
+    private void reply(Path fifo, String text) {
+        // WRITE without CREATE: a launcher that gave up has removed its FIFO, and no file may appear in its place.
+        try (OutputStream out = Files.newOutputStream(fifo, StandardOpenOption.WRITE)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            log("cannot answer " + fifo + ": " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException e) {
+                log("cannot remove " + fifo + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The directory must be this user's alone: whoever can write in it could answer for the
+     * server. Refuses to serve otherwise (the launchers then use their own JVM).
+     */
+    private void prepareDirectory() throws IOException {
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Object owner = Files.getAttribute(directory, "unix:uid");
+        Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
+        if (!owner.equals(self) || !OWNER_ONLY.containsAll(permissions) || Files.isSymbolicLink(directory)) {
+            throw new IOException(directory + " must be a directory owned by uid " + self + " with mode 0700 (it is uid "
+                    + owner + ", " + PosixFilePermissions.toString(permissions) + "); remove it and start again");
+        }
+    }
+
+    /** On TERM: removes the FIFO and the pid file unless a newer server has replaced them. */
+    private void withdraw(String pid) {
+        try {
+            Path pidFile = directory.resolve(PID_FILE);
+            if (Files.exists(pidFile) && Files.readString(pidFile).strip().equals(pid)) {
+                Files.deleteIfExists(directory.resolve(REQUESTS));
+                Files.deleteIfExists(pidFile);
+            }
+        } catch (IOException e) {
+            log("cannot remove " + directory + "/" + REQUESTS + " on exit: " + e.getMessage());
+        }
+    }
+
+    private static void log(String message) {
+        System.out.println(Instant.now() + " " + message);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.stockade.runtime.it;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.testing.CommandResult;
+import dev.stockade.testing.Commands;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every container test of {@link RuncContainersIT} again, with the launcher asking a running spec
+ * server instead of starting its own JVM: the same programs work, the same attacks fail with the
+ * same messages, the container inherits the same fds and signal state. Then what happens when the
+ * server is not there to answer.
+ */
+class RuncContainersThroughSpecServerIT extends RuncContainersIT {
+
+    static SpecServerProcess server;
+
+    @BeforeAll
+    static void startSpecServer() throws Exception {
+        server = SpecServerProcess.start(containers.payload, dir.resolve("spec-server"));
+        containers.specServer = server.directory;
+    }
+
+    @AfterAll
+    static void stopSpecServer() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private Map<String, String> environment(Path specServer) {
+        Map<String, String> environment = new java.util.HashMap<>(containers.launcherEnvironment(untrusted));
+        environment.put("STOCKADE_SPEC_SERVER", specServer.toString());
+        return environment;
+    }
+
+    private CommandResult createAndDelete(String launcher, Map<String, String> environment, ObjectNode spec) {
+        Path bundle = containers.bundle(spec);
+        String id = Containers.newId();
+        String root = containers.stateRoot.toString();
+        try {
+            return Commands.run(Duration.ofSeconds(60), environment, List.of(launcher, "--root", root, "--log",
+                    bundle.resolve("log.json").toString(), "--log-format", "json", "create", "--bundle", bundle.toString(), id));
+        } finally {
+            Commands.run(containers.runc.toString(), "--root", root, "delete", "--force", id);
+        }
+    }
+
+    /** A launcher whose own JVM cannot start creates through the server alone, checked and hardened. */
+    @Test
+    @Override
+    void subcommandsWithoutSpecNeedNoJvmAndABrokenJvmFailsClosed() throws Exception {
+        String launcher = containers.launcherWithoutJre().toString();
+        Path bundle = containers.bundle(containers.spec("true"));
+        String id = Containers.newId();
+        String root = containers.stateRoot.toString();
+        try {
+            CommandResult create = Commands.run(Duration.ofSeconds(30), environment(server.directory),
+                    List.of(launcher, "--root", root, "create", "--bundle", bundle.toString(), id));
+            assertEquals(0, create.exitCode(), create.describe());
+            String hardened = Files.readString(bundle.resolve("config.json"));
+            assertTrue(hardened.contains("\"noNewPrivileges\":true") && hardened.contains("SCMP_ACT_ERRNO"), hardened);
+        } finally {
+            Commands.run(containers.runc.toString(), "--root", root, "delete", "--force", id);
+        }
+
+        ObjectNode hostMount = containers.spec("true");
+        hostMount.withArray("mounts").addObject().put("destination", "/host").put("type", "bind").put("source", "/")
+                .putArray("options").add("rbind");
+        CommandResult refused = createAndDelete(launcher, environment(server.directory), hostMount);
+        assertEquals(1, refused.exitCode(), refused.describe());
+        assertTrue(refused.stderr().startsWith("stockade: container ") && refused.stderr().contains("(rule host-mount)"), refused.describe());
+        assertTrue(Files.readString(containers.log(refused)).contains("rule host-mount"));
+        assertTrue(server.output().contains("rule host-mount"), "the server logs what it refused");
+        assertEquals(List.of("pid", "requests"), filesSettled(server.directory), "a request leaves nothing behind");
+    }
+
+    /** The directory's files once the server has removed the last reply FIFO (just after answering). */
+    private static List<String> filesSettled(Path directory) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            List<String> names;
+            try (var files = Files.list(directory)) {
+                names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            if (names.stream().noneMatch(name -> name.matches("[0-9]+\\..*")) || System.nanoTime() > deadline) {
+                return names;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** A server that died without cleaning up (its pid file names no process) is not asked. */
+    @Test
+    void aDeadServerIsPassedOverForTheJvm() throws Exception {
+        Path dead = dir.resolve("dead-spec-server");
+        try (SpecServerProcess doomed = SpecServerProcess.start(containers.payload, dead)) {
+            doomed.process.destroyForcibly().waitFor();
+        }
+        assertTrue(Files.exists(dead.resolve("requests")), "SIGKILL leaves the FIFO behind");
+        CommandResult create = createAndDelete(containers.payload.resolve("bin/stockade-runtime").toString(), environment(dead),
+                containers.spec("true"));
+        assertEquals(0, create.exitCode(), create.describe());
+        CommandResult withoutJre = createAndDelete(containers.launcherWithoutJre().toString(), environment(dead), containers.spec("true"));
+        assertEquals(1, withoutJre.exitCode(), "without a server and without a JVM nothing is created unchecked");
+        assertTrue(withoutJre.stderr().contains("the sandbox runtime failed"), withoutJre.describe());
+    }
+
+    /** A hung server costs a create the launcher's timeout, then its own JVM checks it. */
+    @Test
+    void aHungServerFallsBackToTheJvm() throws Exception {
+        Path hung = dir.resolve("hung-spec-server");
+        try (SpecServerProcess stopped = SpecServerProcess.start(containers.payload, hung)) {
+            Commands.run("kill", "-STOP", Long.toString(stopped.process.pid())).requireSuccess();
+            try {
+                long start = System.nanoTime();
+                CommandResult create = createAndDelete(containers.payload.resolve("bin/stockade-runtime").toString(), environment(hung),
+                        containers.spec("true"));
+                assertEquals(0, create.exitCode(), create.describe());
+                assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() >= 9, "the launcher waited for the server first");
+                assertEquals(List.of("pid", "requests"), filesSettled(hung), "the launcher cleans up its request");
+            } finally {
+                Commands.run("kill", "-CONT", Long.toString(stopped.process.pid()));
+            }
+        }
+    }
+
+    /** Whoever could write in the server's directory could answer for it: the server refuses to serve there. */
+    @Test
+    void theServerRefusesADirectoryOthersCanWrite() throws Exception {
+        Path open = Files.createDirectories(dir.resolve("open-spec-server"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        CommandResult result = Commands.run(Duration.ofSeconds(30), Map.of(), List.of(
+                containers.payload.resolve("bin/stockade-spec-server").toString(), "--dir", open.toString()));
+        assertEquals(1, result.exitCode(), result.describe());
+        assertTrue(result.stderr().contains("mode 0700"), result.describe());
+        assertFalse(Files.exists(open.resolve("requests")));
+    }
+}
