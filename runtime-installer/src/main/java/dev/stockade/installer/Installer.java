@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.installer.supervisor.SupervisorDecision;
+import dev.stockade.installer.specserver.SpecServerControl;
 
 import java.io.IOException;
 import dev.stockade.api.Stockade;
@@ -48,12 +49,13 @@ public final class Installer {
     private final PayloadInstaller payload;
     private final ProfileInstaller profiles;
     private final SupervisorControl supervisor;
+    private final SpecServerControl specServer;
     private final StateStore store;
     private final Checkpoint checkpoint;
 
     public Installer(HostRoot host, List<Handler> handlers, RuntimeConfigurator configurator, RuntimeRestarter restarter,
                      HandlerVerifier verifier, PayloadInstaller payload, ProfileInstaller profiles, SupervisorControl supervisor,
-                     Checkpoint checkpoint) {
+                     SpecServerControl specServer, Checkpoint checkpoint) {
         this.host = host;
         this.handlers = List.copyOf(handlers);
         this.configurator = configurator;
@@ -62,13 +64,14 @@ public final class Installer {
         this.payload = payload;
         this.profiles = profiles;
         this.supervisor = supervisor;
+        this.specServer = specServer;
         this.store = new StateStore(host);
         this.checkpoint = checkpoint;
     }
 
-    /** What an install did; {@code supervisor} says how the node's supervisor stands. */
+    /** What an install did; {@code supervisor} and {@code specServer} say how the node's daemons stand. */
     public record InstallResult(String version, String release, List<String> handlers, Map<String, String> profileHashes,
-                                List<String> changedFiles, boolean restarted, String supervisor) {
+                                List<String> changedFiles, boolean restarted, String supervisor, String specServer) {
     }
 
     /** What an uninstall did. */
@@ -108,13 +111,14 @@ public final class Installer {
             }
             String supervisorState = superviseFor(profileContents, previousRelease != null && !previousRelease.equals(release));
             checkpoint.reached("supervisor");
+            String specServerState = specServer.ensure(release);
             if (previousRelease != null) {
                 payload.pruneReleases(release, previousRelease);
             }
             verifier.verify(handlers);
             checkpoint.reached("verified");
             return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted,
-                    supervisorState);
+                    supervisorState, specServerState);
         } catch (IOException e) {
             throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
         }
@@ -136,6 +140,7 @@ public final class Installer {
         }
         // After the refusal: a running sandbox may still have its notifications with the supervisor.
         supervisor.stop();
+        specServer.stop();
         supervisor.removeHostState();
         checkpoint.reached("supervisor stopped");
         try {
@@ -153,6 +158,7 @@ public final class Installer {
                 checkpoint.reached("removed " + path);
             }
             Files.deleteIfExists(host.resolve(SupervisorControl.LOG_FILE));
+            Files.deleteIfExists(host.resolve(SpecServerControl.LOG_FILE));
             Files.deleteIfExists(host.resolve(StateStore.STATE_FILE));
             deleteIfEmpty(PayloadInstaller.ROOT);
             // Deepest first, and only when empty: someone else may have put files there since.

@@ -13,6 +13,7 @@ import dev.stockade.installer.runtime.DockerConfigurator;
 import dev.stockade.installer.runtime.RancherConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
+import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.installer.verify.CommandVerifier;
 import dev.stockade.installer.verify.ContainerdDumpVerifier;
@@ -38,7 +39,7 @@ public final class InstallerFactory {
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
                 verifier(config.verify(), host, kind, config.containerdConfig(), payload), payload,
                 new ProfileInstaller(host, config.profileSource()),
-                SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName())), checkpoint);
+                SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName())), SpecServerControl.forNode(host), checkpoint);
     }
 
     public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {

@@ -55,7 +55,8 @@ public final class InstallerMain {
             reporter.ifPresent(r -> r.ready(readyStatus(config, result)));
             out.println("installed Stockade runtime " + result.version() + " (" + result.release() + ") with handlers "
                     + result.handlers() + "; changed " + (result.changedFiles().isEmpty() ? "no runtime configuration" : result.changedFiles())
-                    + (result.restarted() ? "; container runtime restarted" : "; container runtime not restarted"));
+                    + (result.restarted() ? "; container runtime restarted" : "; container runtime not restarted")
+                    + "; " + result.supervisor() + "; " + result.specServer());
             return 0;
         } catch (InstallerException e) {
             // The cause first: reporting it may fail too (API server unreachable).
@@ -109,7 +110,7 @@ public final class InstallerMain {
 
     static NodeRuntimeStatus readyStatus(InstallerConfig config, Installer.InstallResult result) {
         return new NodeRuntimeStatus(config.policy(), NodeRuntimeStatus.Phase.Ready, result.version(), result.handlers(),
-                result.profileHashes(), "runtime " + result.release() + " installed and verified; " + result.supervisor());
+                result.profileHashes(), "runtime " + result.release() + " installed and verified; " + result.supervisor() + "; " + result.specServer());
     }
 
     static NodeRuntimeStatus failedStatus(InstallerConfig config, String message) {

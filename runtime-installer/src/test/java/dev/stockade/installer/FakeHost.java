@@ -2,6 +2,8 @@ package dev.stockade.installer;
 
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
+import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.profile.ProfileInstaller;
@@ -50,15 +52,19 @@ final class FakeHost {
     }
 
     /** The fake tree's own processes (none) and its launchers run directly, never in this machine's namespaces. */
-    SupervisorControl supervisorControl(HostRoot host) {
+    HostProcesses hostProcesses(HostRoot host) {
         Path proc = root.resolveSibling("proc");
         try {
             Files.createDirectories(proc);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new SupervisorControl(host, Optional.empty(), proc, command -> command.stream()
+        return new HostProcesses(proc, command -> command.stream()
                 .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") ? host.resolve(argument).toString() : argument).toList());
+    }
+
+    SupervisorControl supervisorControl(HostRoot host) {
+        return new SupervisorControl(host, Optional.empty(), hostProcesses(host));
     }
 
     HostRoot hostRoot() {
@@ -106,7 +112,8 @@ final class FakeHost {
         HostRoot host = hostRoot();
         PayloadInstaller payloadInstaller = new PayloadInstaller(host, payload, Optional.of(POLICY), checkpoint);
         return new Installer(host, HANDLERS, configurator.apply(host), restarter, new InstalledFilesVerifier(host, payloadInstaller),
-                payloadInstaller, new ProfileInstaller(host, profileSource), supervisorControl(host), checkpoint);
+                payloadInstaller, new ProfileInstaller(host, profileSource), supervisorControl(host),
+                new SpecServerControl(host, hostProcesses(host)), checkpoint);
     }
 
     /** Every file and directory under the host root, with its content (links as their target). */

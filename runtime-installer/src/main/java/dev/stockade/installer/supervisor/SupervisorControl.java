@@ -3,6 +3,7 @@ package dev.stockade.installer.supervisor;
 import dev.stockade.api.Stockade;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
+import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
 
@@ -15,12 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 
 /**
  * Starts, checks and stops the node's supervisor ({@code bin/stockade-supervisor} of the current
@@ -51,23 +52,16 @@ public final class SupervisorControl {
 
     private final HostRoot host;
     private final Optional<String> nodeName;
-    private final Path proc;
-    private final UnaryOperator<List<String>> inHost;
+    private final HostProcesses processes;
 
-    /**
-     * {@code proc} lists the host's processes; {@code inHost} turns a command into one that runs
-     * in the host's namespaces (tests on fake trees pass their own).
-     */
-    public SupervisorControl(HostRoot host, Optional<String> nodeName, Path proc, UnaryOperator<List<String>> inHost) {
+    public SupervisorControl(HostRoot host, Optional<String> nodeName, HostProcesses processes) {
         this.host = host;
         this.nodeName = nodeName;
-        this.proc = proc;
-        this.inHost = inHost;
+        this.processes = processes;
     }
 
-    /** On a node: the pod shares the host's PIDs, so /proc is the host's; nsenter unless the host root is /. */
     public static SupervisorControl forNode(HostRoot host, Optional<String> nodeName) {
-        return new SupervisorControl(host, nodeName, Path.of("/proc"), host.isSystemRoot() ? List::copyOf : SupervisorControl::nsenter);
+        return new SupervisorControl(host, nodeName, HostProcesses.forNode(host));
     }
 
     /** Why this host cannot run the supervisor (its own {@code check}), or empty when it can. */
@@ -76,7 +70,7 @@ public final class SupervisorControl {
             return Optional.of("the installed payload has no executable " + LAUNCHER);
         }
         try {
-            Process check = new ProcessBuilder(inHost.apply(List.of(LAUNCHER, "check"))).redirectErrorStream(true).start();
+            Process check = new ProcessBuilder(processes.inHost(List.of(LAUNCHER, "check"))).redirectErrorStream(true).start();
             check.getOutputStream().close();
             String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!check.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -111,25 +105,18 @@ public final class SupervisorControl {
      * it answers. With one already on the socket, the new one takes over from it.
      */
     public void start() throws InstallerException {
-        List<String> command = new ArrayList<>(List.of("setsid", "-f", LAUNCHER, "run", "--socket", SOCKET, "--metrics", METRICS));
-        ProcessBuilder builder = new ProcessBuilder(inHost.apply(command)).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        nodeName.ifPresent(name -> builder.environment().put("NODE_NAME", name));
+        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics", METRICS);
+        Map<String, String> environment = new HashMap<>();
+        nodeName.ifPresent(name -> environment.put("NODE_NAME", name));
         if (shareCredentials()) {
             // The fabric8 client's names for a token file and a CA file (kubernetes.auth.serviceAccount.token, kubernetes.certs.ca.file).
-            builder.environment().put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", HOST_CREDENTIALS + "/token");
-            builder.environment().put("KUBERNETES_CERTS_CA_FILE", HOST_CREDENTIALS + "/ca.crt");
+            environment.put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", HOST_CREDENTIALS + "/token");
+            environment.put("KUBERNETES_CERTS_CA_FILE", HOST_CREDENTIALS + "/ca.crt");
         }
-        Path log = host.resolve(LOG_FILE);
         List<Long> before = runningSupervisors();
+        processes.startDetached(command, environment, host, LOG_FILE, START_TIMEOUT);
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {
-            Files.createDirectories(log.getParent());
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            Process launcher = builder.start();
-            if (!launcher.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || launcher.exitValue() != 0) {
-                launcher.destroyForcibly();
-                throw new InstallerException("cannot start the supervisor (" + String.join(" ", command) + "); see " + LOG_FILE + " on the node");
-            }
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             // A hand-over is complete when a new process answers; a fresh start when anything answers.
             while (!(answers() && runningSupervisors().stream().anyMatch(pid -> !before.contains(pid)))) {
                 if (System.nanoTime() > deadline) {
@@ -138,8 +125,6 @@ public final class SupervisorControl {
                 }
                 Thread.sleep(50);
             }
-        } catch (IOException e) {
-            throw new InstallerException("cannot start the supervisor: " + e.getMessage() + "; see " + LOG_FILE + " on the node", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstallerException("interrupted while starting the supervisor", e);
@@ -206,14 +191,8 @@ public final class SupervisorControl {
 
     /** Stops every supervisor serving {@link #SOCKET} (TERM, then KILL) and removes its sockets, which it leaves behind. */
     public void stop() throws InstallerException {
-        List<ProcessHandle> processes = runningSupervisors().stream().map(ProcessHandle::of).flatMap(Optional::stream).toList();
-        processes.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         try {
-            while (processes.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            processes.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            HostProcesses.stop(runningSupervisors(), STOP_TIMEOUT);
             Files.deleteIfExists(host.resolve(SOCKET));
             Files.deleteIfExists(host.resolve(HANDOVER_SOCKET));
         } catch (IOException e) {
@@ -224,31 +203,8 @@ public final class SupervisorControl {
         }
     }
 
-    /** Supervisors serving our socket, found by their command line (the pod shares the host's PIDs). */
+    /** Supervisors serving our socket, found by their command line. */
     public List<Long> runningSupervisors() {
-        List<Long> pids = new ArrayList<>();
-        try (var entries = Files.list(proc)) {
-            for (Path entry : entries.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    List<String> arguments = List.of(Files.readString(entry.resolve("cmdline"), StandardCharsets.UTF_8).split("\0"));
-                    int socket = arguments.indexOf("--socket");
-                    if (arguments.contains(MAIN_CLASS) && socket >= 0 && socket + 1 < arguments.size()
-                            && arguments.get(socket + 1).equals(SOCKET)) {
-                        pids.add(Long.parseLong(entry.getFileName().toString()));
-                    }
-                } catch (IOException e) {
-                    // The process exited while we looked.
-                }
-            }
-        } catch (IOException e) {
-            return pids;
-        }
-        return pids;
-    }
-
-    private static List<String> nsenter(List<String> command) {
-        List<String> entered = new ArrayList<>(List.of("nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--"));
-        entered.addAll(command);
-        return entered;
+        return processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--socket", SOCKET));
     }
 }

@@ -9,6 +9,7 @@ import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
+import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
@@ -29,10 +30,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,9 +129,32 @@ class RealContainerdTest {
             assertTrue((plainCapabilities & netRaw) != 0, "runc keeps ctr's NET_RAW: " + plain.stdout());
             assertEquals(0, sandboxedCapabilities & netRaw, "the handler's runtime dropped NET_RAW: " + sandboxed.stdout());
 
+            // Creates go through the spec server the install started: it logs what it refuses.
+            assertTrue(install.text().contains("spec server serving on " + SpecServerControl.DIRECTORY), install.text());
+            List<Long> specServers = specServers();
+            assertEquals(1, specServers.size(), "one spec server runs after the install: " + specServers);
+            CommandResult hostMount = containerd.run(image, "host-mount", List.of("--runc-binary", LAUNCHER,
+                    "--mount", "type=bind,src=/,dst=/host,options=rbind:ro"), "true");
+            assertNotEquals(0, hostMount.exitCode(), hostMount.describe());
+            assertTrue(hostMount.stderr().contains("(rule host-mount)"), hostMount.describe());
+            assertTrue(Files.readString(Path.of(SpecServerControl.LOG_FILE)).contains("(rule host-mount)"),
+                    "the spec server answered the create");
+
             Output reinstall = run(environment, "install");
             assertEquals(0, reinstall.exitCode(), reinstall.text());
             assertEquals(1, restarts.count(), "nothing changed: no restart");
+            assertEquals(specServers, specServers(), "a second pass keeps the running spec server");
+
+            // Run mode's every pass: a spec server that died is started again, its leftovers replaced.
+            ProcessHandle.of(specServers.getFirst()).ifPresent(ProcessHandle::destroyForcibly);
+            awaitSpecServers(pids -> pids.isEmpty());
+            Output repair = run(environment, "install");
+            assertEquals(0, repair.exitCode(), repair.text());
+            List<Long> restartedServers = specServers();
+            assertEquals(1, restartedServers.size(), "one spec server again: " + restartedServers);
+            assertNotEquals(specServers, restartedServers);
+            assertEquals(Long.toString(restartedServers.getFirst()),
+                    Files.readString(Path.of(SpecServerControl.DIRECTORY, "pid")).strip());
 
             containerd.ctr(List.of("run", "-d", "--fifo-dir", workDir.resolve("fifo").toString(), "--runc-root", workDir.resolve("runc").toString(),
                     "--runc-binary", LAUNCHER, image, "still-running", "sleep", "120").toArray(String[]::new)).requireSuccess();
@@ -141,6 +167,9 @@ class RealContainerdTest {
             assertEquals(0, uninstall.exitCode(), uninstall.text());
             assertEquals(2, restarts.count(), "one restart to drop the handler");
             assertArrayEquals(originalConfig, Files.readAllBytes(config), "config.toml is byte for byte as before");
+            assertEquals(List.of(), specServers(), "uninstall stopped the spec server");
+            assertFalse(Files.exists(Path.of(SpecServerControl.DIRECTORY)), "and removed its directory");
+            assertFalse(Files.exists(Path.of(SpecServerControl.LOG_FILE)), "and its log");
             assertFalse(Files.exists(workDir.resolve("conf.d")), "the drop-in and its directory are gone");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
             assertEquals(etcStockadeExisted, Files.exists(Path.of("/etc/stockade")));
@@ -258,13 +287,29 @@ class RealContainerdTest {
 
     /** Supervisor processes once {@code expected} holds of them, or after 20 s whatever they are. */
     private static List<Long> awaitSupervisors(Predicate<List<Long>> expected) throws InterruptedException {
+        return await(RealContainerdTest::supervisors, expected);
+    }
+
+    private static List<Long> awaitSpecServers(Predicate<List<Long>> expected) throws InterruptedException {
+        return await(RealContainerdTest::specServers, expected);
+    }
+
+    private static List<Long> await(Supplier<List<Long>> processes, Predicate<List<Long>> expected) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<Long> pids = supervisors();
+        List<Long> pids = processes.get();
         while (!expected.test(pids) && System.nanoTime() < deadline) {
             Thread.sleep(50);
-            pids = supervisors();
+            pids = processes.get();
         }
         return pids;
+    }
+
+    /** Spec servers on this machine serving the node's directory (the runtime's own tests use others). */
+    private static List<Long> specServers() {
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info().commandLine().orElse("").matches(
+                        ".*dev\\.stockade\\.runtime\\.server\\.SpecServer --dir " + SpecServerControl.DIRECTORY + "( .*)?"))
+                .map(ProcessHandle::pid).toList();
     }
 
     /** Supervisor processes on this machine serving the node's socket (the supervisor's own tests use others). */

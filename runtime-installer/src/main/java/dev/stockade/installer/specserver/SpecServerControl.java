@@ -1,0 +1,112 @@
+package dev.stockade.installer.specserver;
+
+import dev.stockade.api.Stockade;
+import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.host.HostFiles;
+import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.payload.PayloadInstaller;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps the runtime's spec server ({@code bin/stockade-spec-server} of the installed release)
+ * running on the node, so that a container create does not pay for a JVM start. It only makes
+ * creates faster: the runtime's launcher checks with its own JVM whenever the server does not
+ * answer, so a server that cannot start is reported in the node status, never fatal.
+ */
+public final class SpecServerControl {
+
+    /** Where bin/stockade-runtime looks for the server unless STOCKADE_SPEC_SERVER says otherwise. */
+    public static final String DIRECTORY = Stockade.HOST_STATE_DIR + "/spec-server";
+    public static final String LOG_FILE = "/var/log/stockade-spec-server.log";
+    private static final String BINARY = "bin/stockade-spec-server";
+    private static final String MAIN_CLASS = "dev.stockade.runtime.server.SpecServer";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final System.Logger LOG = System.getLogger(SpecServerControl.class.getName());
+
+    private final HostRoot host;
+    private final HostProcesses processes;
+
+    public SpecServerControl(HostRoot host, HostProcesses processes) {
+        this.host = host;
+        this.processes = processes;
+    }
+
+    public static SpecServerControl forNode(HostRoot host) {
+        return new SpecServerControl(host, HostProcesses.forNode(host));
+    }
+
+    /**
+     * Leaves a server of {@code release} that serves, or replaces whatever else there is (none, a
+     * dead one's files, an older release's) with one; returns how it stands, for the node status.
+     */
+    public String ensure(String release) {
+        String releaseDirectory = PayloadInstaller.RELEASES + "/" + release + "/";
+        String launcher = releaseDirectory + BINARY;
+        if (!Files.isExecutable(host.resolve(launcher))) {
+            return "no spec server in this payload (each create starts a JVM)";
+        }
+        if (serving(releaseDirectory)) {
+            return "spec server serving on " + DIRECTORY;
+        }
+        try {
+            stop();
+            // Started from its release directory, not through the current link, so that an upgrade
+            // never has it load classes from another release's jars.
+            processes.startDetached(List.of(launcher, "--dir", DIRECTORY), Map.of(), host, LOG_FILE, START_TIMEOUT);
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (!serving(releaseDirectory)) {
+                if (System.nanoTime() > deadline) {
+                    throw new InstallerException("the spec server does not serve on " + DIRECTORY + " after "
+                            + START_TIMEOUT.toSeconds() + " s; see " + LOG_FILE + " on the node");
+                }
+                Thread.sleep(50);
+            }
+            return "spec server serving on " + DIRECTORY;
+        } catch (InstallerException e) {
+            LOG.log(System.Logger.Level.WARNING, "the spec server is not running, creates start a JVM each: {0}", e.getMessage());
+            return "spec server not running (each create starts a JVM): " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "spec server not running: interrupted while starting it";
+        }
+    }
+
+    /** Stops every spec server of {@link #DIRECTORY} (TERM, then KILL) and removes the directory. */
+    public void stop() throws InstallerException {
+        try {
+            HostProcesses.stop(running(), STOP_TIMEOUT);
+            HostFiles.deleteTree(host.resolve(DIRECTORY));
+        } catch (IOException e) {
+            throw new InstallerException("cannot remove " + DIRECTORY + " on the node: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InstallerException("interrupted while stopping the spec server", e);
+        }
+    }
+
+    /** Spec servers of {@link #DIRECTORY}, of any release. */
+    public List<Long> running() {
+        return processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--dir", DIRECTORY));
+    }
+
+    /** What the launcher checks: the FIFO is there and the pid file names a live server, here one of this release. */
+    private boolean serving(String releaseDirectory) {
+        List<Long> ofRelease = processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--dir", DIRECTORY)
+                && arguments.stream().anyMatch(argument -> argument.contains(releaseDirectory)));
+        try {
+            Path pidFile = host.resolve(DIRECTORY + "/pid");
+            return Files.exists(host.resolve(DIRECTORY + "/requests")) && Files.exists(pidFile)
+                    && ofRelease.contains(Long.parseLong(Files.readString(pidFile).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+}
