@@ -18,7 +18,12 @@ payload=${STOCKADE_PAYLOAD:-$here/../target/payload}
 
 work=$(mktemp -d /tmp/stockade-bench.XXXXXX)
 containerd_pid=
+spec_server_pid=
 cleanup() {
+    if [ -n "$spec_server_pid" ]; then
+        kill "$spec_server_pid" 2>/dev/null || true
+        wait "$spec_server_pid" 2>/dev/null || true
+    fi
     if [ -n "$containerd_pid" ]; then
         kill "$containerd_pid" 2>/dev/null || true
         wait "$containerd_pid" 2>/dev/null || true
@@ -69,38 +74,67 @@ ctr images import --base-name docker.io/stockade/busybox "$work/image.tar" >/dev
 image=docker.io/stockade/busybox:latest
 
 echo '{}' > "$work/profile.json"
-cat > "$work/stockade-default" <<SH
+# As installed: the launcher asks the node's spec server (started below as the installer starts it).
+# The fallback: a spec server directory with no server, so every create starts a JVM.
+for variant in default:"$work/spec-server" jvm:"$work/no-spec-server"; do
+    cat > "$work/stockade-${variant%%:*}" <<SH
 #!/bin/sh
-STOCKADE_PROFILE=$work/profile.json exec $payload/bin/stockade-runtime "\$@"
+STOCKADE_SPEC_SERVER=${variant#*:} STOCKADE_PROFILE=$work/profile.json exec $payload/bin/stockade-runtime "\$@"
 SH
-chmod 755 "$work/stockade-default"
+    chmod 755 "$work/stockade-${variant%%:*}"
+done
+"$payload/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
+spec_server_pid=$!
+for _ in $(seq 100); do
+    [ -p "$work/spec-server/requests" ] && [ "$(cat "$work/spec-server/pid" 2>/dev/null)" = "$spec_server_pid" ] && break
+    sleep 0.1
+done
+[ -p "$work/spec-server/requests" ] || { echo "the spec server did not start: $(cat "$work/spec-server.log")" >&2; exit 1; }
 
 run_options=(--rm --fifo-dir "$work/fifo" --runc-root "$work/runc")
 now() { date +%s%N; }
 
-# Warm both paths once (page cache, containerd snapshots).
+# Warm every path once (page cache, containerd snapshots, the spec server's JIT).
 ctr run "${run_options[@]}" "$image" warm-runc true
-ctr run "${run_options[@]}" --runc-binary "$work/stockade-default" "$image" warm-stockade true
+for i in 1 2 3 4 5; do ctr run "${run_options[@]}" --runc-binary "$work/stockade-default" "$image" "warm-stockade-$i" true; done
+ctr run "${run_options[@]}" --runc-binary "$work/stockade-jvm" "$image" warm-stockade-jvm true
 
+# Interleaved, so that the machine's load drifts over all three alike.
 runc_ns=0
 stockade_ns=0
+jvm_ns=0
 for i in $(seq "$iterations"); do
     start=$(now); ctr run "${run_options[@]}" "$image" "runc-$i" true; runc_ns=$((runc_ns + $(now) - start))
     start=$(now); ctr run "${run_options[@]}" --runc-binary "$work/stockade-default" "$image" "stockade-$i" true
     stockade_ns=$((stockade_ns + $(now) - start))
+    start=$(now); ctr run "${run_options[@]}" --runc-binary "$work/stockade-jvm" "$image" "stockade-jvm-$i" true
+    jvm_ns=$((jvm_ns + $(now) - start))
 done
+spec_server_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$spec_server_pid/status")
 
 # Steady state: a syscall-heavy workload (dd with 1-byte blocks: two syscalls per byte) timed in
-# milliseconds inside the container, three runs each, median.
+# milliseconds inside the container, five runs each, median. Besides unconfined runc, runc with a
+# one-rule seccomp filter (allow everything but acct) shows what having any filter at all costs,
+# and runc with containerd's default profile what a pod with RuntimeDefault seccomp pays.
 # /proc/uptime has 10 ms resolution, fine for a workload of seconds (busybox date has no %N).
 workload="s=\$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/dev/null bs=1 count=$dd_bytes 2>/dev/null; e=\$(cut -d' ' -f1 /proc/uptime); awk -v s=\$s -v e=\$e 'BEGIN { printf \"%d\\n\", (e - s) * 1000 }'"
-median() { sort -n | sed -n 2p; }
-dd_runc=$(for i in 1 2 3; do ctr run "${run_options[@]}" "$image" "dd-runc-$i" sh -c "$workload"; done | median)
-dd_runc_seccomp=$(for i in 1 2 3; do ctr run "${run_options[@]}" --seccomp "$image" "dd-runc-seccomp-$i" sh -c "$workload"; done | median)
-dd_stockade=$(for i in 1 2 3; do ctr run "${run_options[@]}" --runc-binary "$work/stockade-default" "$image" "dd-stockade-$i" sh -c "$workload"; done | median)
+echo '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["acct"],"action":"SCMP_ACT_ERRNO"}]}' \
+    > "$work/one-rule-seccomp.json"
+median() { sort -n | sed -n 3p; }
+dd_runs() {
+    local name=$1
+    shift
+    for i in 1 2 3 4 5; do ctr run "${run_options[@]}" "$@" "$image" "dd-$name-$i" sh -c "$workload"; done | median
+}
+dd_runc=$(dd_runs runc)
+dd_runc_one_rule=$(dd_runs runc-one-rule --seccomp --seccomp-profile "$work/one-rule-seccomp.json")
+dd_runc_seccomp=$(dd_runs runc-seccomp --seccomp)
+dd_stockade=$(dd_runs stockade --runc-binary "$work/stockade-default")
 
-awk -v n="$iterations" -v r="$runc_ns" -v s="$stockade_ns" -v dr="$dd_runc" -v ds="$dd_stockade" -v dsc="$dd_runc_seccomp" -v bytes="$dd_bytes" 'BEGIN {
+awk -v n="$iterations" -v r="$runc_ns" -v s="$stockade_ns" -v j="$jvm_ns" -v rss="$spec_server_rss" -v dr="$dd_runc" -v ds="$dd_stockade" -v dsc="$dd_runc_seccomp" -v d1="$dd_runc_one_rule" -v bytes="$dd_bytes" 'BEGIN {
     printf "lifecycle (ctr run --rm true, %d runs each): runc %.1f ms, stockade %.1f ms per container, ratio %.2fx (target <= 1.3x)\n", n, r / n / 1e6, s / n / 1e6, s / r
-    printf "steady state (dd bs=1 count=%d, median of 3, timed inside): runc %d ms, stockade %d ms, ratio %.3fx (target <= 1.02x)\n", bytes, dr, ds, ds / dr
-    printf "  for reference, runc with containerd'"'"'s default seccomp profile (ctr run --seccomp): %d ms, stockade/that %.3fx\n", dsc, ds / dsc
+    printf "  without the spec server (a JVM per create, the fallback): %.1f ms, ratio %.2fx; the spec server'"'"'s resident memory: %d MiB\n", j / n / 1e6, j / r, rss / 1024
+    printf "steady state (dd bs=1 count=%d, median of 5, timed inside): runc %d ms, stockade %d ms, ratio %.3fx (target <= 1.02x)\n", bytes, dr, ds, ds / dr
+    printf "  runc with a one-rule seccomp filter: %d ms (%.3fx runc); stockade/that %.3fx\n", d1, d1 / dr, ds / d1
+    printf "  runc with containerd'"'"'s default seccomp profile (ctr run --seccomp): %d ms (%.3fx runc); stockade/that %.3fx\n", dsc, dsc / dr, ds / dsc
 }'

@@ -15,7 +15,7 @@ import java.util.Map;
  * (the variables the runtime reads, NAME=value), both NUL-terminated, and {@code <pid>.reply}, a
  * FIFO the launcher reads the answer from.
  */
-record SpecRequest(String id, List<String> arguments, Map<String, String> environment, Path reply) {
+record SpecRequest(String id, List<String> arguments, Map<String, String> environment) {
 
     static final String WORKING_DIRECTORY = "PWD";
 
@@ -34,7 +34,7 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
         if (!environment.containsKey(WORKING_DIRECTORY) || !Path.of(environment.get(WORKING_DIRECTORY)).isAbsolute()) {
             throw new IOException("request " + id + " has no absolute PWD");
         }
-        return new SpecRequest(id, arguments, environment, directory.resolve(id + ".reply"));
+        return new SpecRequest(id, arguments, environment);
     }
 
     Path workingDirectory() {

@@ -91,25 +91,26 @@ public final class SpecServer {
         }
     }
 
-    /** Answers one launcher: anything short of a complete request makes it fall back to its own JVM. */
+    /** Answers one launcher: anything short of a checked request makes it fall back to its own JVM. */
     void answer(String id) {
-        SpecRequest request;
+        Path reply = directory.resolve(id + ".reply");
+        String answer = "fallback\n";
         try {
-            request = SpecRequest.read(directory, id);
-        } catch (IOException e) {
-            log("request " + id + " unreadable (" + e.getMessage() + "): the launcher falls back to its JVM");
-            reply(directory.resolve(id + ".reply"), "fallback\n");
-            return;
-        } finally {
+            SpecRequest request = SpecRequest.read(directory, id);
             SpecRequest.removeInputs(directory, id);
+            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+            RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
+            int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            answer = status + "\n" + stderr.toString(StandardCharsets.UTF_8);
+            if (status != 0) {
+                log("request " + id + ": " + stderr.toString(StandardCharsets.UTF_8).strip());
+            }
+        } catch (IOException | RuntimeException e) {
+            SpecRequest.removeInputs(directory, id);
+            log("request " + id + " not served (" + e.getMessage() + "): the launcher falls back to its JVM");
+        } finally {
+            reply(reply, answer);
         }
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
-        int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        if (status != 0) {
-            log("request " + id + ": " + stderr.toString(StandardCharsets.UTF_8).strip());
-        }
-        reply(request.reply(), status + "\n" + stderr.toString(StandardCharsets.UTF_8));
     }
 
     private void reply(Path fifo, String text) {
