@@ -113,28 +113,32 @@ done
 spec_server_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$spec_server_pid/status")
 
 # Steady state: a syscall-heavy workload (dd with 1-byte blocks: two syscalls per byte) timed in
-# milliseconds inside the container, five runs each, median. Besides unconfined runc, runc with a
+# milliseconds inside the container. Besides unconfined runc, runc with a
 # one-rule seccomp filter (allow everything but acct) shows what having any filter at all costs,
 # and runc with containerd's default profile what a pod with RuntimeDefault seccomp pays.
 # /proc/uptime has 10 ms resolution, fine for a workload of seconds (busybox date has no %N).
 workload="s=\$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/dev/null bs=1 count=$dd_bytes 2>/dev/null; e=\$(cut -d' ' -f1 /proc/uptime); awk -v s=\$s -v e=\$e 'BEGIN { printf \"%d\\n\", (e - s) * 1000 }'"
 echo '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["acct"],"action":"SCMP_ACT_ERRNO"}]}' \
     > "$work/one-rule-seccomp.json"
-median() { sort -n | sed -n 3p; }
-dd_runs() {
-    local name=$1
-    shift
-    for i in 1 2 3 4 5; do ctr run "${run_options[@]}" "$@" "$image" "dd-$name-$i" sh -c "$workload"; done | median
-}
-dd_runc=$(dd_runs runc)
-dd_runc_one_rule=$(dd_runs runc-one-rule --seccomp --seccomp-profile "$work/one-rule-seccomp.json")
-dd_runc_seccomp=$(dd_runs runc-seccomp --seccomp)
-dd_stockade=$(dd_runs stockade --runc-binary "$work/stockade-default")
+# Interleaved rounds, so that the machine's drift reaches every variant alike; median of 7.
+dd_rounds=7
+declare -A dd_times
+for round in $(seq "$dd_rounds"); do
+    dd_times[runc]+="$(ctr run "${run_options[@]}" "$image" "dd-runc-$round" sh -c "$workload") "
+    dd_times[one_rule]+="$(ctr run "${run_options[@]}" --seccomp --seccomp-profile "$work/one-rule-seccomp.json" "$image" "dd-one-rule-$round" sh -c "$workload") "
+    dd_times[runtime_default]+="$(ctr run "${run_options[@]}" --seccomp "$image" "dd-runtime-default-$round" sh -c "$workload") "
+    dd_times[stockade]+="$(ctr run "${run_options[@]}" --runc-binary "$work/stockade-default" "$image" "dd-stockade-$round" sh -c "$workload") "
+done
+median() { tr ' ' '\n' | grep . | sort -n | sed -n "$(( (dd_rounds + 1) / 2 ))p"; }
+dd_runc=$(echo "${dd_times[runc]}" | median)
+dd_runc_one_rule=$(echo "${dd_times[one_rule]}" | median)
+dd_runc_seccomp=$(echo "${dd_times[runtime_default]}" | median)
+dd_stockade=$(echo "${dd_times[stockade]}" | median)
 
 awk -v n="$iterations" -v r="$runc_ns" -v s="$stockade_ns" -v j="$jvm_ns" -v rss="$spec_server_rss" -v dr="$dd_runc" -v ds="$dd_stockade" -v dsc="$dd_runc_seccomp" -v d1="$dd_runc_one_rule" -v bytes="$dd_bytes" 'BEGIN {
     printf "lifecycle (ctr run --rm true, %d runs each): runc %.1f ms, stockade %.1f ms per container, ratio %.2fx (target <= 1.3x)\n", n, r / n / 1e6, s / n / 1e6, s / r
     printf "  without the spec server (a JVM per create, the fallback): %.1f ms, ratio %.2fx; the spec server'"'"'s resident memory: %d MiB\n", j / n / 1e6, j / r, rss / 1024
-    printf "steady state (dd bs=1 count=%d, median of 5, timed inside): runc %d ms, stockade %d ms, ratio %.3fx (target <= 1.02x)\n", bytes, dr, ds, ds / dr
+    printf "steady state (dd bs=1 count=%d, median of 7 interleaved, timed inside): runc %d ms, stockade %d ms, ratio %.3fx (target <= 1.02x)\n", bytes, dr, ds, ds / dr
     printf "  runc with a one-rule seccomp filter: %d ms (%.3fx runc); stockade/that %.3fx\n", d1, d1 / dr, ds / d1
     printf "  runc with containerd'"'"'s default seccomp profile (ctr run --seccomp): %d ms (%.3fx runc); stockade/that %.3fx\n", dsc, dsc / dr, ds / dsc
 }'
