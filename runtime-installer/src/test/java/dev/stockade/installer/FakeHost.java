@@ -60,7 +60,7 @@ final class FakeHost {
             throw new UncheckedIOException(e);
         }
         return new HostProcesses(proc, command -> command.stream()
-                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") ? host.resolve(argument).toString() : argument).toList());
+                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") ? host.resolve(argument).toString() : argument).toList(), false);
     }
 
     SupervisorControl supervisorControl(HostRoot host) {

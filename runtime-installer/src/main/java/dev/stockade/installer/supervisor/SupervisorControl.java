@@ -165,8 +165,8 @@ public final class SupervisorControl {
     }
 
     /**
-     * Removes the credentials copy and, once nothing else is in it, the state directory the
-     * supervisor created for its socket (uninstall).
+     * Removes the credentials copy, the daemons' cgroups and, once nothing else is in it, the
+     * state directory the supervisor created for its socket (uninstall, after the daemons stopped).
      */
     public void removeHostState() throws InstallerException {
         Path target = host.resolve(HOST_CREDENTIALS);
@@ -175,6 +175,7 @@ public final class SupervisorControl {
                 Files.deleteIfExists(target.resolve(file));
             }
             Files.deleteIfExists(target);
+            processes.removeCgroups(host);
             Path stateDirectory = host.resolve(Stockade.HOST_STATE_DIR);
             if (Files.isDirectory(stateDirectory)) {
                 try (var entries = Files.list(stateDirectory)) {

@@ -9,6 +9,7 @@ import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
+import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.testing.BusyboxImage;
@@ -133,6 +134,7 @@ class RealContainerdTest {
             assertTrue(install.text().contains("spec server serving on " + SpecServerControl.DIRECTORY), install.text());
             List<Long> specServers = specServers();
             assertEquals(1, specServers.size(), "one spec server runs after the install: " + specServers);
+            assertInStockadeCgroups(specServers.getFirst());
             CommandResult hostMount = containerd.run(image, "host-mount", List.of("--runc-binary", LAUNCHER,
                     "--mount", "type=bind,src=/,dst=/host,options=rbind:ro"), "true");
             assertNotEquals(0, hostMount.exitCode(), hostMount.describe());
@@ -170,6 +172,7 @@ class RealContainerdTest {
             assertEquals(List.of(), specServers(), "uninstall stopped the spec server");
             assertFalse(Files.exists(Path.of(SpecServerControl.DIRECTORY)), "and removed its directory");
             assertFalse(Files.exists(Path.of(SpecServerControl.LOG_FILE)), "and its log");
+            assertEquals(List.of(), stockadeCgroups(), "and the daemons' cgroups");
             assertFalse(Files.exists(workDir.resolve("conf.d")), "the drop-in and its directory are gone");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
             assertEquals(etcStockadeExisted, Files.exists(Path.of("/etc/stockade")));
@@ -217,6 +220,7 @@ class RealContainerdTest {
             assertEquals(0, install.exitCode(), install.text());
             assertEquals(1, supervisors().size(), "one supervisor runs after the install: " + supervisors() + "\n" + install.text());
             assertTrue(Files.exists(socket), SupervisorControl.SOCKET + " exists");
+            assertInStockadeCgroups(supervisors().getFirst());
 
             String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
             CommandResult plain = containerd.run(image, "plain-uname", List.of(), "uname", "-r").requireSuccess();
@@ -259,6 +263,7 @@ class RealContainerdTest {
             assertFalse(Files.exists(socket), "uninstall left no socket");
             assertFalse(Files.exists(Path.of(SupervisorControl.HANDOVER_SOCKET)), "uninstall left no handover socket");
             assertFalse(Files.exists(Path.of(SupervisorControl.LOG_FILE)), "nor the supervisor's log");
+            assertEquals(List.of(), stockadeCgroups(), "nor the daemons' cgroups");
             assertEquals(runStockadeExisted, Files.exists(Path.of("/run/stockade")), "nor the supervisor's state directory");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
         } finally {
@@ -302,6 +307,26 @@ class RealContainerdTest {
             pids = processes.get();
         }
         return pids;
+    }
+
+    /**
+     * A daemon the installer started has left the installer's cgroups for the host's
+     * {@code stockade} cgroup in every hierarchy: runc kills whatever is left in a hostPID
+     * container's cgroups when the installer's pod stops.
+     */
+    private static void assertInStockadeCgroups(long pid) throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"));
+        assertFalse(lines.isEmpty());
+        for (String line : lines) {
+            assertTrue(line.endsWith(":/" + HostProcesses.CGROUP), "daemon " + pid + " is in " + lines);
+        }
+    }
+
+    /** The {@code stockade} cgroups on this machine, in any hierarchy. */
+    private static List<Path> stockadeCgroups() throws Exception {
+        try (var cgroups = Files.walk(Path.of("/sys/fs/cgroup"), 2)) {
+            return cgroups.filter(path -> path.getFileName().toString().equals(HostProcesses.CGROUP) && Files.isDirectory(path)).toList();
+        }
     }
 
     /** Spec servers on this machine serving the node's directory (the runtime's own tests use others). */
