@@ -112,7 +112,7 @@ public final class SideBySideDemo {
             Map<String, String> installerEnvironment = installerEnvironment(containerd, restarts, profiles);
 
             System.out.println("2. the Stockade installer registers handler " + HANDLER + " (profile: default, pids limit "
-                    + PIDS_LIMIT + ", kernel release " + KERNEL_RELEASE + ") and starts the seccomp supervisor");
+                    + PIDS_LIMIT + ", kernel release " + KERNEL_RELEASE + ") and starts the seccomp supervisor and the spec server");
             int installed = installer(installerEnvironment, "install");
             if (installed != 0) {
                 System.err.println("the installer failed (exit " + installed + "); containerd's log: " + containerd.logFile());
@@ -134,7 +134,7 @@ public final class SideBySideDemo {
                 System.out.println("Both share the host's kernel: under Stockade the supervisor answers uname with the\n"
                         + "profile's kernel identity, the host's kernel is untouched.");
             } finally {
-                System.out.println("\n4. uninstall: the supervisor stops; the handler, the drop-in and /opt/stockade go; config.toml is as before");
+                System.out.println("\n4. uninstall: the supervisor and the spec server stop; the handler, the drop-in and /opt/stockade go; config.toml is as before");
                 installer(installerEnvironment, "uninstall", "--force");
             }
         }
