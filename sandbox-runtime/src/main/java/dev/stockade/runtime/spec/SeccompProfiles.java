@@ -1,12 +1,18 @@
 package dev.stockade.runtime.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.SandboxProfile.SeccompLevel;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -111,6 +117,123 @@ public final class SeccompProfiles {
         linuxPersonality.put("action", "SCMP_ACT_ALLOW");
         linuxPersonality.putArray("args").addObject().put("index", 0).put("value", 0).put("op", "SCMP_CMP_EQ");
         return seccomp;
+    }
+
+    /**
+     * Our allowlist narrowed by the seccomp profile the container already carries (the pod's
+     * RuntimeDefault or Localhost profile), so that the sandbox never allows a call the pod's own
+     * profile denies. Per call name, by what their profile says of it:
+     * <ul>
+     * <li>allowed for any arguments: ours stays;</li>
+     * <li>allowed for some arguments only: their rules replace our unconditional allow; where ours
+     * conditions the arguments too (clone, personality), ours stays;</li>
+     * <li>otherwise denied: ours goes, and their denying rule comes with its action and errno (a
+     * program may rely on ENOSYS to fall back). A call they deny only for some arguments, in a
+     * profile that allows by default, is denied altogether: narrower than theirs, never wider.</li>
+     * </ul>
+     * Our own refusals (clone3) stay, and a call theirs allows and ours does not stays denied.
+     */
+    static ObjectNode narrowedBy(ObjectNode ours, JsonNode theirs) {
+        if (!(theirs instanceof ObjectNode) || !theirs.path("syscalls").isArray()) {
+            return ours;
+        }
+        TheirRules rules = TheirRules.of(theirs);
+        ArrayNode narrowed = JsonNodeFactory.instance.arrayNode();
+        Map<String, List<JsonNode>> adopted = new TreeMap<>();
+        for (JsonNode rule : ours.path("syscalls")) {
+            if (!isAllow(rule.path("action").asText())) {
+                // Our refusals stay as they are (clone3's ENOSYS is what makes libc fall back to clone).
+                narrowed.add(rule.deepCopy());
+                continue;
+            }
+            boolean ourUnconditionalAllow = isAllow(rule.path("action").asText()) && !isConditional(rule);
+            List<String> kept = new ArrayList<>();
+            for (JsonNode nameNode : rule.path("names")) {
+                String name = nameNode.asText();
+                if (rules.allowsFully(name)) {
+                    kept.add(name);
+                } else if (rules.allowsPartly(name)) {
+                    if (ourUnconditionalAllow) {
+                        adopted.put(name, rules.conditionalAllows(name));
+                    } else {
+                        kept.add(name);
+                    }
+                } else {
+                    adopted.put(name, rules.unconditionalDenies(name).stream().filter(deny -> !sameAsDefault(deny, ours)).toList());
+                }
+            }
+            if (!kept.isEmpty()) {
+                ObjectNode copy = rule.deepCopy();
+                ArrayNode names = copy.putArray("names");
+                kept.forEach(names::add);
+                narrowed.add(copy);
+            }
+        }
+        adopted.forEach((name, theirRules) -> theirRules.forEach(rule -> {
+            ObjectNode copy = ((ObjectNode) rule).deepCopy();
+            copy.putArray("names").add(name);
+            narrowed.add(copy);
+        }));
+        ours.set("syscalls", narrowed);
+        return ours;
+    }
+
+    /** What the container's own profile says of each call name. */
+    private record TheirRules(boolean allowsByDefault, Set<String> unconditionalAllows, Map<String, List<JsonNode>> conditionalAllows,
+                              Map<String, List<JsonNode>> unconditionalDenies, Set<String> conditionallyDenied) {
+
+        static TheirRules of(JsonNode profile) {
+            TheirRules rules = new TheirRules(isAllow(profile.path("defaultAction").asText()), new HashSet<>(), new HashMap<>(),
+                    new HashMap<>(), new HashSet<>());
+            for (JsonNode rule : profile.path("syscalls")) {
+                boolean allow = isAllow(rule.path("action").asText());
+                boolean conditional = isConditional(rule);
+                for (JsonNode nameNode : rule.path("names")) {
+                    String name = nameNode.asText();
+                    if (allow && conditional) {
+                        rules.conditionalAllows.computeIfAbsent(name, n -> new ArrayList<>()).add(rule);
+                    } else if (allow) {
+                        rules.unconditionalAllows.add(name);
+                    } else if (conditional) {
+                        rules.conditionallyDenied.add(name);
+                    } else {
+                        rules.unconditionalDenies.computeIfAbsent(name, n -> new ArrayList<>()).add(rule);
+                    }
+                }
+            }
+            return rules;
+        }
+
+        boolean allowsFully(String name) {
+            boolean allowed = unconditionalAllows.contains(name) || allowsByDefault;
+            return allowed && !unconditionalDenies.containsKey(name) && !conditionallyDenied.contains(name);
+        }
+
+        boolean allowsPartly(String name) {
+            return !allowsFully(name) && conditionalAllows.containsKey(name) && !unconditionalDenies.containsKey(name);
+        }
+
+        List<JsonNode> conditionalAllows(String name) {
+            return conditionalAllows.get(name);
+        }
+
+        List<JsonNode> unconditionalDenies(String name) {
+            return unconditionalDenies.getOrDefault(name, List.of());
+        }
+    }
+
+    private static boolean isConditional(JsonNode rule) {
+        return rule.path("args").isArray() && !rule.path("args").isEmpty();
+    }
+
+    /** A denying rule that only repeats our default action (libseccomp refuses such a rule). */
+    private static boolean sameAsDefault(JsonNode rule, JsonNode ours) {
+        return rule.path("action").asText().equals(ours.path("defaultAction").asText())
+                && rule.path("errnoRet").asInt(ours.path("defaultErrnoRet").asInt()) == ours.path("defaultErrnoRet").asInt();
+    }
+
+    private static boolean isAllow(String action) {
+        return action.equals("SCMP_ACT_ALLOW") || action.equals("SCMP_ACT_LOG");
     }
 
     static String nativeArchitecture(String javaArch) {

@@ -43,7 +43,7 @@ public final class SpecHardener {
     public void harden(ObjectNode spec, HostView host) {
         hardenProcess(object(spec, "process"));
         ObjectNode linux = object(spec, "linux");
-        linux.set("seccomp", SeccompProfiles.allowlist(profile.seccomp(), architecture));
+        linux.set("seccomp", SeccompProfiles.narrowedBy(SeccompProfiles.allowlist(profile.seccomp(), architecture), linux.get("seccomp")));
         union(linux, "maskedPaths", DEFAULT_MASKED_PATHS, profile.maskedPaths());
         union(linux, "readonlyPaths", DEFAULT_READONLY_PATHS, profile.readonlyPaths());
         ObjectNode resources = object(linux, "resources");

@@ -64,6 +64,18 @@ class ContainerdIT {
         assertEquals("hello\nNoNewPrivs:\t1\nSeccomp:\t2\n", result.stdout());
     }
 
+    /**
+     * containerd's own default seccomp profile (what a pod with RuntimeDefault gets) narrows the
+     * sandbox's allowlist: ordinary programs still run under both.
+     */
+    @Test
+    void aProgramRunsUnderContainerdsDefaultSeccompProfileToo() {
+        CommandResult result = run(List.of("--seccomp"), "sh", "-c",
+                "echo data > /tmp/f && mkdir /tmp/d && cat /tmp/f && ls /tmp | sort | tr '\\n' ' ' && (sleep 0 & wait) && grep -E '^Seccomp:' /proc/self/status");
+        assertEquals(0, result.exitCode(), result.describe());
+        assertEquals("data\nd f Seccomp:\t2\n", result.stdout());
+    }
+
     @Test
     void exitCodesAndStderrPassThrough() {
         CommandResult result = run(List.of(), "sh", "-c", "echo oops >&2; exit 5");

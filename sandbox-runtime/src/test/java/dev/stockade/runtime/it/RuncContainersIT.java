@@ -93,6 +93,28 @@ class RuncContainersIT {
         assertEquals("1048576\ndata\nroot-fs\n", result.stdout());
     }
 
+    /**
+     * A pod's own seccomp profile still applies inside the sandbox: its refusal (here ENOSYS for
+     * mkdir, as the pod asked) reaches the program exactly as under runc, and the sandbox's own
+     * refusals stay.
+     */
+    @Test
+    void aPodsOwnSeccompProfileStillApplies() throws Exception {
+        ObjectNode spec = containers.spec("sh", "-c", "mkdir /tmp/d; echo mkdir=$?; probe unshare-user; echo unshare=$?");
+        ((ObjectNode) spec.get("linux")).set("seccomp", Containers.JSON.readTree("""
+                {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [
+                  {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+                """));
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        assertEquals(0, viaStockade.exitCode(), viaStockade.describe());
+        assertTrue(viaStockade.stderr().contains("Function not implemented"), viaStockade.describe());
+        assertTrue(viaStockade.stdout().startsWith("mkdir=1\n"), viaStockade.stdout());
+        assertEquals(viaRunc.stdout().lines().findFirst(), viaStockade.stdout().lines().findFirst(), "mkdir fails as under runc");
+        assertTrue(viaRunc.stdout().contains("unshare=0"), "the pod's profile alone lets unshare through: " + viaRunc.describe());
+        assertTrue(viaStockade.stdout().contains("unshare=1"), "the sandbox's allowlist still refuses it: " + viaStockade.describe());
+    }
+
     @Test
     void loopbackNetworkingWorks() {
         String netns = "stockade-it-" + ProcessHandle.current().pid();

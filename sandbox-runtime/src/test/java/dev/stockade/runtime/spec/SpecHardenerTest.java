@@ -60,7 +60,7 @@ class SpecHardenerTest {
 
     @Test
     void seccompIsDenyByDefaultNativeOnlyAndLeavesOutEscapeSyscalls() throws Refusal {
-        JsonNode seccomp = hardened(SandboxProfile.defaults(), Specs.pause()).get("linux").get("seccomp");
+        JsonNode seccomp = hardened(SandboxProfile.defaults(), Specs.app()).get("linux").get("seccomp");
         assertEquals("SCMP_ACT_ERRNO", seccomp.get("defaultAction").asText());
         assertEquals(List.of("SCMP_ARCH_X86_64"), texts(seccomp.get("architectures")));
         Set<String> allowed = allowedSyscalls(seccomp);
@@ -73,6 +73,59 @@ class SpecHardenerTest {
                 "personality", "clone", "clone3")) {
             assertFalse(allowed.contains(escape), escape + " must not be allowed unconditionally");
         }
+    }
+
+    private static List<JsonNode> rulesFor(JsonNode seccomp, String name) {
+        List<JsonNode> rules = new ArrayList<>();
+        seccomp.get("syscalls").forEach(rule -> {
+            if (texts(rule.get("names")).contains(name)) {
+                rules.add(rule);
+            }
+        });
+        return rules;
+    }
+
+    /** A pod's RuntimeDefault or Localhost profile (deny by default) only ever narrows the sandbox's. */
+    @Test
+    void aPodsOwnAllowlistNarrowsOurs() throws Exception {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("linux")).set("seccomp", Specs.JSON.readTree("""
+                {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [
+                  {"names": ["read", "write", "exit_group", "mount"], "action": "SCMP_ACT_ALLOW"},
+                  {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}]},
+                  {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ"}]},
+                  {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+                """));
+        JsonNode seccomp = hardened(SandboxProfile.defaults(), spec).get("linux").get("seccomp");
+        assertEquals(Set.of("read", "write", "exit_group"), allowedSyscalls(seccomp), "only what both allow outright");
+        assertEquals(List.of("SCMP_ARCH_X86_64"), texts(seccomp.get("architectures")), "still the native architecture only");
+        assertEquals("SCMP_CMP_NE", rulesFor(seccomp, "socket").getFirst().get("args").get(0).get("op").asText(),
+                "socket keeps their argument condition");
+        assertEquals(0, rulesFor(seccomp, "clone").getFirst().get("args").get(0).get("valueTwo").asLong(),
+                "where both condition clone, ours stays");
+        assertEquals(38, rulesFor(seccomp, "mkdir").getFirst().get("errnoRet").asInt(), "their ENOSYS for mkdir stays");
+        assertEquals(List.of(), rulesFor(seccomp, "mount"), "what only they allow stays denied");
+        assertEquals(List.of(), rulesFor(seccomp, "personality"), "what they do not mention is denied");
+        assertEquals("SCMP_ACT_ERRNO", rulesFor(seccomp, "clone3").getFirst().get("action").asText());
+    }
+
+    /** A denylist-style profile (allow by default): its refusals stay refusals. */
+    @Test
+    void aPodsOwnDenylistNarrowsOurs() throws Exception {
+        ObjectNode spec = Specs.app();
+        ((ObjectNode) spec.get("linux")).set("seccomp", Specs.JSON.readTree("""
+                {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                  {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+                  {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                  {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}]}
+                """));
+        JsonNode seccomp = hardened(SandboxProfile.defaults(), spec).get("linux").get("seccomp");
+        Set<String> allowed = allowedSyscalls(seccomp);
+        assertTrue(allowed.containsAll(Set.of("read", "openat", "execve")), "the rest of our allowlist stays");
+        assertFalse(allowed.contains("mkdir") || allowed.contains("chmod") || allowed.contains("socket"));
+        assertEquals(38, rulesFor(seccomp, "mkdir").getFirst().get("errnoRet").asInt());
+        assertEquals(List.of(), rulesFor(seccomp, "chmod"), "a refusal equal to our default needs no rule of its own");
+        assertEquals(List.of(), rulesFor(seccomp, "socket"), "denied for some arguments there: denied altogether here");
     }
 
     @Test
