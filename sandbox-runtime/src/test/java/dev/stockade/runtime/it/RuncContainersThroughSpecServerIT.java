@@ -11,8 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,7 +46,7 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
     }
 
     private Map<String, String> environment(Path specServer) {
-        Map<String, String> environment = new java.util.HashMap<>(containers.launcherEnvironment(untrusted));
+        Map<String, String> environment = new HashMap<>(containers.launcherEnvironment(untrusted));
         environment.put("STOCKADE_SPEC_SERVER", specServer.toString());
         return environment;
     }
@@ -101,6 +105,43 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * containerd creates a pod's containers, and many pods, at once: concurrent launchers each get
+     * their own answer (every third spec asks for a host mount and only those are refused).
+     */
+    @Test
+    void concurrentCreatesEachGetTheirOwnAnswer() throws Exception {
+        String launcher = containers.launcherWithoutJre().toString();
+        List<ObjectNode> specs = new ArrayList<>();
+        for (int index = 0; index < 24; index++) {
+            ObjectNode spec = containers.spec("true");
+            if (index % 3 == 0) {
+                spec.withArray("mounts").addObject().put("destination", "/host-" + index).put("type", "bind").put("source", "/")
+                        .putArray("options").add("rbind");
+            }
+            specs.add(spec);
+        }
+        List<CommandResult> results;
+        try (var pool = Executors.newFixedThreadPool(12)) {
+            List<Future<CommandResult>> futures = specs.stream()
+                    .map(spec -> pool.submit(() -> createAndDelete(launcher, environment(server.directory), spec))).toList();
+            results = new ArrayList<>();
+            for (var future : futures) {
+                results.add(future.get());
+            }
+        }
+        for (int index = 0; index < results.size(); index++) {
+            CommandResult result = results.get(index);
+            if (index % 3 == 0) {
+                assertEquals(1, result.exitCode(), result.describe());
+                assertTrue(result.stderr().contains("at /host-" + index + " is not allowed"), "its own refusal: " + result.describe());
+            } else {
+                assertEquals(0, result.exitCode(), result.describe());
+            }
+        }
+        assertEquals(List.of("pid", "requests"), filesSettled(server.directory));
     }
 
     /** A server that died without cleaning up (its pid file names no process) is not asked. */
