@@ -19,11 +19,19 @@ public final class InstallerEnvironment {
     /** Directory holding the policy's ConfigMap: one {@code <class>.json} profile per runtime class. */
     public static final String PROFILE_SOURCE = "STOCKADE_PROFILE_SOURCE";
 
+    /**
+     * The kubelet's --root-dir on the node: the sandbox runtime allows pod volumes only from its
+     * pods/ directory. The installer writes it into each handler's launcher.
+     */
+    public static final String KUBELET_ROOT = "STOCKADE_KUBELET_ROOT";
+
     /** Port of the installer's health endpoint: /healthz (alive) and /readyz (install verified). */
     public static final String HEALTH_PORT = "STOCKADE_HEALTH_PORT";
 
     public static final String DEFAULT_HOST_ROOT = "/host";
     public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
+    public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
+
 
     private InstallerEnvironment() {
     }

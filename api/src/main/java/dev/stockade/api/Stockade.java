@@ -28,6 +28,8 @@ public final class Stockade {
     public static final String HOST_RUNTIME_DIR = "/opt/stockade";
     public static final String HOST_PROFILE_DIR = "/etc/stockade/profiles";
     public static final String HOST_STATE_DIR = "/run/stockade";
+    /** What a kubelet root directory may look like: absolute, and safe in a shell script without quoting. */
+    public static final String KUBELET_ROOT_PATTERN = "^/[A-Za-z0-9._/-]*$";
 
     /** File name of a runtime class's profile, in the ConfigMap and under {@link #HOST_PROFILE_DIR}. */
     public static String profileFileName(String runtimeClassName) {

@@ -1,6 +1,7 @@
 package dev.stockade.installer;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.Stockade;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.Handler;
 
@@ -23,6 +24,7 @@ public record InstallerConfig(
         List<Handler> handlers,
         String containerRuntime,
         Path profileSource,
+        String kubeletRoot,
         Path payload,
         String restart,
         String runtimeSocket,
@@ -61,6 +63,8 @@ public record InstallerConfig(
                     "where the host's root file system is mounted"),
             new Setting("--profile-source", InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE,
                     "directory with one <class>.json profile per runtime class (the policy's ConfigMap)"),
+            new Setting("--kubelet-root-dir", InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT,
+                    "the kubelet's --root-dir on this node: the runtime allows pod volumes only from its pods/ directory"),
             new Setting("--payload", PAYLOAD, DEFAULT_PAYLOAD, "the unpacked runtime payload (VERSION, bin/, lib/, jre/) to install"),
             new Setting("--restart", RESTART, "auto",
                     "how to restart the container runtime: auto, systemd:<unit>, signal:<process>[:<SIGNAL>], command:<shell command>"),
@@ -114,6 +118,12 @@ public record InstallerConfig(
         if (needsPolicy && handlers.isEmpty()) {
             throw new InstallerException("no handlers: set " + InstallerEnvironment.HANDLERS + " or --handlers to class=handler,...");
         }
+        String kubeletRoot = values.get("--kubelet-root-dir");
+        if (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN) || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot)) {
+            throw new InstallerException("--kubelet-root-dir (" + InstallerEnvironment.KUBELET_ROOT + "): '" + kubeletRoot
+                    + "' must be a normalized absolute path of letters, digits and . _ - /; set the policy's spec.installer.kubeletRootDir to "
+                    + "the kubelet's --root-dir");
+        }
         return new InstallerConfig(command,
                 Path.of(values.get("--host-root")),
                 values.get("--policy"),
@@ -121,6 +131,7 @@ public record InstallerConfig(
                 handlers,
                 values.get("--container-runtime"),
                 Path.of(values.get("--profile-source")),
+                kubeletRoot,
                 Path.of(values.get("--payload")),
                 values.get("--restart"),
                 values.get("--runtime-socket"),

@@ -34,7 +34,7 @@ public final class InstallerFactory {
     public static Installer installer(InstallerConfig config, Checkpoint checkpoint) throws InstallerException {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
-        PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), checkpoint);
+        PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), config.kubeletRoot(), checkpoint);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
                 verifier(config.verify(), host, kind, config.containerdConfig(), payload), payload,

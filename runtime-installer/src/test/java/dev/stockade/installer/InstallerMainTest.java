@@ -66,6 +66,25 @@ class InstallerMainTest {
         assertTrue(err.toString().contains("unknown option '--hots-root=/x'"), err.toString());
     }
 
+    /** A node whose kubelet keeps pods elsewhere (MicroK8s): the handlers' launchers tell the runtime. */
+    @Test
+    void theKubeletRootReachesTheHandlersLaunchers() throws Exception {
+        FakeHostAccess host = new FakeHostAccess(directory);
+        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
+        Map<String, String> environment = new HashMap<>(host.environment());
+        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        environment.put(InstallerEnvironment.KUBELET_ROOT, "/var/snap/microk8s/common/var/lib/kubelet");
+        assertEquals(0, run(environment, "install"), err.toString());
+        String launcher = host.snapshot().get(FakeHost.HANDLERS.getFirst().launcher());
+        assertTrue(launcher.contains("\nSTOCKADE_KUBELET_ROOT=/var/snap/microk8s/common/var/lib/kubelet\nexport STOCKADE_KUBELET_ROOT\n"), launcher);
+
+        err.reset();
+        environment.put(InstallerEnvironment.KUBELET_ROOT, "/var/lib/kubelet; rm -rf /");
+        assertEquals(2, run(environment, "install"));
+        assertTrue(err.toString().contains("--kubelet-root-dir (STOCKADE_KUBELET_ROOT): '/var/lib/kubelet; rm -rf /' must be a normalized absolute path"),
+                err.toString());
+    }
+
     @Test
     void installStatusUninstallThroughTheCommandLine() throws Exception {
         FakeHostAccess host = new FakeHostAccess(directory);

@@ -2,6 +2,8 @@ package dev.stockade.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.runtime.cli.RuncCommandLine;
 import dev.stockade.runtime.host.LinuxHostView;
@@ -104,7 +106,7 @@ public final class SandboxRuntime {
             runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": passthrough profile " + loaded.name());
             return;
         }
-        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host);
+        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot());
         SpecHardener hardener = new SpecHardener(loaded.profile(), validator, loaded.name(), System.getProperty("os.arch"));
         if (subcommand.equals("exec")) {
             if (command.processFile().isEmpty()) {
@@ -127,6 +129,19 @@ public final class SandboxRuntime {
             writeBesideAndRename(config, spec);
         }
         runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": hardened with profile " + loaded.name());
+    }
+
+    /** The kubelet's root directory the handler's launcher names, else the usual one; refused when malformed. */
+    private String kubeletRoot() throws Refusal {
+        String root = environment.getOrDefault(InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
+        if (root.isBlank()) {
+            return InstallerEnvironment.DEFAULT_KUBELET_ROOT;
+        }
+        if (!root.matches(Stockade.KUBELET_ROOT_PATTERN) || !Path.of(root).normalize().toString().equals(root)) {
+            throw new Refusal(InstallerEnvironment.KUBELET_ROOT, "kubelet-root",
+                    "'" + root + "' is not a normalized absolute path; fix the policy's spec.installer.kubeletRootDir");
+        }
+        return root;
     }
 
     record LoadedProfile(SandboxProfile profile, String name) {

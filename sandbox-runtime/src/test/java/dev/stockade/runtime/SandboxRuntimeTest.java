@@ -83,6 +83,23 @@ class SandboxRuntimeTest {
     }
 
     @Test
+    void theLaunchersKubeletRootDecidesWhichMountsArePodVolumes() throws Exception {
+        Path profile = dir.resolve("untrusted.json");
+        Files.writeString(profile, "{}");
+        Path bundle = bundle(Specs.app());
+        SandboxRuntime elsewhere = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
+                "STOCKADE_KUBELET_ROOT", "/data/kubelet"), Specs.host(Map.of(), Set.of()));
+        Refusal refusal = assertThrows(Refusal.class, () -> elsewhere.prepare(create(bundle)));
+        assertTrue(refusal.getMessage().contains("/var/lib/kubelet/pods/"), refusal.getMessage());
+
+        SandboxRuntime malformed = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
+                "STOCKADE_KUBELET_ROOT", "data/kubelet"), Specs.host(Map.of(), Set.of()));
+        Refusal refusedRoot = assertThrows(Refusal.class, () -> malformed.prepare(create(bundle)));
+        assertTrue(refusedRoot.getMessage().startsWith("STOCKADE_KUBELET_ROOT: 'data/kubelet' is not a normalized absolute path"),
+                refusedRoot.getMessage());
+    }
+
+    @Test
     void unreadableOrInvalidProfileRefuses() throws Exception {
         Path bundle = bundle(Specs.app());
         Refusal invalid = assertThrows(Refusal.class, () -> runtime("{\"allowEverything\":true}").prepare(create(bundle)));

@@ -1,7 +1,9 @@
 package dev.stockade.operator.policy;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.stockade.api.Stockade;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
@@ -29,6 +31,12 @@ public class InstallerSpec {
     @JsonPropertyDescription("Where the host's root filesystem is mounted inside the installer pod. Change only if the installer image expects another path.")
     @Default("/host")
     private String hostRootMountPath;
+
+    @JsonPropertyDescription("The kubelet's --root-dir on the pool's nodes. The sandbox runtime allows pod volumes only from its pods/ directory; "
+            + "change it where the distribution moves it (MicroK8s: /var/snap/microk8s/common/var/lib/kubelet).")
+    @Default("/var/lib/kubelet")
+    @Pattern(Stockade.KUBELET_ROOT_PATTERN)
+    private String kubeletRootDir;
 
     public enum PullPolicy { Always, IfNotPresent, Never }
 
@@ -72,6 +80,14 @@ public class InstallerSpec {
 
     public void setContainerRuntime(ContainerRuntime containerRuntime) {
         this.containerRuntime = containerRuntime;
+    }
+
+    public String getKubeletRootDir() {
+        return kubeletRootDir;
+    }
+
+    public void setKubeletRootDir(String kubeletRootDir) {
+        this.kubeletRootDir = kubeletRootDir;
     }
 
     public String getHostRootMountPath() {

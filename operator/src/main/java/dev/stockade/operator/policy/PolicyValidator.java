@@ -1,10 +1,12 @@
 package dev.stockade.operator.policy;
 
+import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.operator.pool.LabelSelectors;
 import io.fabric8.kubernetes.api.model.Quantity;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -68,6 +70,12 @@ public final class PolicyValidator {
             if (runtimeClass.getProfile() != null) {
                 validateProfile(runtimeClass.getProfile(), at + ".profile", problems);
             }
+        }
+        String kubeletRoot = spec.getInstaller() == null ? null : spec.getInstaller().getKubeletRootDir();
+        if (kubeletRoot != null && (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN)
+                || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot))) {
+            problems.add("spec.installer.kubeletRootDir \"" + kubeletRoot + "\" must be the kubelet's --root-dir as a normalized absolute path "
+                    + "(letters, digits, '.', '_', '-', no '..' and no trailing '/')");
         }
         return problems;
     }

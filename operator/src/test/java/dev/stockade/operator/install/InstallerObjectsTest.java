@@ -83,6 +83,7 @@ class InstallerObjectsTest {
                 .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertEquals("isolated=stockade-isolated,strict=stockade-strict", env.get(InstallerEnvironment.HANDLERS));
         assertEquals("sandbox", env.get(InstallerEnvironment.POLICY));
+        assertEquals(InstallerEnvironment.DEFAULT_KUBELET_ROOT, env.get(InstallerEnvironment.KUBELET_ROOT), "the kubelet root the installer tells the runtime");
         assertEquals("spec.nodeName", installer.getEnv().stream().filter(e -> e.getName().equals(InstallerEnvironment.NODE_NAME))
                 .findFirst().orElseThrow().getValueFrom().getFieldRef().getFieldPath());
         assertEquals("/readyz", installer.getReadinessProbe().getHttpGet().getPath());

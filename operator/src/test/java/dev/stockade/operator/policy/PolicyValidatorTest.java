@@ -29,6 +29,9 @@ class PolicyValidatorTest {
         first.setProfile(new SandboxProfile(null, List.of("CAP_SYS_ADMIN"), null, List.of(new HostPathRule("/", null)),
                 null, 0L, null, null, null, null, null));
 
+        policy.getSpec().setInstaller(new InstallerSpec());
+        policy.getSpec().getInstaller().setKubeletRootDir("/var/lib/../kubelet");
+
         List<String> problems = PolicyValidator.validate(policy);
 
         assertHas(problems, "metadata.name");
@@ -41,6 +44,7 @@ class PolicyValidatorTest {
         assertHas(problems, "spec.runtimeClasses[0].profile.allowedCapabilities[0] \"CAP_SYS_ADMIN\"");
         assertHas(problems, "spec.runtimeClasses[0].profile.allowedHostPaths[0].path \"/\"");
         assertHas(problems, "spec.runtimeClasses[0].profile.pidsLimit");
+        assertHas(problems, "spec.installer.kubeletRootDir \"/var/lib/../kubelet\"");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.stockade.installer.payload;
 
+import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.Stockade;
 import dev.stockade.installer.Checkpoint;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
@@ -44,13 +46,20 @@ public final class PayloadInstaller {
     private final HostRoot host;
     private final Path payload;
     private final Optional<String> policy;
+    private final String kubeletRoot;
     private final Checkpoint checkpoint;
 
     /** {@code policy} goes into each launcher's environment (the runtime passes it to the supervisor). */
     public PayloadInstaller(HostRoot host, Path payload, Optional<String> policy, Checkpoint checkpoint) {
+        this(host, payload, policy, InstallerEnvironment.DEFAULT_KUBELET_ROOT, checkpoint);
+    }
+
+    /** {@code kubeletRoot}: the kubelet's --root-dir, which the launchers tell the runtime when it is not the usual one. */
+    public PayloadInstaller(HostRoot host, Path payload, Optional<String> policy, String kubeletRoot, Checkpoint checkpoint) {
         this.host = host;
         this.payload = payload;
         this.policy = policy;
+        this.kubeletRoot = kubeletRoot;
         this.checkpoint = checkpoint;
     }
 
@@ -160,6 +169,9 @@ public final class PayloadInstaller {
                 + "STOCKADE_PROFILE=/etc/stockade/profiles/" + handler.runtimeClass() + ".json\n"
                 + "export STOCKADE_PROFILE\n"
                 + policy.map(name -> "STOCKADE_POLICY=" + name + "\nexport STOCKADE_POLICY\n").orElse("")
+                // Checked against Stockade.KUBELET_ROOT_PATTERN: nothing in it needs quoting either.
+                + (kubeletRoot.equals(InstallerEnvironment.DEFAULT_KUBELET_ROOT) ? ""
+                        : InstallerEnvironment.KUBELET_ROOT + "=" + kubeletRoot + "\nexport " + InstallerEnvironment.KUBELET_ROOT + "\n")
                 + "exec " + CURRENT + "/" + RUNTIME_BINARY + " \"$@\"\n";
     }
 

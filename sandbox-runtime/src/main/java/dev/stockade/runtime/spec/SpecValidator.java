@@ -1,6 +1,7 @@
 package dev.stockade.runtime.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.SandboxProfile;
 
@@ -44,8 +45,8 @@ public final class SpecValidator {
      * (emptyDir, configMap, secret, projected, downwardAPI, CSI), subpaths, etc-hosts, termination
      * logs; containerd's, k3s's and CRI-O's per-sandbox hostname, hosts, resolv.conf and shm.
      */
-    static final Pattern KUBELET_POD_PATH = Pattern.compile(
-            "/var/lib/kubelet/pods/([0-9a-f-]+)/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)(/.*)?");
+    static final String KUBELET_POD_DIRECTORIES =
+            "/pods/([0-9a-f-]+)/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)(/.*)?";
     static final Pattern RUNTIME_SANDBOX_PATH = Pattern.compile(
             "(?:/var/lib/containerd|/run/containerd|/var/lib/rancher/k3s/agent/containerd|/run/k3s/containerd)"
                     + "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/([0-9a-f]+)/(hostname|hosts|resolv\\.conf|shm)"
@@ -58,12 +59,19 @@ public final class SpecValidator {
     private final String profileName;
     private final HostView host;
     private final CapabilityRules capabilities;
+    private final Pattern kubeletPodPath;
 
     public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
+        this(profile, profileName, host, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
+    }
+
+    /** {@code kubeletRoot} is the kubelet's --root-dir; compared, like mount sources, after following symlinks. */
+    public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot) {
         this.profile = profile;
         this.profileName = profileName;
         this.host = host;
         this.capabilities = new CapabilityRules(profile.allowedCapabilities(), profileName);
+        this.kubeletPodPath = Pattern.compile(Pattern.quote(host.realPath(kubeletRoot)) + KUBELET_POD_DIRECTORIES);
     }
 
     /** Checks a container's config.json; throws the first refusal. */
@@ -159,7 +167,7 @@ public final class SpecValidator {
             if (allowedHostPath(real).isPresent()) {
                 continue;
             }
-            Matcher kubelet = KUBELET_POD_PATH.matcher(real);
+            Matcher kubelet = kubeletPodPath.matcher(real);
             if (kubelet.matches()) {
                 kubeletPod = samePod(spec, kubeletPod, kubelet.group(1), field, source);
                 continue;

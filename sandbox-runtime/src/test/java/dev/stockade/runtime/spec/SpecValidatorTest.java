@@ -101,6 +101,19 @@ class SpecValidatorTest {
         assertTrue(refusal.getMessage().contains("another pod"), refusal.getMessage());
     }
 
+    /** MicroK8s and others move the kubelet's root: the installer tells the runtime where it is. */
+    @Test
+    void podVolumesAreAllowedUnderTheKubeletRootTheNodeUses() {
+        String microk8s = "/var/snap/microk8s/common/var/lib/kubelet";
+        ObjectNode spec = Specs.app();
+        spec.get("mounts").forEach(mount -> ((ObjectNode) mount).put("source",
+                mount.path("source").asText().replace("/var/lib/kubelet/", microk8s + "/")));
+        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST, microk8s).validate(spec));
+        assertEquals("host-mount", refused(DEFAULTS, spec).rule(), "the same mounts are not pod volumes under /var/lib/kubelet");
+        assertEquals("host-mount", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST, microk8s),
+                Specs.app()).rule(), "nor are /var/lib/kubelet's under another root");
+    }
+
     @Test
     void anotherSandboxsHostnameFileIsRefused() {
         Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
