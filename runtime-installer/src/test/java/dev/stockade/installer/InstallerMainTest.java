@@ -33,6 +33,19 @@ class InstallerMainTest {
                 });
     }
 
+    /** A fake host with stock containerd 1.x's config. */
+    private FakeHostAccess containerdHost() throws Exception {
+        FakeHostAccess host = new FakeHostAccess(directory);
+        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
+        return host;
+    }
+
+    private static Map<String, String> installEnvironment(FakeHostAccess host) {
+        Map<String, String> environment = new HashMap<>(host.environment());
+        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        return environment;
+    }
+
     @Test
     void helpDocumentsEveryEnvironmentVariableOfTheContract() throws Exception {
         assertEquals(0, run(Map.of(), "--help"));
@@ -69,10 +82,8 @@ class InstallerMainTest {
     /** A node whose kubelet keeps pods elsewhere (MicroK8s): the handlers' launchers tell the runtime. */
     @Test
     void theKubeletRootReachesTheHandlersLaunchers() throws Exception {
-        FakeHostAccess host = new FakeHostAccess(directory);
-        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
-        Map<String, String> environment = new HashMap<>(host.environment());
-        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        FakeHostAccess host = containerdHost();
+        Map<String, String> environment = installEnvironment(host);
         environment.put(InstallerEnvironment.KUBELET_ROOT, "/var/snap/microk8s/common/var/lib/kubelet");
         assertEquals(0, run(environment, "install"), err.toString());
         String launcher = host.snapshot().get(FakeHost.HANDLERS.getFirst().launcher());
@@ -87,11 +98,9 @@ class InstallerMainTest {
 
     @Test
     void installStatusUninstallThroughTheCommandLine() throws Exception {
-        FakeHostAccess host = new FakeHostAccess(directory);
-        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
+        FakeHostAccess host = containerdHost();
         Map<String, String> before = host.snapshot();
-        Map<String, String> environment = new HashMap<>(host.environment());
-        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        Map<String, String> environment = installEnvironment(host);
 
         assertEquals(0, run(environment, "install"), err.toString());
         assertTrue(out.toString().contains("installed Stockade runtime 0.1.0-test"), out.toString());
@@ -122,10 +131,8 @@ class InstallerMainTest {
 
     @Test
     void uninstallRefusesWhileAContainerRunsThroughAHandlerUnlessForced() throws Exception {
-        FakeHostAccess host = new FakeHostAccess(directory);
-        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG);
-        Map<String, String> environment = new HashMap<>(host.environment());
-        environment.put(InstallerEnvironment.POLICY, "untrusted-code");
+        FakeHostAccess host = containerdHost();
+        Map<String, String> environment = installEnvironment(host);
         assertEquals(0, run(environment, "install"), err.toString());
         // What containerd's runc shim keeps in a running task's bundle: its runtime options.
         host.write("/run/containerd/io.containerd.runtime.v2.task/k8s.io/4f1e/options.json",
