@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -20,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 
@@ -37,6 +39,8 @@ public final class SpecServer {
     public static final String DEFAULT_DIRECTORY = "/run/stockade/spec-server";
     public static final String REQUESTS = "requests";
     public static final String PID_FILE = "pid";
+    /** How long bin/stockade-runtime waits for an answer before it runs its own JVM. */
+    static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Path directory;
@@ -114,12 +118,27 @@ public final class SpecServer {
     }
 
     private void reply(Path fifo, String text) {
+        // Opening a FIFO to write waits for its reader. A launcher killed before it read leaves its
+        // FIFO and no reader: after the launcher's own timeout, this server becomes the reader, so
+        // that the open returns and no thread waits forever.
+        Thread unblock = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(LAUNCHER_TIMEOUT.plusSeconds(1));
+                try (InputStream drain = new FileInputStream(fifo.toFile())) {
+                    drain.readAllBytes();
+                }
+                log("the launcher of " + fifo.getFileName() + " never read its answer");
+            } catch (InterruptedException | IOException e) {
+                // Answered in time, or the FIFO is gone: nothing to unblock.
+            }
+        });
         // WRITE without CREATE: a launcher that gave up has removed its FIFO, and no file may appear in its place.
         try (OutputStream out = Files.newOutputStream(fifo, StandardOpenOption.WRITE)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             log("cannot answer " + fifo + ": " + e.getMessage());
         } finally {
+            unblock.interrupt();
             try {
                 Files.deleteIfExists(fifo);
             } catch (IOException e) {

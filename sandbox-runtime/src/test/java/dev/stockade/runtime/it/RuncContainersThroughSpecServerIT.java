@@ -144,6 +144,28 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
         assertEquals(List.of("pid", "requests"), filesSettled(server.directory));
     }
 
+    /**
+     * A launcher killed while it waits (SIGKILL: no clean-up) never reads its answer: the server
+     * stops waiting for it after the launcher's timeout and removes its FIFO.
+     */
+    @Test
+    void aLauncherThatNeverReadsItsAnswerLeavesNothingBehind() throws Exception {
+        String id = "999999";
+        Path requests = server.directory.resolve("requests");
+        Files.writeString(server.directory.resolve(id + ".args"), "create\0--bundle\0/nonexistent\0c\0");
+        Files.writeString(server.directory.resolve(id + ".env"), "PWD=/\0STOCKADE_PROFILE=" + untrusted + "\0");
+        Commands.run("mkfifo", "-m", "600", server.directory.resolve(id + ".reply").toString()).requireSuccess();
+        Files.writeString(requests, id + "\n", java.nio.file.StandardOpenOption.WRITE);
+        Thread.sleep(Duration.ofSeconds(2));
+        assertTrue(Files.exists(server.directory.resolve(id + ".reply")), "the server waits for the launcher at first");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (Files.exists(server.directory.resolve(id + ".reply")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("pid", "requests"), filesSettled(server.directory));
+        assertTrue(server.output().contains("the launcher of " + id + ".reply never read its answer"), server.output());
+    }
+
     /** A server that died without cleaning up (its pid file names no process) is not asked. */
     @Test
     void aDeadServerIsPassedOverForTheJvm() throws Exception {
