@@ -9,8 +9,9 @@ for mount in $(awk '$4 == "/" { for (i = 7; i <= NF; i++) if ($i == "-") { if ($
         continue
     fi
     for file in cpuset.cpus cpuset.mems cpus mems; do
-        # A new cpuset cgroup has no CPUs or memory nodes until it is given its parent's.
-        if [ -f "$target/$file" ] && [ -z "$(cat "$target/$file")" ]; then
+        # A new cgroup v1 cpuset has no CPUs or memory nodes until it is given its parent's (v2
+        # has no such file at the root and needs none).
+        if [ -f "$target/$file" ] && [ -f "$mount/$file" ] && [ -z "$(cat "$target/$file")" ]; then
             cat "$mount/$file" > "$target/$file"
         fi
     done
