@@ -20,7 +20,7 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
     static final String WORKING_DIRECTORY = "PWD";
 
     static SpecRequest read(Path directory, String id) throws IOException {
-        if (!id.matches("[0-9]{1,10}")) {
+        if (!isId(id)) {
             throw new IOException("request id " + id + " is not a process id");
         }
         List<String> arguments = nulTerminated(directory.resolve(id + ".args"));
@@ -35,6 +35,11 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
             throw new IOException("request " + id + " has no absolute PWD");
         }
         return new SpecRequest(id, arguments, environment);
+    }
+
+    /** Launchers name their requests by their pid. */
+    static boolean isId(String id) {
+        return id.matches("[0-9]{1,10}");
     }
 
     Path workingDirectory() {

@@ -97,6 +97,11 @@ public final class SpecServer {
 
     /** Answers one launcher: anything short of a checked request makes it fall back to its own JVM. */
     void answer(String id) {
+        if (!SpecRequest.isId(id)) {
+            // Only a launcher's pid names files here; anything else is left alone, unanswered.
+            log("ignored request line " + id.replaceAll("[^\\x20-\\x7e]", "?") + ": not a process id");
+            return;
+        }
         Path reply = directory.resolve(id + ".reply");
         String answer = "fallback\n";
         try {

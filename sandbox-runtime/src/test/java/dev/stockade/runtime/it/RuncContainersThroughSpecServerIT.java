@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,7 +156,7 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
         Files.writeString(server.directory.resolve(id + ".args"), "create\0--bundle\0/nonexistent\0c\0");
         Files.writeString(server.directory.resolve(id + ".env"), "PWD=/\0STOCKADE_PROFILE=" + untrusted + "\0");
         Commands.run("mkfifo", "-m", "600", server.directory.resolve(id + ".reply").toString()).requireSuccess();
-        Files.writeString(requests, id + "\n", java.nio.file.StandardOpenOption.WRITE);
+        Files.writeString(requests, id + "\n", StandardOpenOption.WRITE);
         Thread.sleep(Duration.ofSeconds(2));
         assertTrue(Files.exists(server.directory.resolve(id + ".reply")), "the server waits for the launcher at first");
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -164,6 +165,19 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
         }
         assertEquals(List.of("pid", "requests"), filesSettled(server.directory));
         assertTrue(server.output().contains("the launcher of " + id + ".reply never read its answer"), server.output());
+    }
+
+    /** Only a pid names a request: a line reaching outside the server's directory touches nothing. */
+    @Test
+    void aRequestThatIsNoPidTouchesNothing() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim.reply"), "keep");
+        Files.writeString(server.directory.resolve("requests"), "../victim\n", StandardOpenOption.WRITE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!server.output().contains("ignored request line ../victim") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(server.output().contains("ignored request line ../victim: not a process id"), server.output());
+        assertEquals("keep", Files.readString(victim));
     }
 
     /** A server that died without cleaning up (its pid file names no process) is not asked. */
