@@ -25,12 +25,19 @@ public final class InstallerEnvironment {
      */
     public static final String KUBELET_ROOT = "STOCKADE_KUBELET_ROOT";
 
+    /**
+     * How the installer restarts the container runtime after changing its configuration: auto,
+     * systemd:&lt;unit&gt;, signal:&lt;process&gt;[:&lt;SIGNAL&gt;] or command:&lt;shell command&gt;.
+     */
+    public static final String RESTART = "STOCKADE_RESTART";
+
     /** Port of the installer's health endpoint: /healthz (alive) and /readyz (install verified). */
     public static final String HEALTH_PORT = "STOCKADE_HEALTH_PORT";
 
     public static final String DEFAULT_HOST_ROOT = "/host";
     public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
     public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
+    public static final String DEFAULT_RESTART = "auto";
 
 
     private InstallerEnvironment() {

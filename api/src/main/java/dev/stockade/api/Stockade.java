@@ -28,6 +28,8 @@ public final class Stockade {
     public static final String HOST_RUNTIME_DIR = "/opt/stockade";
     public static final String HOST_PROFILE_DIR = "/etc/stockade/profiles";
     public static final String HOST_STATE_DIR = "/run/stockade";
+    /** How an installer may restart the container runtime (see InstallerEnvironment.RESTART). */
+    public static final String RESTART_PATTERN = "^(auto|systemd:[A-Za-z0-9@:._-]+|signal:[A-Za-z0-9._-]+(:(SIG)?[A-Z0-9]+)?|command:.+)$";
     /** What a kubelet root directory may look like: absolute, and safe in a shell script without quoting. */
     public static final String KUBELET_ROOT_PATTERN = "^/[A-Za-z0-9._/-]*$";
 

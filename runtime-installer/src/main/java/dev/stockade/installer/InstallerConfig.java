@@ -36,7 +36,8 @@ public record InstallerConfig(
 
     /** Installer-only settings, beyond the operator's contract. */
     public static final String PAYLOAD = "STOCKADE_PAYLOAD";
-    public static final String RESTART = "STOCKADE_RESTART";
+    /** Same name as the operator's InstallerEnvironment.RESTART. */
+    public static final String RESTART = InstallerEnvironment.RESTART;
     public static final String RUNTIME_SOCKET = "STOCKADE_RUNTIME_SOCKET";
     public static final String VERIFY = "STOCKADE_VERIFY";
     public static final String CONTAINERD_CONFIG = "STOCKADE_CONTAINERD_CONFIG";
@@ -66,7 +67,7 @@ public record InstallerConfig(
             new Setting("--kubelet-root-dir", InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT,
                     "the kubelet's --root-dir on this node: the runtime allows pod volumes only from its pods/ directory"),
             new Setting("--payload", PAYLOAD, DEFAULT_PAYLOAD, "the unpacked runtime payload (VERSION, bin/, lib/, jre/) to install"),
-            new Setting("--restart", RESTART, "auto",
+            new Setting("--restart", RESTART, InstallerEnvironment.DEFAULT_RESTART,
                     "how to restart the container runtime: auto, systemd:<unit>, signal:<process>[:<SIGNAL>], command:<shell command>"),
             new Setting("--runtime-socket", RUNTIME_SOCKET, "auto",
                     "socket that must answer after a restart: auto (the runtime's usual socket), a host path, or none (the restart command waits itself)"),

@@ -121,6 +121,7 @@ public final class InstallerDaemonSet {
                 env(InstallerEnvironment.CONTAINER_RUNTIME, runtime.name().toLowerCase()),
                 env(InstallerEnvironment.HOST_ROOT, hostRoot),
                 env(InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE),
+                env(InstallerEnvironment.RESTART, Objects.requireNonNullElse(installer.getContainerRuntimeRestart(), InstallerEnvironment.DEFAULT_RESTART)),
                 env(InstallerEnvironment.KUBELET_ROOT, Objects.requireNonNullElse(installer.getKubeletRootDir(), InstallerEnvironment.DEFAULT_KUBELET_ROOT)),
                 env(InstallerEnvironment.HEALTH_PORT, Integer.toString(healthPort)));
     }

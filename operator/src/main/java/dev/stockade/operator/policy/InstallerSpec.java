@@ -38,6 +38,14 @@ public class InstallerSpec {
     @Pattern(Stockade.KUBELET_ROOT_PATTERN)
     private String kubeletRootDir;
 
+    @JsonPropertyDescription("How the installer restarts the container runtime after registering the handlers (only when its configuration "
+            + "changed): auto (systemd's containerd, k3s, k3s-agent, rke2-server, rke2-agent or crio unit; SIGHUP to dockerd), "
+            + "systemd:<unit>, signal:<process>[:<SIGNAL>], or command:<shell command>, run in the installer container with the host's "
+            + "root at hostRootMountPath (for hosts without systemd, e.g. command:chroot /host rc-service containerd restart).")
+    @Default("auto")
+    @Pattern(Stockade.RESTART_PATTERN)
+    private String containerRuntimeRestart;
+
     public enum PullPolicy { Always, IfNotPresent, Never }
 
     public enum ContainerRuntime { Auto, Containerd, K3s, Rke2, Crio, Docker }
@@ -80,6 +88,14 @@ public class InstallerSpec {
 
     public void setContainerRuntime(ContainerRuntime containerRuntime) {
         this.containerRuntime = containerRuntime;
+    }
+
+    public String getContainerRuntimeRestart() {
+        return containerRuntimeRestart;
+    }
+
+    public void setContainerRuntimeRestart(String containerRuntimeRestart) {
+        this.containerRuntimeRestart = containerRuntimeRestart;
     }
 
     public String getKubeletRootDir() {

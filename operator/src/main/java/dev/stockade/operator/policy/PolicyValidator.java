@@ -71,6 +71,11 @@ public final class PolicyValidator {
                 validateProfile(runtimeClass.getProfile(), at + ".profile", problems);
             }
         }
+        String restart = spec.getInstaller() == null ? null : spec.getInstaller().getContainerRuntimeRestart();
+        if (restart != null && !restart.matches(Stockade.RESTART_PATTERN)) {
+            problems.add("spec.installer.containerRuntimeRestart \"" + restart
+                    + "\" must be auto, systemd:<unit>, signal:<process>[:<SIGNAL>] or command:<shell command>");
+        }
         String kubeletRoot = spec.getInstaller() == null ? null : spec.getInstaller().getKubeletRootDir();
         if (kubeletRoot != null && (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN)
                 || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot))) {

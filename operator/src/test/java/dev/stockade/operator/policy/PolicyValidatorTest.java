@@ -31,6 +31,7 @@ class PolicyValidatorTest {
 
         policy.getSpec().setInstaller(new InstallerSpec());
         policy.getSpec().getInstaller().setKubeletRootDir("/var/lib/../kubelet");
+        policy.getSpec().getInstaller().setContainerRuntimeRestart("reboot");
 
         List<String> problems = PolicyValidator.validate(policy);
 
@@ -45,6 +46,7 @@ class PolicyValidatorTest {
         assertHas(problems, "spec.runtimeClasses[0].profile.allowedHostPaths[0].path \"/\"");
         assertHas(problems, "spec.runtimeClasses[0].profile.pidsLimit");
         assertHas(problems, "spec.installer.kubeletRootDir \"/var/lib/../kubelet\"");
+        assertHas(problems, "spec.installer.containerRuntimeRestart \"reboot\" must be auto, systemd:<unit>");
     }
 
     @Test
