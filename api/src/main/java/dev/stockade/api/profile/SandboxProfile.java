@@ -24,7 +24,8 @@ public record SandboxProfile(
         @JsonPropertyDescription("Strictness of the seccomp allowlist: Default allows what ordinary programs need and denies namespace, mount, kernel-keyring, BPF, tracing and module calls; Strict also denies process-tracing helpers and legacy calls.")
         SeccompLevel seccomp,
 
-        @JsonPropertyDescription("Host paths a container may bind-mount besides those the kubelet and container runtime manage for the pod. Everything else from the host is refused.")
+        @JsonPropertyDescription("Host paths a container may bind-mount besides those the kubelet and container runtime manage for the pod, "
+                + "and where the programs of OCI hooks the node adds may lie. Everything else from the host is refused.")
         List<HostPathRule> allowedHostPaths,
 
         @JsonPropertyDescription("Sysctls allowed beyond the Kubernetes safe set. Any other sysctl is refused.")

@@ -82,6 +82,46 @@ public final class SpecValidator {
         checkMounts(spec);
         checkDevices(spec);
         checkSysctls(spec);
+        checkHooks(spec);
+    }
+
+    /** The OCI hook kinds, all of which run a program of the host's file system. */
+    static final List<String> HOOK_KINDS = List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop");
+
+    /**
+     * The container engines' own binaries, which add hooks of their own (Docker's network set-up
+     * runs /proc/&lt;dockerd&gt;/exe as a prestart hook): running them again trusts nothing new.
+     */
+    static final Set<String> ENGINE_HOOK_PROGRAMS = Set.of("dockerd", "containerd", "crio");
+    static final Set<String> SYSTEM_BINARY_DIRECTORIES = Set.of("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin");
+
+    /**
+     * OCI hooks run programs of the host, as root, and most of them in the host's namespaces:
+     * only the container engine's own binary and programs under the profile's allowedHostPaths
+     * may run. Kubernetes gives pods no way to set hooks; they come from the node (the engine,
+     * CRI-O hook directories, NRI).
+     */
+    void checkHooks(JsonNode spec) throws Refusal {
+        for (String kind : HOOK_KINDS) {
+            int index = 0;
+            for (JsonNode hook : spec.path("hooks").path(kind)) {
+                String field = "hooks." + kind + "[" + index++ + "].path";
+                String path = hook.path("path").asText();
+                if (!path.startsWith("/") || !Path.of(path).normalize().toString().equals(path)
+                        || !isTrustedHookProgram(host.realPath(path))) {
+                    throw new Refusal(field, "hook",
+                            "the " + kind + " hook would run host program " + path + " as root, which sandbox profile " + profileName
+                                    + " does not allow; add its directory to the profile's allowedHostPaths if the node needs it");
+                }
+            }
+        }
+    }
+
+    private boolean isTrustedHookProgram(String realPath) {
+        Path program = Path.of(realPath);
+        boolean engine = program.getParent() != null && SYSTEM_BINARY_DIRECTORIES.contains(program.getParent().toString())
+                && ENGINE_HOOK_PROGRAMS.contains(program.getFileName().toString());
+        return engine || allowedHostPath(realPath).isPresent();
     }
 
     /** Checks an exec's process.json and the capabilities of {@code runc exec --cap}. */

@@ -324,6 +324,26 @@ class RuncContainersIT {
         assertRefused(result, "host's pid namespace", "rule host-namespace");
     }
 
+    /** An OCI prestart hook runs a host program as root in the host's namespaces: refused. */
+    @Test
+    void aHookRunningAHostProgramIsRefused() throws Exception {
+        Path stockadeMarker = dir.resolve("hook-ran-under-stockade");
+        Path runcMarker = dir.resolve("hook-ran-under-runc");
+        CommandResult viaStockade = stockade(withPrestartHook(stockadeMarker));
+        CommandResult viaRunc = runc(withPrestartHook(runcMarker));
+        record("OCI prestart hook (touches a file on the host)", viaStockade, viaRunc);
+        assertTrue(Files.exists(runcMarker), "under plain runc the hook runs on the host: " + viaRunc.describe());
+        assertFalse(Files.exists(stockadeMarker), "under Stockade it must not run");
+        assertRefused(viaStockade, "hooks.prestart[0].path", "rule hook");
+    }
+
+    private static ObjectNode withPrestartHook(Path marker) {
+        ObjectNode spec = containers.spec("echo", "container ran");
+        spec.with("hooks").withArray("prestart").addObject().put("path", "/bin/sh")
+                .putArray("args").add("sh").add("-c").add("touch " + marker);
+        return spec;
+    }
+
     @Test
     void requestedSysAdminIsRefused() throws Exception {
         CommandResult result = attack("CAP_SYS_ADMIN requested", containers.spec("grep", "CapEff", "/proc/self/status"), spec -> {

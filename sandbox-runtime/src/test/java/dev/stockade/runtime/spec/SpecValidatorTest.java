@@ -114,6 +114,35 @@ class SpecValidatorTest {
                 Specs.app()).rule(), "nor are /var/lib/kubelet's under another root");
     }
 
+    /** Hooks run host programs as root: only those under allowedHostPaths, so none by default. */
+    @Test
+    void aHookIsRefusedUnlessItsProgramIsUnderAnAllowedHostPath() {
+        ObjectNode spec = Specs.app();
+        spec.with("hooks").withArray("createRuntime").addObject().put("path", "/usr/libexec/oci/hooks.d/gpu-hook");
+        Refusal refusal = refused(DEFAULTS, spec);
+        assertEquals("hook", refusal.rule());
+        assertTrue(refusal.getMessage().startsWith("hooks.createRuntime[0].path: the createRuntime hook would run host program "
+                + "/usr/libexec/oci/hooks.d/gpu-hook as root"), refusal.getMessage());
+        SpecValidator allowing = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/usr/libexec/oci/hooks.d\"}]}"),
+                "untrusted", PLAIN_HOST);
+        assertDoesNotThrow(() -> allowing.validate(spec));
+        spec.with("hooks").withArray("poststop").addObject().put("path", "/usr/libexec/oci/hooks.d/../../../bin/sh");
+        assertEquals("hook", refused(allowing, spec).rule(), "a path that climbs out is refused");
+    }
+
+    /** Docker sets up a container's network with a prestart hook running dockerd itself. */
+    @Test
+    void theContainerEnginesOwnHookPasses() {
+        ObjectNode spec = Specs.app();
+        spec.with("hooks").withArray("prestart").addObject().put("path", "/proc/812/exe")
+                .putArray("args").add("libnetwork-setkey").add("-exec-root=/var/run/docker").add("c0ffee").add("5ca1ab1e");
+        HostView docker = Specs.host(Map.of("/proc/812/exe", "/usr/bin/dockerd"), Set.of());
+        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", docker).validate(spec));
+        HostView impostor = Specs.host(Map.of("/proc/812/exe", "/tmp/dockerd"), Set.of());
+        assertEquals("hook", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", impostor), spec).rule(),
+                "a program named dockerd outside the system's binary directories is not the engine");
+    }
+
     @Test
     void anotherSandboxsHostnameFileIsRefused() {
         Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
