@@ -41,7 +41,7 @@ public class InstallerSpec {
     @JsonPropertyDescription("How the installer restarts the container runtime after registering the handlers (only when its configuration "
             + "changed): auto (systemd's containerd, k3s, k3s-agent, rke2-server, rke2-agent or crio unit; SIGHUP to dockerd), "
             + "systemd:<unit>, signal:<process>[:<SIGNAL>], or command:<shell command>, run in the installer container with the host's "
-            + "root at hostRootMountPath (for hosts without systemd, e.g. command:chroot /host rc-service containerd restart).")
+            + "root at hostRootMountPath (for hosts without systemd, e.g. command:nsenter -t 1 -m -u -i -n -p -- rc-service containerd restart).")
     @Default("auto")
     @Pattern(Stockade.RESTART_PATTERN)
     private String containerRuntimeRestart;

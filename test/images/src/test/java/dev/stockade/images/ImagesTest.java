@@ -67,7 +67,8 @@ class ImagesTest {
         // Only the shell's builtins: the image has no other tools.
         CommandResult payload = run(INSTALLER, "installer-payload", "sh", "-c",
                 "read version < /opt/stockade-payload/VERSION; echo $version; "
-                        + "[ -x /opt/stockade-payload/bin/stockade-runtime ] && [ -x /opt/stockade-payload/jre/bin/java ] && echo executable; "
+                        + "[ -x /opt/stockade-payload/bin/stockade-runtime ] && [ -x /opt/stockade-payload/bin/stockade-spec-server ] "
+                        + "&& [ -x /opt/stockade-payload/bin/stockade-supervisor ] && [ -x /opt/stockade-payload/jre/bin/java ] && echo executable; "
                         + "[ -x /usr/bin/nsenter ] && echo nsenter");
         assertEquals(List.of(System.getProperty("stockade.version"), "executable", "nsenter"),
                 payload.stdout().lines().toList(), payload.describe());
