@@ -1,6 +1,7 @@
 package dev.stockade.installer.verify;
 
 import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.restart.CommandRestarter;
 import dev.stockade.installer.runtime.Handler;
 
@@ -10,8 +11,10 @@ import java.util.List;
 
 /**
  * Runs a command per handler after the file checks: by default the handler's launcher with
- * {@code --version} inside the host's root (which starts the bundled JRE and runtime exactly as
- * the container runtime will), or an admin's own command such as a test container run.
+ * {@code --version} inside the host's root (the launcher finds the delegate runc as the container
+ * runtime will), then the payload's JRE once (a host whose C library cannot run it, such as a
+ * musl-based one, would otherwise be declared ready and refuse every container); or an admin's
+ * own command such as a test container run.
  */
 public final class CommandVerifier implements HandlerVerifier {
 
@@ -52,10 +55,15 @@ public final class CommandVerifier implements HandlerVerifier {
             }
             CommandRestarter.runCommand(command, timeout, "verifying handler " + handler.name());
         }
+        if (appendLauncher && !handlers.isEmpty()) {
+            List<String> java = new ArrayList<>(commandPrefix);
+            java.addAll(List.of(PayloadInstaller.CURRENT + "/jre/bin/java", "-version"));
+            CommandRestarter.runCommand(java, timeout, "starting the runtime's JRE on this node (it needs glibc)");
+        }
     }
 
     @Override
     public String describe() {
-        return before.describe() + ", then " + (appendLauncher ? "<launcher> --version" : String.join(" ", commandPrefix));
+        return before.describe() + ", then " + (appendLauncher ? "<launcher> --version and the JRE" : String.join(" ", commandPrefix));
     }
 }

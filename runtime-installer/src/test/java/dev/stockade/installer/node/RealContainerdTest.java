@@ -10,6 +10,9 @@ import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
 import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.runtime.Handler;
+import dev.stockade.installer.verify.CommandVerifier;
+import dev.stockade.installer.verify.HandlerVerifier;
 import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.testing.BusyboxImage;
@@ -129,6 +132,20 @@ class RealContainerdTest {
             long netRaw = 1L << 13;
             assertTrue((plainCapabilities & netRaw) != 0, "runc keeps ctr's NET_RAW: " + plain.stdout());
             assertEquals(0, sandboxedCapabilities & netRaw, "the handler's runtime dropped NET_RAW: " + sandboxed.stdout());
+
+            // The DaemonSet's default verification after the file checks, on this real install: the
+            // launcher finds runc, and the payload's JRE starts on this host's C library.
+            HandlerVerifier filesChecked = new HandlerVerifier() {
+                @Override
+                public void verify(List<Handler> handlers) {
+                }
+
+                @Override
+                public String describe() {
+                    return "files";
+                }
+            };
+            CommandVerifier.launcherVersion(filesChecked, "/", Duration.ofSeconds(60)).verify(List.of(new Handler("untrusted", HANDLER)));
 
             // Creates go through the spec server the install started: it logs what it refuses.
             assertTrue(install.text().contains("spec server serving on " + SpecServerControl.DIRECTORY), install.text());
