@@ -31,6 +31,9 @@ public final class InstallerEnvironment {
      */
     public static final String RESTART = "STOCKADE_RESTART";
 
+    /** Where the node's seccomp supervisor serves /metrics: HOST:PORT in the host's network, or off. */
+    public static final String SUPERVISOR_METRICS = "STOCKADE_SUPERVISOR_METRICS";
+
     /** Port of the installer's health endpoint: /healthz (alive) and /readyz (install verified). */
     public static final String HEALTH_PORT = "STOCKADE_HEALTH_PORT";
 
@@ -38,6 +41,7 @@ public final class InstallerEnvironment {
     public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
     public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
     public static final String DEFAULT_RESTART = "auto";
+    public static final String DEFAULT_SUPERVISOR_METRICS = "0.0.0.0:9464";
 
 
     private InstallerEnvironment() {

@@ -30,6 +30,8 @@ public final class Stockade {
     public static final String HOST_STATE_DIR = "/run/stockade";
     /** How an installer may restart the container runtime (see InstallerEnvironment.RESTART). */
     public static final String RESTART_PATTERN = "^(auto|systemd:[A-Za-z0-9@:._-]+|signal:[A-Za-z0-9._-]+(:(SIG)?[A-Z0-9]+)?|command:.+)$";
+    /** A supervisor metrics address: HOST:PORT (IPv4, a name, or [IPv6]) or off. */
+    public static final String SUPERVISOR_METRICS_PATTERN = "^(off|([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5})$";
     /** What a kubelet root directory may look like: absolute, and safe in a shell script without quoting. */
     public static final String KUBELET_ROOT_PATTERN = "^/[A-Za-z0-9._/-]*$";
 

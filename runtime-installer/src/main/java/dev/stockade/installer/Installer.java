@@ -197,7 +197,7 @@ public final class Installer {
             }
         }
         boolean needed = !needing.isEmpty();
-        SupervisorDecision decision = SupervisorDecision.decide(needed, supervisor.answers(), releaseChanged);
+        SupervisorDecision decision = SupervisorDecision.decide(needed, supervisor.answers(), releaseChanged || supervisor.metricsChanged());
         // Checked on every pass, so that the node status says so even while no profile needs it.
         Optional<String> unsupported = supervisor.unsupported();
         if (unsupported.isPresent()) {
@@ -218,7 +218,7 @@ public final class Installer {
                 supervisor.start();
             }
             case HAND_OVER -> {
-                LOG.log(System.Logger.Level.INFO, "new release: the new supervisor takes over from the running one");
+                LOG.log(System.Logger.Level.INFO, "new release or metrics address: a new supervisor takes over from the running one");
                 supervisor.start();
             }
             case KEEP, NONE -> { }

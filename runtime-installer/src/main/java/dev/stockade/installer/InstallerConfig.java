@@ -25,6 +25,7 @@ public record InstallerConfig(
         String containerRuntime,
         Path profileSource,
         String kubeletRoot,
+        String supervisorMetrics,
         Path payload,
         String restart,
         String runtimeSocket,
@@ -66,6 +67,8 @@ public record InstallerConfig(
                     "directory with one <class>.json profile per runtime class (the policy's ConfigMap)"),
             new Setting("--kubelet-root-dir", InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT,
                     "the kubelet's --root-dir on this node: the runtime allows pod volumes only from its pods/ directory"),
+            new Setting("--supervisor-metrics", InstallerEnvironment.SUPERVISOR_METRICS, InstallerEnvironment.DEFAULT_SUPERVISOR_METRICS,
+                    "where the node's seccomp supervisor serves Prometheus /metrics: HOST:PORT in the host's network, or off"),
             new Setting("--payload", PAYLOAD, DEFAULT_PAYLOAD, "the unpacked runtime payload (VERSION, bin/, lib/, jre/) to install"),
             new Setting("--restart", RESTART, InstallerEnvironment.DEFAULT_RESTART,
                     "how to restart the container runtime: auto, systemd:<unit>, signal:<process>[:<SIGNAL>], command:<shell command>"),
@@ -125,6 +128,11 @@ public record InstallerConfig(
                     + "' must be a normalized absolute path of letters, digits and . _ - /; set the policy's spec.installer.kubeletRootDir to "
                     + "the kubelet's --root-dir");
         }
+        String supervisorMetrics = values.get("--supervisor-metrics");
+        if (!supervisorMetrics.matches(Stockade.SUPERVISOR_METRICS_PATTERN)) {
+            throw new InstallerException("--supervisor-metrics (" + InstallerEnvironment.SUPERVISOR_METRICS + "): '" + supervisorMetrics
+                    + "' must be HOST:PORT (e.g. 0.0.0.0:9464 or [::]:9464) or off; set the policy's spec.installer.supervisorMetrics");
+        }
         return new InstallerConfig(command,
                 Path.of(values.get("--host-root")),
                 values.get("--policy"),
@@ -133,6 +141,7 @@ public record InstallerConfig(
                 values.get("--container-runtime"),
                 Path.of(values.get("--profile-source")),
                 kubeletRoot,
+                supervisorMetrics,
                 Path.of(values.get("--payload")),
                 values.get("--restart"),
                 values.get("--runtime-socket"),

@@ -39,7 +39,7 @@ public final class InstallerFactory {
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
                 verifier(config.verify(), host, kind, config.containerdConfig(), payload), payload,
                 new ProfileInstaller(host, config.profileSource()),
-                SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName())), SpecServerControl.forNode(host), checkpoint);
+                SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName()), config.supervisorMetrics()), SpecServerControl.forNode(host), checkpoint);
     }
 
     public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {

@@ -122,6 +122,8 @@ public final class InstallerDaemonSet {
                 env(InstallerEnvironment.HOST_ROOT, hostRoot),
                 env(InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE),
                 env(InstallerEnvironment.RESTART, Objects.requireNonNullElse(installer.getContainerRuntimeRestart(), InstallerEnvironment.DEFAULT_RESTART)),
+                env(InstallerEnvironment.SUPERVISOR_METRICS, Objects.requireNonNullElse(installer.getSupervisorMetrics(),
+                        InstallerEnvironment.DEFAULT_SUPERVISOR_METRICS)),
                 env(InstallerEnvironment.KUBELET_ROOT, Objects.requireNonNullElse(installer.getKubeletRootDir(), InstallerEnvironment.DEFAULT_KUBELET_ROOT)),
                 env(InstallerEnvironment.HEALTH_PORT, Integer.toString(healthPort)));
     }

@@ -46,6 +46,13 @@ public class InstallerSpec {
     @Pattern(Stockade.RESTART_PATTERN)
     private String containerRuntimeRestart;
 
+    @JsonPropertyDescription("Where each node's seccomp supervisor (started for profiles with kernelIdentity or tripwireSyscalls) serves "
+            + "Prometheus metrics at /metrics: HOST:PORT in the node's network namespace, or off. A change hands over to a new supervisor "
+            + "without breaking running sandboxes.")
+    @Default("0.0.0.0:9464")
+    @Pattern(Stockade.SUPERVISOR_METRICS_PATTERN)
+    private String supervisorMetrics;
+
     public enum PullPolicy { Always, IfNotPresent, Never }
 
     public enum ContainerRuntime { Auto, Containerd, K3s, Rke2, Crio, Docker }
@@ -96,6 +103,14 @@ public class InstallerSpec {
 
     public void setContainerRuntimeRestart(String containerRuntimeRestart) {
         this.containerRuntimeRestart = containerRuntimeRestart;
+    }
+
+    public String getSupervisorMetrics() {
+        return supervisorMetrics;
+    }
+
+    public void setSupervisorMetrics(String supervisorMetrics) {
+        this.supervisorMetrics = supervisorMetrics;
     }
 
     public String getKubeletRootDir() {

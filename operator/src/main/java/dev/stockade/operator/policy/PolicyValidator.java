@@ -76,6 +76,10 @@ public final class PolicyValidator {
             problems.add("spec.installer.containerRuntimeRestart \"" + restart
                     + "\" must be auto, systemd:<unit>, signal:<process>[:<SIGNAL>] or command:<shell command>");
         }
+        String metrics = spec.getInstaller() == null ? null : spec.getInstaller().getSupervisorMetrics();
+        if (metrics != null && !metrics.matches(Stockade.SUPERVISOR_METRICS_PATTERN)) {
+            problems.add("spec.installer.supervisorMetrics \"" + metrics + "\" must be HOST:PORT (e.g. 0.0.0.0:9464 or [::]:9464) or off");
+        }
         String kubeletRoot = spec.getInstaller() == null ? null : spec.getInstaller().getKubeletRootDir();
         if (kubeletRoot != null && (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN)
                 || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot))) {

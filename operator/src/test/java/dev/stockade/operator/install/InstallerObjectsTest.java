@@ -85,6 +85,7 @@ class InstallerObjectsTest {
         assertEquals("sandbox", env.get(InstallerEnvironment.POLICY));
         assertEquals(InstallerEnvironment.DEFAULT_KUBELET_ROOT, env.get(InstallerEnvironment.KUBELET_ROOT), "the kubelet root the installer tells the runtime");
         assertEquals("auto", env.get(InstallerEnvironment.RESTART), "the installer picks the restart for the node's runtime");
+        assertEquals("0.0.0.0:9464", env.get(InstallerEnvironment.SUPERVISOR_METRICS));
         assertEquals("spec.nodeName", installer.getEnv().stream().filter(e -> e.getName().equals(InstallerEnvironment.NODE_NAME))
                 .findFirst().orElseThrow().getValueFrom().getFieldRef().getFieldPath());
         assertEquals("/readyz", installer.getReadinessProbe().getHttpGet().getPath());

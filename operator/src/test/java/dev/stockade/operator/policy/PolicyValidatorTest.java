@@ -32,6 +32,7 @@ class PolicyValidatorTest {
         policy.getSpec().setInstaller(new InstallerSpec());
         policy.getSpec().getInstaller().setKubeletRootDir("/var/lib/../kubelet");
         policy.getSpec().getInstaller().setContainerRuntimeRestart("reboot");
+        policy.getSpec().getInstaller().setSupervisorMetrics("9464");
 
         List<String> problems = PolicyValidator.validate(policy);
 
@@ -47,6 +48,7 @@ class PolicyValidatorTest {
         assertHas(problems, "spec.runtimeClasses[0].profile.pidsLimit");
         assertHas(problems, "spec.installer.kubeletRootDir \"/var/lib/../kubelet\"");
         assertHas(problems, "spec.installer.containerRuntimeRestart \"reboot\" must be auto, systemd:<unit>");
+        assertHas(problems, "spec.installer.supervisorMetrics \"9464\" must be HOST:PORT");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.stockade.installer.supervisor;
 
+import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
@@ -37,7 +38,6 @@ public final class SupervisorControl {
     public static final String LAUNCHER = PayloadInstaller.CURRENT + "/bin/stockade-supervisor";
     /** The supervisor's output on the host; uninstall removes it with the rest. */
     public static final String LOG_FILE = "/var/log/stockade-supervisor.log";
-    static final String METRICS = "0.0.0.0:9464";
     /**
      * A copy of the installer pod's service-account credentials on the host: the supervisor runs in
      * the host's mount namespace, where the kubelet's mount of them is not, and needs them to write
@@ -53,15 +53,31 @@ public final class SupervisorControl {
     private final HostRoot host;
     private final Optional<String> nodeName;
     private final HostProcesses processes;
+    private final String metrics;
 
     public SupervisorControl(HostRoot host, Optional<String> nodeName, HostProcesses processes) {
+        this(host, nodeName, processes, InstallerEnvironment.DEFAULT_SUPERVISOR_METRICS);
+    }
+
+    /** {@code metrics}: the supervisor's --metrics, HOST:PORT or off. */
+    public SupervisorControl(HostRoot host, Optional<String> nodeName, HostProcesses processes, String metrics) {
         this.host = host;
         this.nodeName = nodeName;
         this.processes = processes;
+        this.metrics = metrics;
     }
 
-    public static SupervisorControl forNode(HostRoot host, Optional<String> nodeName) {
-        return new SupervisorControl(host, nodeName, HostProcesses.forNode(host));
+    public static SupervisorControl forNode(HostRoot host, Optional<String> nodeName, String metrics) {
+        return new SupervisorControl(host, nodeName, HostProcesses.forNode(host), metrics);
+    }
+
+    /**
+     * Whether a running supervisor serves its metrics elsewhere than asked: a new one then takes
+     * over, as for a new release.
+     */
+    public boolean metricsChanged() {
+        return !processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--socket", SOCKET)
+                && !HostProcesses.runs(arguments, MAIN_CLASS, "--metrics", metrics)).isEmpty();
     }
 
     /** Why this host cannot run the supervisor (its own {@code check}), or empty when it can. */
@@ -105,7 +121,7 @@ public final class SupervisorControl {
      * it answers. With one already on the socket, the new one takes over from it.
      */
     public void start() throws InstallerException {
-        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics", METRICS);
+        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics", metrics);
         Map<String, String> environment = new HashMap<>();
         nodeName.ifPresent(name -> environment.put("NODE_NAME", name));
         if (shareCredentials()) {

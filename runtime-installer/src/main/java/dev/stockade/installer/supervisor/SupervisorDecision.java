@@ -14,12 +14,15 @@ public enum SupervisorDecision {
     KEEP,
     /** Needed and not answering: start it. */
     START,
-    /** Running from an older release: start the new one on the same socket; the old one hands over and exits. */
+    /**
+     * Running from an older release or with another metrics address: start the new one on the
+     * same socket; the old one hands over and exits.
+     */
     HAND_OVER;
 
-    public static SupervisorDecision decide(boolean needed, boolean answering, boolean releaseChanged) {
+    public static SupervisorDecision decide(boolean needed, boolean answering, boolean outdated) {
         if (answering) {
-            return releaseChanged ? HAND_OVER : KEEP;
+            return outdated ? HAND_OVER : KEEP;
         }
         return needed ? START : NONE;
     }

@@ -30,6 +30,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -248,6 +254,27 @@ class RealContainerdTest {
             Output reinstall = run(environment, "install");
             assertEquals(0, reinstall.exitCode(), reinstall.text());
             assertEquals(1, supervisors().size(), "a second pass keeps the running supervisor: " + supervisors());
+
+            // The policy moves the metrics endpoint: a new supervisor takes over and serves there.
+            long beforeMove = supervisors().getFirst();
+            int port;
+            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = probe.getLocalPort();
+            }
+            Map<String, String> moved = new HashMap<>(environment);
+            moved.put(InstallerEnvironment.SUPERVISOR_METRICS, "127.0.0.1:" + port);
+            Output move = run(moved, "install");
+            assertEquals(0, move.exitCode(), move.text());
+            List<Long> afterMove = awaitSupervisors(pids -> pids.size() == 1 && !pids.contains(beforeMove));
+            assertEquals(1, afterMove.size(), "the supervisor with the old address handed over and exited: " + afterMove);
+            assertEquals("4.4.0", containerd.run(image, "after-move", List.of("--runc-binary", LAUNCHER), "uname", "-r")
+                    .requireSuccess().stdout().strip());
+            String metrics;
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertTrue(metrics.lines().anyMatch(line -> line.matches("stockade_supervisor_uname_emulated_total [1-9][0-9]*")), metrics);
 
             // Run mode's every pass: a supervisor that died is started again.
             long killed = supervisors().getFirst();
