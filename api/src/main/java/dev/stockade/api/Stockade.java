@@ -1,5 +1,7 @@
 package dev.stockade.api;
 
+import java.nio.file.Path;
+
 /**
  * Names that the operator, the installer and the runtime agree on. Changing one of these breaks
  * nodes that an older version fenced, so they change only with a migration.
@@ -34,6 +36,11 @@ public final class Stockade {
     public static final String SUPERVISOR_METRICS_PATTERN = "^(off|([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5})$";
     /** What a kubelet root directory may look like: absolute, and safe in a shell script without quoting. */
     public static final String KUBELET_ROOT_PATTERN = "^/[A-Za-z0-9._/-]*$";
+
+    /** A kubelet root the handler launchers may carry: matches {@link #KUBELET_ROOT_PATTERN} and is normalized (no "..", no trailing "/"). */
+    public static boolean isKubeletRoot(String path) {
+        return path.matches(KUBELET_ROOT_PATTERN) && Path.of(path).normalize().toString().equals(path);
+    }
 
     /** File name of a runtime class's profile, in the ConfigMap and under {@link #HOST_PROFILE_DIR}. */
     public static String profileFileName(String runtimeClassName) {

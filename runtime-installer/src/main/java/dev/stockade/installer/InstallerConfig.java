@@ -123,7 +123,7 @@ public record InstallerConfig(
             throw new InstallerException("no handlers: set " + InstallerEnvironment.HANDLERS + " or --handlers to class=handler,...");
         }
         String kubeletRoot = values.get("--kubelet-root-dir");
-        if (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN) || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot)) {
+        if (!Stockade.isKubeletRoot(kubeletRoot)) {
             throw new InstallerException("--kubelet-root-dir (" + InstallerEnvironment.KUBELET_ROOT + "): '" + kubeletRoot
                     + "' must be a normalized absolute path of letters, digits and . _ - /; set the policy's spec.installer.kubeletRootDir to "
                     + "the kubelet's --root-dir");

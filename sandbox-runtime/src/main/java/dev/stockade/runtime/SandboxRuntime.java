@@ -137,7 +137,7 @@ public final class SandboxRuntime {
         if (root.isBlank()) {
             return InstallerEnvironment.DEFAULT_KUBELET_ROOT;
         }
-        if (!root.matches(Stockade.KUBELET_ROOT_PATTERN) || !Path.of(root).normalize().toString().equals(root)) {
+        if (!Stockade.isKubeletRoot(root)) {
             throw new Refusal(InstallerEnvironment.KUBELET_ROOT, "kubelet-root",
                     "'" + root + "' is not a normalized absolute path; fix the policy's spec.installer.kubeletRootDir");
         }

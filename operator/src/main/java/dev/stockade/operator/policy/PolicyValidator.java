@@ -6,7 +6,6 @@ import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.operator.pool.LabelSelectors;
 import io.fabric8.kubernetes.api.model.Quantity;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -71,22 +70,27 @@ public final class PolicyValidator {
                 validateProfile(runtimeClass.getProfile(), at + ".profile", problems);
             }
         }
-        String restart = spec.getInstaller() == null ? null : spec.getInstaller().getContainerRuntimeRestart();
+        if (spec.getInstaller() != null) {
+            validateInstaller(spec.getInstaller(), problems);
+        }
+        return problems;
+    }
+
+    private static void validateInstaller(InstallerSpec installer, List<String> problems) {
+        String restart = installer.getContainerRuntimeRestart();
         if (restart != null && !restart.matches(Stockade.RESTART_PATTERN)) {
             problems.add("spec.installer.containerRuntimeRestart \"" + restart
                     + "\" must be auto, systemd:<unit>, signal:<process>[:<SIGNAL>] or command:<shell command>");
         }
-        String metrics = spec.getInstaller() == null ? null : spec.getInstaller().getSupervisorMetrics();
+        String metrics = installer.getSupervisorMetrics();
         if (metrics != null && !metrics.matches(Stockade.SUPERVISOR_METRICS_PATTERN)) {
             problems.add("spec.installer.supervisorMetrics \"" + metrics + "\" must be HOST:PORT (e.g. 0.0.0.0:9464 or [::]:9464) or off");
         }
-        String kubeletRoot = spec.getInstaller() == null ? null : spec.getInstaller().getKubeletRootDir();
-        if (kubeletRoot != null && (!kubeletRoot.matches(Stockade.KUBELET_ROOT_PATTERN)
-                || !Path.of(kubeletRoot).normalize().toString().equals(kubeletRoot))) {
+        String kubeletRoot = installer.getKubeletRootDir();
+        if (kubeletRoot != null && !Stockade.isKubeletRoot(kubeletRoot)) {
             problems.add("spec.installer.kubeletRootDir \"" + kubeletRoot + "\" must be the kubelet's --root-dir as a normalized absolute path "
                     + "(letters, digits, '.', '_', '-', no '..' and no trailing '/')");
         }
-        return problems;
     }
 
     private static void validateOverhead(Map<String, Quantity> overhead, String at, List<String> problems) {

@@ -105,17 +105,21 @@ public final class SpecServer {
         Path reply = directory.resolve(id + ".reply");
         String answer = "fallback\n";
         try {
-            SpecRequest request = SpecRequest.read(directory, id);
-            SpecRequest.removeInputs(directory, id);
+            SpecRequest request;
+            try {
+                request = SpecRequest.read(directory, id);
+            } finally {
+                SpecRequest.removeInputs(directory, id);
+            }
             ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
             int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            answer = status + "\n" + stderr.toString(StandardCharsets.UTF_8);
+            String refusal = stderr.toString(StandardCharsets.UTF_8);
+            answer = status + "\n" + refusal;
             if (status != 0) {
-                log("request " + id + ": " + stderr.toString(StandardCharsets.UTF_8).strip());
+                log("request " + id + ": " + refusal.strip());
             }
         } catch (IOException | RuntimeException e) {
-            SpecRequest.removeInputs(directory, id);
             log("request " + id + " not served (" + e.getMessage() + "): the launcher falls back to its JVM");
         } finally {
             reply(reply, answer);
