@@ -36,6 +36,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,14 +70,8 @@ class RealContainerdTest {
 
     @Test
     void installRestartRunUninstallOnARealContainerd() throws Exception {
-        HostPrerequisites.requireRoot();
-        for (String executable : List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare")) {
-            HostPrerequisites.requireExecutable(executable);
-        }
-        Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
-        HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-runtime")),
-                "the sandbox runtime payload (dev.stockade:stockade-sandbox-runtime, classifier payload) unpacked at " + payload);
-        assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        Path payload = requireHostAndPayload(List.of(), "bin/stockade-runtime",
+                "the sandbox runtime payload (dev.stockade:stockade-sandbox-runtime, classifier payload)");
         boolean etcStockadeExisted = Files.exists(Path.of("/etc/stockade"));
 
         Path workDir = directory.resolve("containerd");
@@ -217,14 +212,8 @@ class RealContainerdTest {
      */
     @Test
     void kernelIdentityProfileStartsTheSupervisorAndUninstallStopsIt() throws Exception {
-        HostPrerequisites.requireRoot();
-        for (String executable : List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare", "setsid")) {
-            HostPrerequisites.requireExecutable(executable);
-        }
-        Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
-        HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-supervisor")),
-                "the supervisor payload (dev.stockade:stockade-supervisor, classifier payload) unpacked at " + payload);
-        assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        Path payload = requireHostAndPayload(List.of("setsid"), "bin/stockade-supervisor",
+                "the supervisor payload (dev.stockade:stockade-supervisor, classifier payload)");
         boolean runStockadeExisted = Files.exists(Path.of("/run/stockade"));
         assertTrue(supervisors().isEmpty(), "a Stockade supervisor already runs on this machine: " + supervisors());
         Path socket = Path.of(SupervisorControl.SOCKET);
@@ -317,6 +306,21 @@ class RealContainerdTest {
                         InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
             }
         }
+    }
+
+    /**
+     * Root, containerd and the tools the test uses, the built payload with {@code binary}, and no
+     * other Stockade install on this machine; returns the payload.
+     */
+    private static Path requireHostAndPayload(List<String> moreExecutables, String binary, String what) {
+        HostPrerequisites.requireRoot();
+        List<String> executables = new ArrayList<>(List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare"));
+        executables.addAll(moreExecutables);
+        executables.forEach(HostPrerequisites::requireExecutable);
+        Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
+        HostPrerequisites.require(Files.isExecutable(payload.resolve(binary)), what + " unpacked at " + payload);
+        assertFalse(Files.exists(Path.of("/opt/stockade")), "/opt/stockade exists already: another Stockade install is on this machine");
+        return payload;
     }
 
     private static Map<String, String> installEnvironment(Path payload, Path profiles, Path config, String restart, String runtimeSocket,
