@@ -70,8 +70,10 @@ import java.util.stream.Collectors;
 @RBACRule(apiGroups = "node.k8s.io", resources = "runtimeclasses", verbs = {RBACVerbs.GET, RBACVerbs.LIST,
         RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+// fabric8's LeaderElector renews the Lease with a PATCH: without it the leader loses its Lease and
+// exits at the first renewal (seen on a real API server).
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
-        RBACVerbs.UPDATE})
+        RBACVerbs.UPDATE, RBACVerbs.PATCH})
 public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Cleaner<SandboxPolicy> {
 
     public static final String NAME = "sandboxpolicy";
