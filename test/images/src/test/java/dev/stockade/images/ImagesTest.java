@@ -69,8 +69,10 @@ class ImagesTest {
                 "read version < /opt/stockade-payload/VERSION; echo $version; "
                         + "[ -x /opt/stockade-payload/bin/stockade-runtime ] && [ -x /opt/stockade-payload/bin/stockade-spec-server ] "
                         + "&& [ -x /opt/stockade-payload/bin/stockade-supervisor ] && [ -x /opt/stockade-payload/jre/bin/java ] && echo executable; "
-                        + "[ -x /usr/bin/nsenter ] && echo nsenter");
-        assertEquals(List.of(System.getProperty("stockade.version"), "executable", "nsenter"),
+                        + "help=$(/usr/bin/nsenter --help 2>&1); case $help in *--cgroup*) echo nsenter-cgroup;; esac; "
+                        + "[ -x /bin/kill ] && echo kill");
+        // The installer enters the host's cgroup namespace (nsenter -C) and signals the runtime (kill).
+        assertEquals(List.of(System.getProperty("stockade.version"), "executable", "nsenter-cgroup", "kill"),
                 payload.stdout().lines().toList(), payload.describe());
     }
 
