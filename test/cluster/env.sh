@@ -39,6 +39,9 @@ NODE_DIRS=(
   /run
 )
 
+# Host directories the installer writes outside the node's own directories.
+STOCKADE_HOST_DIRS=(/opt/stockade /etc/stockade)
+
 node_pid() {
   [ -s "$CLUSTER_DIR/node.pid" ] && kill -0 "$(cat "$CLUSTER_DIR/node.pid")" 2>/dev/null && cat "$CLUSTER_DIR/node.pid"
 }

@@ -1,0 +1,401 @@
+package dev.stockade.cluster;
+
+import dev.stockade.api.Stockade;
+import dev.stockade.testing.CommandResult;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole chain on a real single-node Kubernetes, in the order an admin meets it: install with
+ * the README's {@code kubectl apply}, a policy on the node, sandboxed pods and refusals, a profile
+ * change, the node's services restarted, and removal back to a clean node. The steps share the
+ * cluster's state, so they run in order and stop at the first failure.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StockadeOnRealClusterTest {
+
+    private static final String NAMESPACE = "stockade-system";
+    private static final String POLICY = "untrusted";
+    private static final String RUNTIME_CLASS = "sandboxed";
+    private static final String HANDLER = "stockade-sandboxed";
+    private static final String KERNEL_RELEASE = "4.4.0";
+    private static final Duration SLOW = Duration.ofMinutes(5);
+
+    private RealCluster cluster;
+    private KubernetesClient client;
+    private byte[] containerdConfigBefore;
+
+    @BeforeAll
+    void startCluster() throws IOException {
+        cluster = RealCluster.get();
+        client = cluster.client();
+        cluster.importImage(cluster.repositoryPath("operator/image/target/stockade-operator-image.tar"));
+        cluster.importImage(cluster.repositoryPath("runtime-installer/target/stockade-installer-image.tar"));
+        containerdConfigBefore = Files.readAllBytes(cluster.onNode("/etc/containerd/config.toml"));
+    }
+
+    @AfterAll
+    void cleanUp() {
+        if (client == null) {
+            return;
+        }
+        client.pods().inNamespace("default").delete();
+        cluster.kubectl("delete", "sbp", "--all", "--wait=true", "--timeout=300s");
+        cluster.kubectl("delete", "--ignore-not-found", "--wait=true", "-f", "manifests/install.yaml");
+        cluster.kubectl("label", "node", cluster.nodeName(), "workload-");
+        client.close();
+    }
+
+    @Test
+    @Order(1)
+    void installWithThePlainManifests() {
+        // A pod that runs on the node before Stockade arrives: containerd's restart must not stop it.
+        client.pods().inNamespace("default").resource(busybox("bystander", null, "sleep 3600")).create();
+        awaitRunning("bystander");
+
+        cluster.kubectl("apply", "-f", "manifests/install.yaml").requireSuccess();
+        cluster.kubectl(SLOW, "-n", NAMESPACE, "rollout", "status", "deployment/stockade-operator", "--timeout=300s").requireSuccess();
+        assertEquals("True", cluster.kubectl("-n", NAMESPACE, "get", "deployment/stockade-operator",
+                "-o", "jsonpath={.status.conditions[?(@.type==\"Available\")].status}").requireSuccess().stdout());
+
+        String operatorPod = client.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", "stockade-operator")
+                .list().getItems().getFirst().getMetadata().getName();
+        await("the operator holds the leader Lease").atMost(Duration.ofMinutes(2)).until(() -> {
+            Lease lease = client.leases().inNamespace(NAMESPACE).withName("stockade-operator-leader").get();
+            return lease != null && operatorPod.equals(lease.getSpec().getHolderIdentity());
+        });
+    }
+
+    @Test
+    @Order(2)
+    void aBadQuantityThatTheSchemaAdmitsMakesThePolicyDegradedNamingTheField(@TempDir Path dir) throws IOException {
+        // The schema cannot check quantities: a CEL rule over int-or-string values exceeds the API
+        // server's cost budget (it refuses such a CRD), so the operator's validator is the check.
+        Path policy = TestPolicies.selectingNoNode(dir, "bad-overhead",
+                "  runtimeClasses:\n    - name: bad-overhead\n      overhead: {cpu: lots}\n");
+        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
+        await("the policy Degraded").atMost(Duration.ofMinutes(2)).until(() -> "True".equals(cluster.kubectl("get", "sbp", "bad-overhead",
+                "-o", "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}").stdout()));
+        String message = cluster.kubectl("get", "sbp", "bad-overhead", "-o", "jsonpath={.status.conditions[?(@.type==\"Degraded\")].message}")
+                .requireSuccess().stdout();
+        assertTrue(message.contains("spec.runtimeClasses[0].overhead.cpu"), message);
+        assertEquals(null, client.resources(RuntimeClass.class).withName("bad-overhead").get(), "an invalid policy changes nothing");
+        cluster.kubectl("delete", "-f", policy.toString(), "--wait=true", "--timeout=120s").requireSuccess();
+    }
+
+    @Test
+    @Order(3)
+    void aPolicyFencesTheNodeInstallsTheRuntimeAndPublishesTheRuntimeClass(@TempDir Path dir) throws IOException {
+        int containerdStartsBefore = containerdStarts();
+        cluster.kubectl("label", "node", cluster.nodeName(), "workload=untrusted", "--overwrite").requireSuccess();
+        // The README's sample, with a kernel identity, and the restart this node needs: it has no
+        // systemd, and its harness starts containerd again when it exits, as systemd would.
+        String sample = Files.readString(cluster.repositoryPath("manifests/samples/minimal.yaml"));
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, sample.stripTrailing() + "\n"
+                + "      overhead: {cpu: 10m, memory: 16Mi}\n"
+                + "      profile:\n"
+                + "        kernelIdentity: {release: \"" + KERNEL_RELEASE + "\"}\n"
+                + "  installer:\n"
+                + "    containerRuntimeRestart: \"signal:containerd:TERM\"\n");
+        long applied = System.nanoTime();
+        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
+
+        await("the pool label and taint").atMost(Duration.ofMinutes(1)).until(() -> {
+            Node node = node();
+            return POLICY.equals(node.getMetadata().getLabels().get(Stockade.POOL_LABEL)) && sandboxTaint(node) != null;
+        });
+        assertEquals("NoSchedule", sandboxTaint(node()).getEffect());
+
+        await("the installer pod runs on the node").atMost(SLOW).until(() -> client.pods().inNamespace(NAMESPACE)
+                .list().getItems().stream().anyMatch(p -> p.getMetadata().getName().startsWith("stockade-" + POLICY + "-installer")
+                        && cluster.nodeName().equals(p.getSpec().getNodeName()) && "Running".equals(p.getStatus().getPhase())));
+        await("the node's ready label").atMost(SLOW).until(() ->
+                POLICY.equals(node().getMetadata().getLabels().get(Stockade.RUNTIME_READY_LABEL)));
+        await("the policy Ready 1/1").atMost(Duration.ofMinutes(2)).until(() ->
+                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        System.out.printf("figure: kubectl apply of the policy -> Ready 1/1: %.1f s%n", (System.nanoTime() - applied) / 1e9);
+
+        String config = Files.readString(cluster.onNode("/etc/containerd/config.toml"));
+        assertTrue(config.contains("stockade"), "containerd's config imports Stockade's drop-in:\n" + config);
+        assertTrue(cluster.onNodeRun(Duration.ofMinutes(1), "containerd", "--config", "/etc/containerd/config.toml", "config", "dump")
+                .requireSuccess().stdout().contains("runtimes." + HANDLER), "the handler is in containerd's merged configuration");
+        assertEquals(containerdStartsBefore + 1, containerdStarts(), "containerd restarted exactly once for the install");
+        assertRunningSinceStart("bystander");
+
+        RuntimeClass runtimeClass = client.resources(RuntimeClass.class).withName(RUNTIME_CLASS).get();
+        assertNotNull(runtimeClass, "RuntimeClass " + RUNTIME_CLASS);
+        assertEquals(HANDLER, runtimeClass.getHandler());
+        assertEquals(Map.of(Stockade.RUNTIME_READY_LABEL, POLICY), runtimeClass.getScheduling().getNodeSelector());
+        assertTrue(runtimeClass.getScheduling().getTolerations().stream().anyMatch(t ->
+                Stockade.SANDBOX_TAINT_KEY.equals(t.getKey()) && POLICY.equals(t.getValue())), "toleration for the taint");
+        assertEquals("10m", runtimeClass.getOverhead().getPodFixed().get("cpu").toString(), "overhead");
+        assertEquals("16Mi", runtimeClass.getOverhead().getPodFixed().get("memory").toString(), "overhead");
+    }
+
+    @Test
+    @Order(4)
+    void aSandboxedPodSeesTheProfilesKernelAndAPlainPodTheHosts() {
+        client.pods().inNamespace("default").resource(busybox("sandboxed", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
+        client.pods().inNamespace("default").resource(busybox("plain", null, "uname -r; sleep 3600")).create();
+        awaitRunning("sandboxed");
+        awaitRunning("plain");
+
+        assertEquals(KERNEL_RELEASE, logs("sandboxed"), "kubectl logs of the sandboxed pod");
+        assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
+                "kubectl exec into the sandboxed pod");
+        String hostRelease = dev.stockade.testing.Commands.run("uname", "-r").requireSuccess().stdout().strip();
+        assertEquals(hostRelease, logs("plain"), "the same pod without the RuntimeClass");
+        assertEquals(cluster.nodeName(), client.pods().inNamespace("default").withName("sandboxed").get().getSpec().getNodeName());
+    }
+
+    @Test
+    @Order(5)
+    void hostMountsAndPrivilegedPodsAreRefusedAndTheRuleShowsInKubectlDescribe() {
+        Pod hostMount = new PodBuilder(busybox("host-mount", RUNTIME_CLASS, "ls /host"))
+                .editSpec()
+                    .addNewVolume().withName("root").withNewHostPath().withPath("/").endHostPath().endVolume()
+                    .editFirstContainer().addNewVolumeMount().withName("root").withMountPath("/host").endVolumeMount().endContainer()
+                .endSpec().build();
+        Pod privileged = new PodBuilder(busybox("privileged", RUNTIME_CLASS, "sleep 3600"))
+                .editSpec().editFirstContainer().withNewSecurityContext().withPrivileged(true).endSecurityContext().endContainer().endSpec()
+                .build();
+        client.pods().inNamespace("default").resource(hostMount).create();
+        client.pods().inNamespace("default").resource(privileged).create();
+
+        awaitDescribeShows("host-mount", "(rule host-mount)");
+        awaitDescribeShows("privileged", "(rule privileged)");
+        for (String pod : List.of("host-mount", "privileged")) {
+            assertFalse("Running".equals(client.pods().inNamespace("default").withName(pod).get().getStatus().getPhase()), pod);
+            client.pods().inNamespace("default").withName(pod).delete();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void crictlRunsAPodSandboxThroughTheHandler(@TempDir Path dir) throws IOException {
+        // The CRI path the kubelet takes, driven by hand: RunPodSandbox with runtime_handler set.
+        Path sandbox = dir.resolve("sandbox.json");
+        Path container = dir.resolve("container.json");
+        Files.writeString(sandbox, """
+                {"metadata": {"name": "crictl-sandbox", "namespace": "default", "uid": "crictl-sandbox-uid", "attempt": 0},
+                 "log_directory": "/var/log/crictl-sandbox", "linux": {}}
+                """);
+        Files.writeString(container, """
+                {"metadata": {"name": "uname"}, "image": {"image": "%s"}, "command": ["sh", "-c", "uname -r; sleep 3600"],
+                 "log_path": "uname.log", "linux": {}}
+                """.formatted(cluster.busyboxImage()));
+        String pod = crictl("runp", "--runtime", HANDLER, sandbox.toString()).strip();
+        try {
+            String id = crictl("create", pod, container.toString(), sandbox.toString()).strip();
+            crictl("start", id);
+            assertEquals(KERNEL_RELEASE, crictl("exec", id, "uname", "-r").strip(), "crictl exec through the handler");
+            assertTrue(crictl("inspectp", pod).contains("\"runtimeHandler\": \"" + HANDLER + "\""), "the sandbox's handler");
+        } finally {
+            crictl("stopp", pod);
+            crictl("rmp", pod);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aProfileChangeRollsTheInstallersWithoutRestartingContainerd() throws IOException {
+        int containerdStarts = containerdStarts();
+        String installerBefore = installerPod();
+        cluster.kubectl("patch", "sbp", POLICY, "--type=json", "-p",
+                "[{\"op\":\"add\",\"path\":\"/spec/runtimeClasses/0/profile/pidsLimit\",\"value\":256}]").requireSuccess();
+        await("a new installer pod").atMost(SLOW).until(() -> {
+            String now = installerPod();
+            return now != null && !now.equals(installerBefore) && "Running".equals(
+                    client.pods().inNamespace(NAMESPACE).withName(now).get().getStatus().getPhase());
+        });
+        await("the policy Ready 1/1 with the new profile").atMost(SLOW).until(() ->
+                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        String profile = Files.readString(Path.of(Stockade.HOST_PROFILE_DIR, RUNTIME_CLASS + ".json"));
+        assertTrue(profile.matches("(?s).*\"pidsLimit\"\\s*:\\s*256.*"), "the node's profile file has the new limit:\n" + profile);
+        assertEquals(containerdStarts, containerdStarts(), "containerd was not restarted for a profile change");
+        assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
+                "the running sandbox's uname is still answered by the supervisor after the installer pod was replaced");
+        assertRunningSinceStart("sandboxed");
+    }
+
+    @Test
+    @Order(8)
+    void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
+        int containerdStarts = containerdStarts();
+        cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
+        cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "containerd").requireSuccess();
+        await("containerd started again by the node").atMost(Duration.ofMinutes(1)).until(() -> containerdStarts() == containerdStarts + 1);
+        // The node's Ready condition lags a dead kubelet; kubectl exec needs the new one to answer.
+        await("the kubelet answers kubectl exec again").atMost(SLOW).until(() ->
+                cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").stdout().strip().equals(KERNEL_RELEASE));
+        client.pods().inNamespace("default").resource(busybox("after-restart", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
+        awaitRunning("after-restart");
+        assertEquals(KERNEL_RELEASE, logs("after-restart"));
+        assertEquals(POLICY, node().getMetadata().getLabels().get(Stockade.RUNTIME_READY_LABEL));
+        assertEquals(containerdStarts + 1, containerdStarts(), "no second containerd restart: the installer found nothing to change");
+        client.pods().inNamespace("default").withName("after-restart").delete();
+    }
+
+    @Test
+    @Order(9)
+    void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
+        String policyUid = policyField("{.metadata.uid}");
+        DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(d -> d.getMetadata().getName().startsWith("stockade-" + POLICY + "-installer")).findFirst().orElseThrow();
+        assertTrue(daemonSet.getMetadata().getOwnerReferences().stream().anyMatch(o -> policyUid.equals(o.getUid())),
+                "the DaemonSet is owned by the policy, for the garbage collector");
+
+        cluster.kubectl("delete", "sbp", POLICY, "--wait=false").requireSuccess();
+        await("the node leaves scheduling for new sandboxed pods").atMost(SLOW).until(() ->
+                !node().getMetadata().getLabels().containsKey(Stockade.RUNTIME_READY_LABEL));
+        // The running sandboxed pod keeps the node in the pool until it is gone.
+        assertEquals(POLICY, node().getMetadata().getLabels().get(Stockade.POOL_LABEL));
+        // What the admin sees meanwhile (the README's "Removal"): the node Removing in the policy's
+        // status, a NodeLeaving Event, and the installer's reason in the node's status annotation.
+        await("the policy shows the node Removing").atMost(Duration.ofMinutes(1)).until(() ->
+                "Removing".equals(policyField("{.status.nodeStatuses[0].phase}"))
+                        && "True".equals(policyField("{.status.conditions[?(@.type==\"Progressing\")].status}")));
+        assertTrue(cluster.kubectl("describe", "sbp", POLICY).requireSuccess().stdout().contains("NodeLeaving"), "NodeLeaving Event");
+        await("the installer says what it waits for").atMost(Duration.ofMinutes(2)).until(() ->
+                node().getMetadata().getAnnotations().getOrDefault(Stockade.RUNTIME_STATUS_ANNOTATION, "")
+                        .contains("still run through Stockade's handlers"));
+
+        client.pods().inNamespace("default").withName("sandboxed").withGracePeriod(0).delete();
+        long podGone = System.nanoTime();
+        await("the policy is gone").atMost(Duration.ofMinutes(10)).until(() ->
+                cluster.kubectl("get", "sbp", POLICY).exitCode() != 0);
+        System.out.printf("figure: last sandboxed pod deleted -> policy gone and node released: %.1f s%n",
+                (System.nanoTime() - podGone) / 1e9);
+        Node node = node();
+        assertTrue(node.getMetadata().getLabels().keySet().stream().noneMatch(k -> k.startsWith(Stockade.GROUP)),
+                "labels: " + node.getMetadata().getLabels());
+        assertTrue(node.getMetadata().getAnnotations().keySet().stream().noneMatch(k -> k.startsWith(Stockade.GROUP)),
+                "annotations: " + node.getMetadata().getAnnotations());
+        assertTrue(node.getSpec().getTaints() == null || sandboxTaint(node) == null, "taints: " + node.getSpec().getTaints());
+        assertArrayEquals(containerdConfigBefore, Files.readAllBytes(cluster.onNode("/etc/containerd/config.toml")),
+                "containerd's config is byte-identical to before");
+        assertFalse(Files.exists(Path.of(Stockade.HOST_RUNTIME_DIR)), Stockade.HOST_RUNTIME_DIR + " is gone");
+        assertFalse(Files.exists(cluster.onNode(Stockade.HOST_STATE_DIR)), Stockade.HOST_STATE_DIR + " is gone");
+        await("the DaemonSet, ConfigMap and RuntimeClass are gone").atMost(Duration.ofMinutes(2)).until(() ->
+                client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().isEmpty()
+                        && client.configMaps().inNamespace(NAMESPACE).list().getItems().stream()
+                                .noneMatch(c -> c.getMetadata().getName().contains(POLICY))
+                        && client.resources(RuntimeClass.class).withName(RUNTIME_CLASS).get() == null);
+    }
+
+    @Test
+    @Order(10)
+    void theOperatorWasNeverDeniedByRbac() throws IOException {
+        String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
+        assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
+        String operator = "\"username\":\"system:serviceaccount:" + NAMESPACE + ":stockade-operator\"";
+        try (var lines = Files.lines(cluster.logs().resolve("audit.log"))) {
+            List<String> denied = lines.filter(l -> l.contains(operator) && l.contains("\"code\":403")).toList();
+            assertTrue(denied.isEmpty(), "the API server denied the operator:\n" + String.join("\n", denied));
+        }
+    }
+
+    private Pod busybox(String name, String runtimeClass, String script) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withNewSpec()
+                    .withRuntimeClassName(runtimeClass)
+                    .withTerminationGracePeriodSeconds(1L)
+                    .withRestartPolicy("Never")
+                    .addNewToleration().withKey(Stockade.SANDBOX_TAINT_KEY).withOperator("Exists").endToleration()
+                    .addNewContainer().withName("main").withImage(cluster.busyboxImage()).withImagePullPolicy("Never")
+                        .withCommand("sh", "-c", script).endContainer()
+                .endSpec().build();
+    }
+
+    private void awaitRunning(String pod) {
+        await(pod + " running").atMost(Duration.ofMinutes(3)).until(() -> {
+            Pod p = client.pods().inNamespace("default").withName(pod).get();
+            return p != null && "Running".equals(p.getStatus().getPhase());
+        });
+    }
+
+    private void awaitDescribeShows(String pod, String text) {
+        await("kubectl describe pod " + pod + " shows " + text).atMost(Duration.ofMinutes(3)).until(() ->
+                cluster.kubectl("describe", "pod", pod).stdout().contains(text));
+    }
+
+    private void assertRunningSinceStart(String pod) {
+        Pod p = client.pods().inNamespace("default").withName(pod).get();
+        assertEquals("Running", p.getStatus().getPhase(), pod);
+        assertEquals(0, p.getStatus().getContainerStatuses().get(0).getRestartCount(), pod + " restarts");
+    }
+
+    private String logs(String pod) {
+        Supplier<String> firstLine = () -> cluster.kubectl("logs", pod).stdout().lines().findFirst().orElse("");
+        await("a line in " + pod + "'s log").atMost(Duration.ofMinutes(1)).until(() -> !firstLine.get().isEmpty());
+        return firstLine.get().strip();
+    }
+
+    private String crictl(String... args) {
+        String[] command = new String[args.length + 1];
+        command[0] = "crictl";
+        System.arraycopy(args, 0, command, 1, args.length);
+        CommandResult result = cluster.onNodeRun(Duration.ofMinutes(2), command).requireSuccess();
+        return result.stdout();
+    }
+
+    private Node node() {
+        return client.nodes().withName(cluster.nodeName()).get();
+    }
+
+    private static Taint sandboxTaint(Node node) {
+        return node.getSpec().getTaints() == null ? null : node.getSpec().getTaints().stream()
+                .filter(t -> Stockade.SANDBOX_TAINT_KEY.equals(t.getKey())).findFirst().orElse(null);
+    }
+
+    private String policyField(String jsonPath) {
+        return cluster.kubectl("get", "sbp", POLICY, "-o", "jsonpath=" + jsonPath).stdout();
+    }
+
+    private String installerPod() {
+        return client.pods().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(p -> p.getMetadata().getName().startsWith("stockade-" + POLICY + "-installer") && p.getMetadata().getDeletionTimestamp() == null)
+                .map(p -> p.getMetadata().getName()).findFirst().orElse(null);
+    }
+
+    /** How often the node has started containerd (its harness logs every start). */
+    private int containerdStarts() {
+        try (var lines = Files.lines(cluster.logs().resolve("node-init.log"))) {
+            return (int) lines.filter(l -> l.endsWith("starting containerd")).count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
