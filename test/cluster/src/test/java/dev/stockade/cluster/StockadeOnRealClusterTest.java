@@ -251,6 +251,39 @@ class StockadeOnRealClusterTest {
 
     @Test
     @Order(8)
+    void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
+        int containerdStarts = containerdStarts();
+        String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
+                .requireSuccess().stdout().strip();
+        String version = System.getProperty("stockade.installer.image").replaceAll(".*:", "") + "-upgrade-test";
+        String image = System.getProperty("stockade.installer.image").replaceAll(":[^:/]*$", "") + ":upgrade-test";
+        cluster.importImage(UpgradedInstallerImage.build(
+                cluster.repositoryPath("runtime-installer/target/stockade-installer-image.tar"), image, version, dir));
+
+        // As an upgrade does: the DaemonSet's installer image changes.
+        cluster.kubectl("patch", "sbp", POLICY, "--type=merge", "-p", "{\"spec\":{\"installer\":{\"image\":\"" + image + "\"}}}")
+                .requireSuccess();
+        await("the node reports the new release").atMost(SLOW).until(() ->
+                node().getMetadata().getAnnotations().getOrDefault(Stockade.RUNTIME_STATUS_ANNOTATION, "")
+                        .contains("\"version\":\"" + version + "\""));
+        await("the policy Ready 1/1 on the new release").atMost(SLOW).until(() ->
+                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        String upgraded = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
+                .requireSuccess().stdout().strip();
+        assertTrue(upgraded.contains(version) && !upgraded.equals(release), "current moved from " + release + " to " + upgraded);
+
+        assertEquals(containerdStarts, containerdStarts(), "the handler's launcher path did not change: no containerd restart");
+        assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
+                "the running sandbox's supervisor was handed over to the new release");
+        assertRunningSinceStart("sandboxed");
+        client.pods().inNamespace("default").resource(busybox("after-upgrade", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
+        awaitRunning("after-upgrade");
+        assertEquals(KERNEL_RELEASE, logs("after-upgrade"), "a pod created on the new release");
+        client.pods().inNamespace("default").withName("after-upgrade").withGracePeriod(0).delete();
+    }
+
+    @Test
+    @Order(9)
     void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
         int containerdStarts = containerdStarts();
         cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
@@ -268,7 +301,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
         String policyUid = policyField("{.metadata.uid}");
         DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
@@ -315,7 +348,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
