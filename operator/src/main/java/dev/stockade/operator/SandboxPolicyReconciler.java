@@ -251,7 +251,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         if (requestedAt.isEmpty()) {
             nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(Instant.now()));
             events.normal(policy, "NodeLeaving", "asked the installer on node " + nodeName + " to uninstall");
-            return Optional.of(NodePhases.removing(nodeName, "waiting for the installer to uninstall"));
+            return Optional.of(NodePhases.removing(node, name, null, config.removalTimeout()));
         }
         Duration waited = Duration.between(requestedAt.get(), Instant.now());
         if (waited.compareTo(config.removalTimeout()) >= 0) {
@@ -261,8 +261,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                     + "leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
             return Optional.empty();
         }
-        return Optional.of(NodePhases.removing(nodeName, "waiting for the installer to uninstall (" + waited.toSeconds()
-                + "s of " + config.removalTimeout().toSeconds() + "s)"));
+        return Optional.of(NodePhases.removing(node, name, waited, config.removalTimeout()));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.stockade.operator.policy.NodeStatus;
 import dev.stockade.operator.policy.NodeStatus.NodePhase;
 import io.fabric8.kubernetes.api.model.Node;
 
+import java.time.Duration;
 import java.util.Map;
 
 /** Reads a pool node's install phase from what its installer wrote on the node. */
@@ -47,8 +48,21 @@ public final class NodePhases {
         return new NodeStatus(node, NodePhase.Pending, "waiting for policy " + holder + " to release the node", null);
     }
 
-    public static NodeStatus removing(String node, String message) {
-        return new NodeStatus(node, NodePhase.Removing, message, null);
+    /**
+     * A leaving node whose installer has not uninstalled yet. {@code waited} is how long since the
+     * operator asked (null: asked just now). When the installer reports that it cannot uninstall yet
+     * (phase Failed for this policy, e.g. sandboxed containers still run there), its reason is added,
+     * so that {@code kubectl describe sbp} says what the removal waits for.
+     */
+    public static NodeStatus removing(Node node, String policy, Duration waited, Duration timeout) {
+        StringBuilder message = new StringBuilder("waiting for the installer to uninstall");
+        if (waited != null) {
+            message.append(" (").append(waited.toSeconds()).append("s of ").append(timeout.toSeconds()).append("s)");
+        }
+        NodeFence.of(node, policy).runtimeStatus()
+                .filter(status -> policy.equals(status.policy()) && status.phase() == NodeRuntimeStatus.Phase.Failed)
+                .ifPresent(status -> message.append(": ").append(status.message()));
+        return new NodeStatus(node.getMetadata().getName(), NodePhase.Removing, message.toString(), null);
     }
 
     private NodePhases() {
