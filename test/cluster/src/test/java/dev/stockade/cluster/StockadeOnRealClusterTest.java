@@ -315,14 +315,13 @@ class StockadeOnRealClusterTest {
         // The running sandboxed pod keeps the node in the pool until it is gone.
         assertEquals(POLICY, node().getMetadata().getLabels().get(Stockade.POOL_LABEL));
         // What the admin sees meanwhile (the README's "Removal"): the node Removing in the policy's
-        // status, a NodeLeaving Event, and the installer's reason in the node's status annotation.
+        // status with the installer's reason, and a NodeLeaving Event.
         await("the policy shows the node Removing").atMost(Duration.ofMinutes(1)).until(() ->
                 "Removing".equals(policyField("{.status.nodeStatuses[0].phase}"))
                         && "True".equals(policyField("{.status.conditions[?(@.type==\"Progressing\")].status}")));
         assertTrue(cluster.kubectl("describe", "sbp", POLICY).requireSuccess().stdout().contains("NodeLeaving"), "NodeLeaving Event");
-        await("the installer says what it waits for").atMost(Duration.ofMinutes(2)).until(() ->
-                node().getMetadata().getAnnotations().getOrDefault(Stockade.RUNTIME_STATUS_ANNOTATION, "")
-                        .contains("still run through Stockade's handlers"));
+        await("the policy's status says what the removal waits for").atMost(Duration.ofMinutes(2)).until(() ->
+                policyField("{.status.nodeStatuses[0].message}").contains("still run through Stockade's handlers"));
 
         client.pods().inNamespace("default").withName("sandboxed").withGracePeriod(0).delete();
         long podGone = System.nanoTime();
@@ -349,6 +348,29 @@ class StockadeOnRealClusterTest {
 
     @Test
     @Order(11)
+    void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
+        // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
+        // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
+        Path policy = TestPolicies.selectingNoNode(dir, "orphaned", "  runtimeClasses:\n    - name: orphaned\n");
+        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
+        await("the policy's objects").atMost(Duration.ofMinutes(2)).until(() -> ownedObjects("orphaned") == 3);
+        cluster.kubectl("-n", NAMESPACE, "scale", "deployment/stockade-operator", "--replicas=0").requireSuccess();
+        await("the operator stopped").atMost(Duration.ofMinutes(2)).until(() -> client.pods().inNamespace(NAMESPACE)
+                .withLabel("app.kubernetes.io/name", "stockade-operator").list().getItems().isEmpty());
+        try {
+            cluster.kubectl("delete", "sbp", "orphaned", "--wait=false").requireSuccess();
+            cluster.kubectl("patch", "sbp", "orphaned", "--type=json", "-p", "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]")
+                    .requireSuccess();
+            await("the garbage collector deleted the DaemonSet, ConfigMap and RuntimeClass").atMost(Duration.ofMinutes(2))
+                    .until(() -> ownedObjects("orphaned") == 0);
+        } finally {
+            cluster.kubectl("-n", NAMESPACE, "scale", "deployment/stockade-operator", "--replicas=1").requireSuccess();
+            cluster.kubectl(SLOW, "-n", NAMESPACE, "rollout", "status", "deployment/stockade-operator", "--timeout=300s").requireSuccess();
+        }
+    }
+
+    @Test
+    @Order(12)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
@@ -357,6 +379,16 @@ class StockadeOnRealClusterTest {
             List<String> denied = lines.filter(l -> l.contains(operator) && l.contains("\"code\":403")).toList();
             assertTrue(denied.isEmpty(), "the API server denied the operator:\n" + String.join("\n", denied));
         }
+    }
+
+    /** How many of the policy's DaemonSet, ConfigMap and RuntimeClass exist. */
+    private int ownedObjects(String policy) {
+        String prefix = "stockade-" + policy + "-";
+        return (int) (client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(d -> d.getMetadata().getName().startsWith(prefix)).count()
+                + client.configMaps().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(c -> c.getMetadata().getName().startsWith(prefix)).count()
+                + (client.resources(RuntimeClass.class).withName(policy).get() == null ? 0 : 1));
     }
 
     private Pod busybox(String name, String runtimeClass, String script) {
