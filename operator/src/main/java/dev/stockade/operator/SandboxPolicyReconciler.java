@@ -17,6 +17,7 @@ import dev.stockade.operator.pool.NodePatcher;
 import dev.stockade.operator.pool.NodePhases;
 import dev.stockade.operator.pool.PoolAssignment;
 import dev.stockade.operator.runtimeclass.RuntimeClasses;
+import dev.stockade.operator.status.ApiFailures;
 import dev.stockade.operator.status.PolicyEvents;
 import dev.stockade.operator.status.PolicyMetrics;
 import dev.stockade.operator.status.PolicyStatusBuilder;
@@ -32,6 +33,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -186,6 +188,28 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .isPresent());
         return waiting ? UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(WAIT_FOR_INSTALLERS)
                 : UpdateControl.noUpdate();
+    }
+
+    /**
+     * Any failed reconcile (a 403, a webhook's refusal, a quota…) sets Degraded/ApiError naming the
+     * call and the server's answer, so it shows in the policy and not only in the log; the
+     * framework retries, and the next successful reconcile clears it.
+     */
+    @Override
+    public ErrorStatusUpdateControl<SandboxPolicy> updateErrorStatus(SandboxPolicy policy, Context<SandboxPolicy> context, Exception e) {
+        String name = policy.getMetadata().getName();
+        String failure = ApiFailures.describe(e);
+        SandboxPolicyStatus degraded = new PolicyStatusBuilder(generation(policy), policy.getStatus(), Instant.now()).apiFailure(failure);
+        if (!hasSameCondition(policy.getStatus(), degraded, PolicyStatusBuilder.DEGRADED)) {
+            events.warning(policy, "ApiError", failure);
+        }
+        try {
+            writeStatus(policy, degraded);
+        } catch (RuntimeException statusFailure) {
+            LOG.warnf("policy %s: cannot record the failure in its status (%s): %s", name, statusFailure.getMessage(), failure);
+        }
+        metrics.recordReconcile(name, "error");
+        return ErrorStatusUpdateControl.noStatusUpdate();
     }
 
     @Override

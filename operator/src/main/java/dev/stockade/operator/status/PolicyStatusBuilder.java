@@ -90,6 +90,33 @@ public final class PolicyStatusBuilder {
         return status;
     }
 
+    /**
+     * The status after a reconcile failed on an API call ({@link ApiFailures#describe}): what was
+     * last observed, with Degraded set to reason {@code ApiError} and the failure. The next
+     * successful reconcile builds the whole status again, which clears it.
+     */
+    public SandboxPolicyStatus apiFailure(String failure) {
+        SandboxPolicyStatus status = previous == null ? build() : copyOf(previous);
+        List<Condition> conditions = new ArrayList<>(status.getConditions() == null ? List.of() : status.getConditions());
+        conditions.removeIf(c -> DEGRADED.equals(c.getType()));
+        conditions.add(condition(DEGRADED, true, "ApiError", failure));
+        status.setConditions(conditions);
+        return status;
+    }
+
+    private static SandboxPolicyStatus copyOf(SandboxPolicyStatus from) {
+        SandboxPolicyStatus status = new SandboxPolicyStatus();
+        status.setObservedGeneration(from.getObservedGeneration());
+        status.setConditions(from.getConditions());
+        status.setDesiredNodes(from.getDesiredNodes());
+        status.setReadyNodes(from.getReadyNodes());
+        status.setNodes(from.getNodes());
+        status.setRuntimeClasses(from.getRuntimeClasses());
+        status.setNodeStatuses(from.getNodeStatuses());
+        status.setConflicts(from.getConflicts());
+        return status;
+    }
+
     private Condition ready(int readyCount) {
         if (!specProblems.isEmpty()) {
             return condition(READY, false, "InvalidSpec", "the spec is invalid; see the Degraded condition");

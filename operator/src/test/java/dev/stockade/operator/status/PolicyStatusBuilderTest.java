@@ -35,6 +35,24 @@ class PolicyStatusBuilderTest {
     }
 
     @Test
+    void anApiFailureSetsDegradedAndKeepsWhatWasLastObservedUntilTheNextSuccess() {
+        SandboxPolicyStatus healthy = new PolicyStatusBuilder(2, null, T1).members(List.of(ready("n1"))).build();
+
+        SandboxPolicyStatus failed = new PolicyStatusBuilder(2, healthy, T2).apiFailure("PUT apps/v1 namespaces/s/daemonsets/d: 403 Forbidden: no");
+
+        assertEquals("True", condition(failed, "Degraded").getStatus());
+        assertEquals("ApiError", condition(failed, "Degraded").getReason());
+        assertEquals("PUT apps/v1 namespaces/s/daemonsets/d: 403 Forbidden: no", condition(failed, "Degraded").getMessage());
+        assertEquals(T2.toString(), condition(failed, "Degraded").getLastTransitionTime());
+        assertEquals(condition(healthy, "Ready"), condition(failed, "Ready"));
+        assertEquals("1/1", failed.getNodes());
+        assertEquals(1, failed.getConditions().stream().filter(c -> c.getType().equals("Degraded")).count());
+
+        SandboxPolicyStatus recovered = new PolicyStatusBuilder(2, failed, T2).members(List.of(ready("n1"))).build();
+        assertEquals("False", condition(recovered, "Degraded").getStatus());
+    }
+
+    @Test
     void lastTransitionTimeMovesOnlyWhenTheConditionsStatusChanges() {
         SandboxPolicyStatus installing = new PolicyStatusBuilder(1, null, T1)
                 .members(List.of(new NodeStatus("n1", NodePhase.Installing, "copying payload", null))).build();
