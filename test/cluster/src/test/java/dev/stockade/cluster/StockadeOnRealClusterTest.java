@@ -54,6 +54,7 @@ class StockadeOnRealClusterTest {
     private RealCluster cluster;
     private KubernetesClient client;
     private byte[] containerdConfigBefore;
+    private long auditLinesBefore;
 
     @BeforeAll
     void startCluster() throws IOException {
@@ -62,6 +63,10 @@ class StockadeOnRealClusterTest {
         cluster.importImage(cluster.repositoryPath("operator/image/target/stockade-operator-image.tar"));
         cluster.importImage(cluster.repositoryPath("runtime-installer/target/stockade-installer-image.tar"));
         containerdConfigBefore = Files.readAllBytes(cluster.onNode("/etc/containerd/config.toml"));
+        // Other test classes share the cluster and its audit log: only this class's requests count.
+        try (var lines = Files.lines(cluster.logs().resolve("audit.log"))) {
+            auditLinesBefore = lines.count();
+        }
     }
 
     @AfterAll
@@ -215,15 +220,22 @@ class StockadeOnRealClusterTest {
                 {"metadata": {"name": "uname"}, "image": {"image": "%s"}, "command": ["sh", "-c", "uname -r; sleep 3600"],
                  "log_path": "uname.log", "linux": {}}
                 """.formatted(cluster.busyboxImage()));
-        String pod = crictl("runp", "--runtime", HANDLER, sandbox.toString()).strip();
+        // The kubelet stops pod sandboxes it did not create (its housekeeping runs every 2 s), so it is
+        // paused while crictl drives the CRI, and resumed after.
+        cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-STOP", "-x", "kubelet").requireSuccess();
+        String pod = null;
         try {
+            pod = crictl("runp", "--runtime", HANDLER, sandbox.toString()).strip();
             String id = crictl("create", pod, container.toString(), sandbox.toString()).strip();
             crictl("start", id);
             assertEquals(KERNEL_RELEASE, crictl("exec", id, "uname", "-r").strip(), "crictl exec through the handler");
             assertTrue(crictl("inspectp", pod).contains("\"runtimeHandler\": \"" + HANDLER + "\""), "the sandbox's handler");
         } finally {
-            crictl("stopp", pod);
-            crictl("rmp", pod);
+            if (pod != null) {
+                crictl("stopp", pod);
+                crictl("rmp", pod);
+            }
+            cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-CONT", "-x", "kubelet").requireSuccess();
         }
     }
 
@@ -376,9 +388,44 @@ class StockadeOnRealClusterTest {
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
         String operator = "\"username\":\"system:serviceaccount:" + NAMESPACE + ":stockade-operator\"";
         try (var lines = Files.lines(cluster.logs().resolve("audit.log"))) {
-            List<String> denied = lines.filter(l -> l.contains(operator) && l.contains("\"code\":403")).toList();
+            List<String> denied = lines.skip(auditLinesBefore).filter(l -> l.contains(operator) && l.contains("\"code\":403")).toList();
             assertTrue(denied.isEmpty(), "the API server denied the operator:\n" + String.join("\n", denied));
         }
+    }
+
+    @Test
+    @Order(13)
+    void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
+        // After the RBAC check above: this step makes the API server deny the operator on purpose.
+        Path policy = TestPolicies.selectingNoNode(dir, "rbac-probe", "  runtimeClasses:\n    - name: rbac-probe\n");
+        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
+        await("the policy's objects").atMost(Duration.ofMinutes(2)).until(() -> ownedObjects("rbac-probe") == 3);
+        String verbs = cluster.kubectl("-n", NAMESPACE, "get", "role", "stockade-operator", "-o", "jsonpath={.rules[0].resources[0]} {.rules[0].verbs}")
+                .requireSuccess().stdout();
+        assertTrue(verbs.startsWith("configmaps ") && verbs.contains("\"update\""), verbs);
+        cluster.kubectl("-n", NAMESPACE, "patch", "role", "stockade-operator", "--type=json", "-p",
+                "[{\"op\":\"replace\",\"path\":\"/rules/0/verbs\",\"value\":[\"get\",\"list\",\"watch\",\"create\",\"delete\"]}]")
+                .requireSuccess();
+        try {
+            // A profile change makes the operator update the profiles ConfigMap, which it may no longer do.
+            cluster.kubectl("patch", "sbp", "rbac-probe", "--type=json", "-p",
+                    "[{\"op\":\"add\",\"path\":\"/spec/runtimeClasses/0/profile\",\"value\":{\"pidsLimit\":128}}]").requireSuccess();
+            await("Degraded/ApiError").atMost(Duration.ofMinutes(2)).until(() ->
+                    "ApiError".equals(cluster.kubectl("get", "sbp", "rbac-probe", "-o",
+                            "jsonpath={.status.conditions[?(@.type==\"Degraded\")].reason}").stdout()));
+            String message = cluster.kubectl("get", "sbp", "rbac-probe", "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Degraded\")].message}").requireSuccess().stdout();
+            assertTrue(message.startsWith("PUT v1/namespaces/" + NAMESPACE + "/configmaps/stockade-rbac-probe-profiles: 403 Forbidden:")
+                    && message.contains("cannot update resource \"configmaps\""), message);
+            assertTrue(cluster.kubectl("describe", "sbp", "rbac-probe").requireSuccess().stdout().contains("ApiError"), "an ApiError Event");
+        } finally {
+            cluster.kubectl("-n", NAMESPACE, "patch", "role", "stockade-operator", "--type=json", "-p",
+                    "[{\"op\":\"add\",\"path\":\"/rules/0/verbs/-\",\"value\":\"update\"}]").requireSuccess();
+        }
+        await("the next successful reconcile clears Degraded").atMost(Duration.ofMinutes(4)).until(() ->
+                "False".equals(cluster.kubectl("get", "sbp", "rbac-probe", "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}").stdout()));
+        cluster.kubectl("delete", "-f", policy.toString(), "--wait=true", "--timeout=120s").requireSuccess();
     }
 
     /** How many of the policy's DaemonSet, ConfigMap and RuntimeClass exist. */
