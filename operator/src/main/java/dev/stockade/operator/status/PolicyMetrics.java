@@ -15,6 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class PolicyMetrics {
 
+    private static final String RECONCILES = "stockade.reconciles";
+    private static final String POOL_NODES = "stockade.pool.nodes";
+
     private final MeterRegistry registry;
     private final Map<String, Map<NodeStatus.NodePhase, AtomicInteger>> nodesByPhase = new ConcurrentHashMap<>();
 
@@ -23,7 +26,7 @@ public class PolicyMetrics {
     }
 
     public void recordReconcile(String policy, String result) {
-        registry.counter("stockade.reconciles", Tags.of("policy", policy, "result", result)).increment();
+        registry.counter(RECONCILES, Tags.of("policy", policy, "result", result)).increment();
     }
 
     public void recordPool(String policy, List<NodeStatus> nodes) {
@@ -32,11 +35,14 @@ public class PolicyMetrics {
         nodes.forEach(node -> gauges.get(node.phase()).incrementAndGet());
     }
 
-    /** Zeroes the gauges of a deleted policy. */
+    /**
+     * Removes every series of a deleted policy, so that /q/metrics does not keep zero-valued
+     * series for policies that no longer exist (and a re-created policy starts afresh).
+     */
     public void forget(String policy) {
-        Map<NodeStatus.NodePhase, AtomicInteger> gauges = nodesByPhase.get(policy);
-        if (gauges != null) {
-            gauges.values().forEach(count -> count.set(0));
+        nodesByPhase.remove(policy);
+        for (String name : new String[] {POOL_NODES, RECONCILES}) {
+            registry.find(name).tag("policy", policy).meters().forEach(registry::remove);
         }
     }
 
@@ -44,7 +50,7 @@ public class PolicyMetrics {
         Map<NodeStatus.NodePhase, AtomicInteger> gauges = new EnumMap<>(NodeStatus.NodePhase.class);
         for (NodeStatus.NodePhase phase : NodeStatus.NodePhase.values()) {
             AtomicInteger count = new AtomicInteger();
-            registry.gauge("stockade.pool.nodes", Tags.of("policy", policy, "phase", phase.name()), count);
+            registry.gauge(POOL_NODES, Tags.of("policy", policy, "phase", phase.name()), count);
             gauges.put(phase, count);
         }
         return gauges;

@@ -1,0 +1,35 @@
+package dev.stockade.operator.status;
+
+import dev.stockade.operator.policy.NodeStatus;
+import dev.stockade.operator.policy.NodeStatus.NodePhase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PolicyMetricsTest {
+
+    @Test
+    void aDeletedPolicyLeavesNoSeriesBehindAndOthersKeepTheirs() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PolicyMetrics metrics = new PolicyMetrics(registry);
+        for (String policy : List.of("gone", "kept")) {
+            metrics.recordReconcile(policy, "ok");
+            metrics.recordPool(policy, List.of(new NodeStatus("n1", NodePhase.Ready, "ok", "1")));
+        }
+
+        metrics.forget("gone");
+
+        assertTrue(registry.find("stockade.pool.nodes").tag("policy", "gone").meters().isEmpty(), "pool gauges");
+        assertTrue(registry.find("stockade.reconciles").tag("policy", "gone").meters().isEmpty(), "reconcile counters");
+        assertEquals(1.0, registry.get("stockade.pool.nodes").tags("policy", "kept", "phase", "Ready").gauge().value());
+        assertEquals(1.0, registry.get("stockade.reconciles").tags("policy", "kept", "result", "ok").counter().count());
+
+        metrics.recordPool("gone", List.of());
+        assertEquals(0.0, registry.get("stockade.pool.nodes").tags("policy", "gone", "phase", "Ready").gauge().value(),
+                "a re-created policy starts afresh");
+    }
+}
