@@ -348,7 +348,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         }
         if (!hasSameCondition(previous, next, PolicyStatusBuilder.READY)
                 && "True".equals(condition(next, PolicyStatusBuilder.READY))) {
-            events.normal(policy, "PoolReady", next.getReadyNodes() + " nodes run the verified sandbox runtime");
+            events.normal(policy, "PoolReady", PolicyStatusBuilder.readySummary(next.getReadyNodes()));
         }
     }
 

@@ -14,7 +14,7 @@ public class SandboxPolicyStatus {
     @JsonPropertyDescription("The policy generation this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Ready: every pool node runs the verified runtime. Progressing: nodes are being added, installed or removed. Degraded: the spec is invalid or nodes failed.")
+    @JsonPropertyDescription("Ready: every pool node runs the verified runtime. Progressing: nodes are being added, installed or removed. Degraded: the spec is invalid, nodes failed, or the API server refused a change (reason ApiError).")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Nodes chosen for the pool.")

@@ -104,6 +104,11 @@ public final class PolicyStatusBuilder {
         return status;
     }
 
+    /** "1 node runs …" / "3 nodes run …": the Ready message and the PoolReady Event. */
+    public static String readySummary(int readyNodes) {
+        return readyNodes + (readyNodes == 1 ? " node runs" : " nodes run") + " the verified sandbox runtime";
+    }
+
     private static SandboxPolicyStatus copyOf(SandboxPolicyStatus from) {
         SandboxPolicyStatus status = new SandboxPolicyStatus();
         status.setObservedGeneration(from.getObservedGeneration());
@@ -133,7 +138,7 @@ public final class PolicyStatusBuilder {
             return condition(READY, false, "NodesNotReady", readyCount + " of " + members.size() + " nodes ready: "
                     + summary(members.stream().filter(n -> n.phase() != NodePhase.Ready).toList()));
         }
-        return condition(READY, true, "AllNodesReady", readyCount + " nodes run the verified sandbox runtime");
+        return condition(READY, true, "AllNodesReady", readySummary(readyCount));
     }
 
     private Condition progressing() {
