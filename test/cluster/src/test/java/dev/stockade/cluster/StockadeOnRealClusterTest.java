@@ -170,6 +170,42 @@ class StockadeOnRealClusterTest {
 
     @Test
     @Order(4)
+    void theInstallerMayWriteOnlyItsOwnNodesKeys(@TempDir Path dir) throws IOException {
+        // The install above already ran under the chart's ValidatingAdmissionPolicy. Here the
+        // installer's account is impersonated, with the node name its bound token carries, and every
+        // write is a server-side dry run, so nothing changes.
+        String onItsNode = installerKubeconfig(dir, cluster.nodeName());
+        String onAnotherNode = installerKubeconfig(dir, "another-node");
+        String node = "node/" + cluster.nodeName();
+        cluster.kubectl("--kubeconfig", onItsNode, "label", node, Stockade.RUNTIME_READY_LABEL + "=someone-else", "--overwrite",
+                "--dry-run=server").requireSuccess();
+        assertRefused("may write only the node its pod runs on (another-node), not " + cluster.nodeName(), cluster.kubectl(
+                "--kubeconfig", onAnotherNode, "label", node, Stockade.RUNTIME_READY_LABEL + "=someone-else", "--overwrite", "--dry-run=server"));
+        assertRefused("only the stockade.dev/runtime-ready label", cluster.kubectl("--kubeconfig", onItsNode, "label", node, "team=blue",
+                "--dry-run=server"));
+        assertRefused("only the stockade.dev/runtime-ready label", cluster.kubectl("--kubeconfig", onItsNode, "label", node,
+                Stockade.POOL_LABEL + "-", "--dry-run=server"));
+        assertRefused("may not change a node's spec", cluster.kubectl("--kubeconfig", onItsNode, "taint", "node",
+                cluster.nodeName(), Stockade.SANDBOX_TAINT_KEY + "-", "--dry-run=server"));
+    }
+
+    /** The admin's kubeconfig impersonating the installer's ServiceAccount as its token on {@code nodeName} would be. */
+    private String installerKubeconfig(Path dir, String nodeName) throws IOException {
+        String admin = Files.readString(cluster.kubeconfig());
+        String impersonating = admin.replaceFirst("(?m)^(    client-key: .*)$", "$1\n"
+                + "    as: system:serviceaccount:" + NAMESPACE + ":stockade-installer\n"
+                + "    as-user-extra:\n      authentication.kubernetes.io/node-name: [" + nodeName + "]");
+        assertTrue(impersonating.contains("as-user-extra"), impersonating);
+        return Files.writeString(dir.resolve("installer-on-" + nodeName + ".kubeconfig"), impersonating).toString();
+    }
+
+    private static void assertRefused(String message, CommandResult result) {
+        assertTrue(result.exitCode() != 0 && result.stderr().contains("ValidatingAdmissionPolicy") && result.stderr().contains(message),
+                result.describe());
+    }
+
+    @Test
+    @Order(5)
     void aSandboxedPodSeesTheProfilesKernelAndAPlainPodTheHosts() {
         client.pods().inNamespace("default").resource(busybox("sandboxed", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
         client.pods().inNamespace("default").resource(busybox("plain", null, "uname -r; sleep 3600")).create();
@@ -185,7 +221,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void hostMountsAndPrivilegedPodsAreRefusedAndTheRuleShowsInKubectlDescribe() {
         Pod hostMount = new PodBuilder(busybox("host-mount", RUNTIME_CLASS, "ls /host"))
                 .editSpec()
@@ -207,7 +243,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void crictlRunsAPodSandboxThroughTheHandler(@TempDir Path dir) throws IOException {
         // The CRI path the kubelet takes, driven by hand: RunPodSandbox with runtime_handler set.
         Path sandbox = dir.resolve("sandbox.json");
@@ -240,7 +276,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aProfileChangeRollsTheInstallersWithoutRestartingContainerd() throws IOException {
         int containerdStarts = containerdStarts();
         String installerBefore = installerPod();
@@ -262,7 +298,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
         int containerdStarts = containerdStarts();
         String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
@@ -295,7 +331,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
         int containerdStarts = containerdStarts();
         cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
@@ -313,7 +349,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
         String policyUid = policyField("{.metadata.uid}");
         DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
@@ -359,7 +395,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
         // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
         // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
@@ -382,7 +418,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
@@ -394,7 +430,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
         // After the RBAC check above: this step makes the API server deny the operator on purpose.
         Path policy = TestPolicies.selectingNoNode(dir, "rbac-probe", "  runtimeClasses:\n    - name: rbac-probe\n");
