@@ -169,4 +169,17 @@ class ChartRenderTest {
     static List<String> texts(JsonNode array) {
         return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
     }
+
+    @Test
+    void theInstallersNodeWritesAreGuardedForItsOwnAccountUnlessTurnedOff() {
+        ObjectNode policy = defaults.get("ValidatingAdmissionPolicy", "stockade-installer-node-writes");
+        assertEquals("Fail", policy.path("spec").path("failurePolicy").asText());
+        assertEquals("request.userInfo.username == 'system:serviceaccount:" + ChartRendering.NAMESPACE + ":stockade-installer'",
+                policy.path("spec").path("matchConditions").get(0).path("expression").asText());
+        assertEquals("stockade-installer-node-writes", defaults.get("ValidatingAdmissionPolicyBinding", "stockade-installer-node-writes")
+                .path("spec").path("policyName").asText());
+
+        Rendered off = ChartRendering.render(Map.of("installer.restrictNodeWrites", "false"));
+        assertTrue(off.ofKind("ValidatingAdmissionPolicy").isEmpty() && off.ofKind("ValidatingAdmissionPolicyBinding").isEmpty());
+    }
 }
