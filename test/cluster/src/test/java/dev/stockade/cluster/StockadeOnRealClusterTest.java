@@ -147,8 +147,7 @@ class StockadeOnRealClusterTest {
                         && cluster.nodeName().equals(p.getSpec().getNodeName()) && "Running".equals(p.getStatus().getPhase())));
         await("the node's ready label").atMost(SLOW).until(() ->
                 POLICY.equals(node().getMetadata().getLabels().get(Stockade.RUNTIME_READY_LABEL)));
-        await("the policy Ready 1/1").atMost(Duration.ofMinutes(2)).until(() ->
-                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        awaitPolicyReady("the policy Ready 1/1", Duration.ofMinutes(2));
         System.out.printf("figure: kubectl apply of the policy -> Ready 1/1: %.1f s%n", (System.nanoTime() - applied) / 1e9);
 
         String config = Files.readString(cluster.onNode("/etc/containerd/config.toml"));
@@ -287,8 +286,7 @@ class StockadeOnRealClusterTest {
             return now != null && !now.equals(installerBefore) && "Running".equals(
                     client.pods().inNamespace(NAMESPACE).withName(now).get().getStatus().getPhase());
         });
-        await("the policy Ready 1/1 with the new profile").atMost(SLOW).until(() ->
-                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        awaitPolicyReady("the policy Ready 1/1 with the new profile", SLOW);
         String profile = Files.readString(Path.of(Stockade.HOST_PROFILE_DIR, RUNTIME_CLASS + ".json"));
         assertTrue(profile.matches("(?s).*\"pidsLimit\"\\s*:\\s*256.*"), "the node's profile file has the new limit:\n" + profile);
         assertEquals(containerdStarts, containerdStarts(), "containerd was not restarted for a profile change");
@@ -314,8 +312,7 @@ class StockadeOnRealClusterTest {
         await("the node reports the new release").atMost(SLOW).until(() ->
                 node().getMetadata().getAnnotations().getOrDefault(Stockade.RUNTIME_STATUS_ANNOTATION, "")
                         .contains("\"version\":\"" + version + "\""));
-        await("the policy Ready 1/1 on the new release").atMost(SLOW).until(() ->
-                "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}")) && "1/1".equals(policyField("{.status.nodes}")));
+        awaitPolicyReady("the policy Ready 1/1 on the new release", SLOW);
         String upgraded = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
                 .requireSuccess().stdout().strip();
         assertTrue(upgraded.contains(version) && !upgraded.equals(release), "current moved from " + release + " to " + upgraded);
@@ -526,6 +523,12 @@ class StockadeOnRealClusterTest {
     private static Taint sandboxTaint(Node node) {
         return node.getSpec().getTaints() == null ? null : node.getSpec().getTaints().stream()
                 .filter(t -> Stockade.SANDBOX_TAINT_KEY.equals(t.getKey())).findFirst().orElse(null);
+    }
+
+    /** Waits until the policy is Ready with its one node ready ({@code kubectl get sbp}: True, 1/1). */
+    private void awaitPolicyReady(String what, Duration atMost) {
+        await(what).atMost(atMost).until(() -> "True".equals(policyField("{.status.conditions[?(@.type==\"Ready\")].status}"))
+                && "1/1".equals(policyField("{.status.nodes}")));
     }
 
     private String policyField(String jsonPath) {
