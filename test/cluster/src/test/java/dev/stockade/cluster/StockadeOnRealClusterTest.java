@@ -396,9 +396,7 @@ class StockadeOnRealClusterTest {
     void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
         // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
         // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
-        Path policy = TestPolicies.selectingNoNode(dir, "orphaned", "  runtimeClasses:\n    - name: orphaned\n");
-        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
-        await("the policy's objects").atMost(Duration.ofMinutes(2)).until(() -> ownedObjects("orphaned") == 3);
+        applyPolicyOnNoNode(dir, "orphaned");
         cluster.kubectl("-n", NAMESPACE, "scale", "deployment/stockade-operator", "--replicas=0").requireSuccess();
         await("the operator stopped").atMost(Duration.ofMinutes(2)).until(() -> client.pods().inNamespace(NAMESPACE)
                 .withLabel("app.kubernetes.io/name", "stockade-operator").list().getItems().isEmpty());
@@ -430,9 +428,7 @@ class StockadeOnRealClusterTest {
     @Order(14)
     void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
         // After the RBAC check above: this step makes the API server deny the operator on purpose.
-        Path policy = TestPolicies.selectingNoNode(dir, "rbac-probe", "  runtimeClasses:\n    - name: rbac-probe\n");
-        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
-        await("the policy's objects").atMost(Duration.ofMinutes(2)).until(() -> ownedObjects("rbac-probe") == 3);
+        Path policy = applyPolicyOnNoNode(dir, "rbac-probe");
         String verbs = cluster.kubectl("-n", NAMESPACE, "get", "role", "stockade-operator", "-o", "jsonpath={.rules[0].resources[0]} {.rules[0].verbs}")
                 .requireSuccess().stdout();
         assertTrue(verbs.startsWith("configmaps ") && verbs.contains("\"update\""), verbs);
@@ -459,6 +455,17 @@ class StockadeOnRealClusterTest {
                 "False".equals(cluster.kubectl("get", "sbp", "rbac-probe", "-o",
                         "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}").stdout()));
         cluster.kubectl("delete", "-f", policy.toString(), "--wait=true", "--timeout=120s").requireSuccess();
+    }
+
+    /**
+     * Applies a policy named {@code name} that selects no node, with one runtime class of the same
+     * name, waits until its DaemonSet, ConfigMap and RuntimeClass exist, and returns its file.
+     */
+    private Path applyPolicyOnNoNode(Path dir, String name) throws IOException {
+        Path policy = TestPolicies.selectingNoNode(dir, name, "  runtimeClasses:\n    - name: " + name + "\n");
+        cluster.kubectl("apply", "-f", policy.toString()).requireSuccess();
+        await("the policy's objects").atMost(Duration.ofMinutes(2)).until(() -> ownedObjects(name) == 3);
+        return policy;
     }
 
     /** How many of the policy's DaemonSet, ConfigMap and RuntimeClass exist. */
