@@ -1,7 +1,6 @@
 package dev.stockade.operator.pool;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stockade.api.node.NodePatch;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -28,7 +27,6 @@ public class NodePatcher {
     private static final int ATTEMPTS = 5;
 
     private final KubernetesClient client;
-    private final ObjectMapper mapper = new ObjectMapper();
     private final Counter nodeWrites;
 
     public NodePatcher(KubernetesClient client, MeterRegistry registry) {
@@ -53,7 +51,7 @@ public class NodePatcher {
             }
             try {
                 nodeWrites.increment();
-                Node written = client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON), toJson(ops.get()));
+                Node written = client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON), NodePatch.toJson(ops.get()));
                 LOG.debugf("patched node %s: %s", name, ops.get());
                 return Optional.of(written);
             } catch (KubernetesClientException e) {
@@ -71,13 +69,5 @@ public class NodePatcher {
 
     private static boolean isStale(KubernetesClientException e) {
         return e.getCode() == 409;
-    }
-
-    private String toJson(List<Map<String, Object>> ops) {
-        try {
-            return mapper.writeValueAsString(ops);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write node patch", e);
-        }
     }
 }

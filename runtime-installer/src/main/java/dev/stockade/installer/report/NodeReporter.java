@@ -1,10 +1,7 @@
 package dev.stockade.installer.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.NodePatch;
 import dev.stockade.api.status.NodeRuntimeStatus;
 import dev.stockade.api.status.RemovalRequest;
 import io.fabric8.kubernetes.api.model.Node;
@@ -20,11 +17,12 @@ import java.util.Optional;
  * Reports the node through the API server: the ready label {@code stockade.dev/runtime-ready}
  * and the status annotation {@code stockade.dev/runtime-status}, the only two keys the installer
  * writes and the only ones it removes. Writes are JSON patches touching just those keys (the
- * node's other labels and annotations belong to others), and only when the value changes.
+ * node's other labels and annotations belong to others), and only when the value changes. The
+ * patch is built by {@link NodePatch}, as the operator's are.
  */
 public final class NodeReporter {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    private static final int ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final String nodeName;
@@ -56,45 +54,33 @@ public final class NodeReporter {
         return RemovalRequest.parse(annotations == null ? null : annotations.get(Stockade.REMOVAL_REQUEST_ANNOTATION));
     }
 
+    /**
+     * Sets or removes the two keys, guarded by the node's resourceVersion ({@link NodePatch}); when
+     * another writer (the kubelet, the operator) changed the node in between, reads it again and
+     * recomputes.
+     */
     private void write(Optional<String> readyLabel, Optional<String> statusAnnotation) {
-        Node node = node();
-        ArrayNode patch = MAPPER.createArrayNode();
-        addOps(patch, "/metadata/labels", node.getMetadata().getLabels(), Stockade.RUNTIME_READY_LABEL, readyLabel);
-        addOps(patch, "/metadata/annotations", node.getMetadata().getAnnotations(), Stockade.RUNTIME_STATUS_ANNOTATION, statusAnnotation);
-        if (patch.isEmpty()) {
-            return;
-        }
-        client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON), patch.toString());
-    }
-
-    private static void addOps(ArrayNode patch, String mapPath, Map<String, String> current, String key, Optional<String> wanted) {
-        String pointer = mapPath + "/" + key.replace("~", "~0").replace("/", "~1");
-        String existing = current == null ? null : current.get(key);
-        if (wanted.isEmpty()) {
-            if (existing != null) {
-                // The test op makes the removal fail rather than drop a value someone changed meanwhile.
-                patch.add(op("test", pointer).put("value", existing));
-                patch.add(op("remove", pointer));
+        for (int attempt = 1; ; attempt++) {
+            Node node = node();
+            NodePatch patch = NodePatch.of(node.getMetadata().getResourceVersion(), node.getMetadata().getLabels(),
+                    node.getMetadata().getAnnotations(), node.getSpec() == null ? null : node.getSpec().getTaints());
+            readyLabel.ifPresentOrElse(value -> patch.setLabel(Stockade.RUNTIME_READY_LABEL, value),
+                    () -> patch.removeLabel(Stockade.RUNTIME_READY_LABEL));
+            statusAnnotation.ifPresentOrElse(value -> patch.setAnnotation(Stockade.RUNTIME_STATUS_ANNOTATION, value),
+                    () -> patch.removeAnnotation(Stockade.RUNTIME_STATUS_ANNOTATION));
+            Optional<String> json = patch.toJson();
+            if (json.isEmpty()) {
+                return;
             }
-            return;
+            try {
+                client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON), json.get());
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
-        if (wanted.get().equals(existing)) {
-            return;
-        }
-        if (current == null) {
-            ObjectNode add = op("add", mapPath);
-            add.putObject("value").put(key, wanted.get());
-            patch.add(add);
-        } else {
-            patch.add(op("add", pointer).put("value", wanted.get()));
-        }
-    }
-
-    private static ObjectNode op(String name, String path) {
-        ObjectNode op = MAPPER.createObjectNode();
-        op.put("op", name);
-        op.put("path", path);
-        return op;
     }
 
     private Node node() {
