@@ -5,7 +5,6 @@ import dev.stockade.api.profile.Profiles;
 import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.install.InstallerDaemonSet;
 import dev.stockade.operator.install.ProfileConfigMap;
-import dev.stockade.operator.policy.NodeConflict;
 import dev.stockade.operator.policy.NodeStatus;
 import dev.stockade.operator.policy.PolicyObjects;
 import dev.stockade.operator.policy.PolicyValidator;
@@ -15,12 +14,15 @@ import dev.stockade.operator.policy.SandboxPolicyStatus;
 import dev.stockade.operator.pool.NodeFence;
 import dev.stockade.operator.pool.NodePatcher;
 import dev.stockade.operator.pool.NodePhases;
+import dev.stockade.operator.pool.NodeRemoval;
 import dev.stockade.operator.pool.PoolAssignment;
-import dev.stockade.operator.runtimeclass.RuntimeClasses;
+import dev.stockade.operator.pool.Requeue;
+import dev.stockade.operator.runtimeclass.RuntimeClassPlan;
 import dev.stockade.operator.status.ApiFailures;
 import dev.stockade.operator.status.PolicyEvents;
 import dev.stockade.operator.status.PolicyMetrics;
 import dev.stockade.operator.status.PolicyStatusBuilder;
+import dev.stockade.operator.status.PolicyTransitions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -48,11 +50,10 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -80,7 +81,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
     public static final String NAME = "sandboxpolicy";
     private static final Logger LOG = Logger.getLogger(SandboxPolicyReconciler.class);
-    private static final Duration WAIT_FOR_INSTALLERS = Duration.ofSeconds(10);
 
     private final KubernetesClient client;
     private final OperatorConfig config;
@@ -127,67 +127,39 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         return new InformerEventSource<>(configuration.build(), context);
     }
 
+    /**
+     * The pipeline: validate, profiles, pool (fence members, release leavers), installer,
+     * RuntimeClasses, status. Each step computes its desired state in pure code and changes only
+     * what differs.
+     */
     @Override
     public UpdateControl<SandboxPolicy> reconcile(SandboxPolicy policy, Context<SandboxPolicy> context) {
-        String name = policy.getMetadata().getName();
-        SandboxPolicyStatus previous = policy.getStatus();
-        PolicyStatusBuilder status = new PolicyStatusBuilder(generation(policy), previous, Instant.now());
-
         List<String> problems = PolicyValidator.validate(policy);
         if (!problems.isEmpty()) {
             // Leave the pool as it is: half-applying a broken spec could strip a working pool.
-            SandboxPolicyStatus invalid = status.specProblems(problems).build();
-            if (!hasSameCondition(previous, invalid, PolicyStatusBuilder.DEGRADED)) {
-                events.warning(policy, "InvalidSpec", String.join("; ", problems));
-            }
-            writeStatus(policy, invalid);
-            metrics.recordReconcile(name, "invalid");
+            publishStatus(policy, statusBuilder(policy).specProblems(problems).build());
+            metrics.recordReconcile(policy.getMetadata().getName(), "invalid");
             return UpdateControl.noUpdate();
         }
-
-        ConfigMap profiles = ProfileConfigMap.desired(policy, config.namespace());
-        createOrUpdate(profiles, liveConfigMap(name));
-
+        ConfigMap profiles = applyProfiles(policy);
         List<PoolAssignment.Claim> claims = claims(context);
-        Set<String> livePolicies = claims.stream().map(PoolAssignment.Claim::policy).collect(Collectors.toSet());
-        PoolAssignment.Pool pool = PoolAssignment.assign(claims, nodes.list().toList()).poolOf(name);
-        Map<String, String> desiredHashes = profileHashes(policy);
-        List<NodeStatus> members = new ArrayList<>();
-        for (String nodeName : pool.members()) {
-            nodes.get(new ResourceID(nodeName))
-                    .ifPresent(node -> members.add(fenceMember(policy, node, desiredHashes, livePolicies)));
-        }
-        List<NodeStatus> leaving = new ArrayList<>();
-        for (Node node : heldNodes(name)) {
-            if (!pool.members().contains(node.getMetadata().getName())) {
-                removeFromPool(policy, node).ifPresent(leaving::add);
-            }
-        }
-
-        DaemonSet daemonSet = InstallerDaemonSet.desired(policy, config, profiles.getMetadata().getAnnotations()
-                .get(PolicyObjects.PROFILES_HASH_ANNOTATION));
-        createOrUpdate(daemonSet, liveDaemonSet(name));
-
+        PoolAssignment.Pool pool = PoolAssignment.assign(claims, nodes.list().toList()).poolOf(policy.getMetadata().getName());
+        Members members = fenceMembers(policy, pool, claims);
+        List<NodeStatus> leaving = releaseLeavers(policy, pool);
+        applyInstaller(policy, profiles);
         List<String> runtimeClassProblems = publishRuntimeClasses(policy);
 
-        SandboxPolicyStatus next = status
+        SandboxPolicyStatus next = statusBuilder(policy)
                 .operationalProblems(runtimeClassProblems)
-                .members(members)
+                .members(members.statuses())
                 .leaving(leaving)
                 .conflicts(pool.conflicts())
                 .runtimeClassNames(policy.getSpec().getRuntimeClasses().stream().map(RuntimeClassSpec::getName).toList())
                 .build();
-        announceTransitions(policy, previous, next);
-        writeStatus(policy, next);
-        metrics.recordPool(name, next.getNodeStatuses());
-        metrics.recordReconcile(name, "ok");
-        // Removal timeouts and nodes another policy still has to release need a look later
-        // even if no event arrives.
-        boolean waiting = !leaving.isEmpty() || pool.members().stream().anyMatch(nodeName -> nodes.get(new ResourceID(nodeName))
-                .flatMap(PoolAssignment::poolLabel).filter(holder -> !holder.equals(name) && livePolicies.contains(holder))
-                .isPresent());
-        return waiting ? UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(WAIT_FOR_INSTALLERS)
-                : UpdateControl.noUpdate();
+        publishStatus(policy, next);
+        metrics.recordPool(policy.getMetadata().getName(), next.getNodeStatuses());
+        metrics.recordReconcile(policy.getMetadata().getName(), "ok");
+        return requeue(Requeue.after(leaving.size(), members.waitingForRelease()));
     }
 
     /**
@@ -197,35 +169,24 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      */
     @Override
     public ErrorStatusUpdateControl<SandboxPolicy> updateErrorStatus(SandboxPolicy policy, Context<SandboxPolicy> context, Exception e) {
-        String name = policy.getMetadata().getName();
         String failure = ApiFailures.describe(e);
-        SandboxPolicyStatus degraded = new PolicyStatusBuilder(generation(policy), policy.getStatus(), Instant.now()).apiFailure(failure);
-        if (!hasSameCondition(policy.getStatus(), degraded, PolicyStatusBuilder.DEGRADED)) {
-            events.warning(policy, "ApiError", failure);
-        }
         try {
-            writeStatus(policy, degraded);
+            publishStatus(policy, statusBuilder(policy).apiFailure(failure));
         } catch (RuntimeException statusFailure) {
-            LOG.warnf("policy %s: cannot record the failure in its status (%s): %s", name, statusFailure.getMessage(), failure);
+            LOG.warnf("policy %s: cannot record the failure in its status (%s): %s", policy.getMetadata().getName(),
+                    statusFailure.getMessage(), failure);
         }
-        metrics.recordReconcile(name, "error");
+        metrics.recordReconcile(policy.getMetadata().getName(), "error");
         return ErrorStatusUpdateControl.noStatusUpdate();
     }
 
     @Override
     public DeleteControl cleanup(SandboxPolicy policy, Context<SandboxPolicy> context) {
         String name = policy.getMetadata().getName();
-        List<NodeStatus> leaving = new ArrayList<>();
-        for (Node node : heldNodes(name)) {
-            removeFromPool(policy, node).ifPresent(leaving::add);
-        }
+        List<NodeStatus> leaving = releaseLeavers(policy, PoolAssignment.Pool.empty());
         if (!leaving.isEmpty()) {
-            SandboxPolicyStatus removing = new PolicyStatusBuilder(generation(policy), policy.getStatus(), Instant.now())
-                    .leaving(leaving)
-                    .runtimeClassNames(List.of())
-                    .build();
-            writeStatus(policy, removing);
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_FOR_INSTALLERS);
+            writeStatus(policy, statusBuilder(policy).leaving(leaving).runtimeClassNames(List.of()).build());
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Requeue.after(leaving.size(), 0).orElseThrow());
         }
         // Nodes are clean: now the objects garbage collection would also remove, so nothing
         // lingers on clusters where it is slow or owner references were stripped.
@@ -237,19 +198,53 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         return DeleteControl.defaultDelete();
     }
 
-    /** Fences a node of the pool, or reports that an older policy has yet to release it. */
-    private NodeStatus fenceMember(SandboxPolicy policy, Node node, Map<String, String> desiredHashes,
-                                   Set<String> livePolicies) {
+    /** The profile ConfigMap the installers read; returned as desired, with its hash annotation. */
+    private ConfigMap applyProfiles(SandboxPolicy policy) {
+        ConfigMap profiles = ProfileConfigMap.desired(policy, config.namespace());
+        createOrUpdate(profiles, liveConfigMap(policy.getMetadata().getName()));
+        return profiles;
+    }
+
+    private void applyInstaller(SandboxPolicy policy, ConfigMap profiles) {
+        DaemonSet daemonSet = InstallerDaemonSet.desired(policy, config,
+                profiles.getMetadata().getAnnotations().get(PolicyObjects.PROFILES_HASH_ANNOTATION));
+        createOrUpdate(daemonSet, liveDaemonSet(policy.getMetadata().getName()));
+    }
+
+    /** The pool's members as the status shows them, and how many another live policy still holds. */
+    private record Members(List<NodeStatus> statuses, int waitingForRelease) {
+    }
+
+    private Members fenceMembers(SandboxPolicy policy, PoolAssignment.Pool pool, List<PoolAssignment.Claim> claims) {
         String name = policy.getMetadata().getName();
-        Optional<String> holder = PoolAssignment.poolLabel(node).filter(p -> !p.equals(name));
-        if (holder.isPresent() && livePolicies.contains(holder.get())) {
-            return NodePhases.waitingFor(node.getMetadata().getName(), holder.get());
+        Set<String> livePolicies = claims.stream().map(PoolAssignment.Claim::policy).collect(Collectors.toSet());
+        Map<String, String> desiredHashes = profileHashes(policy);
+        List<NodeStatus> statuses = new ArrayList<>();
+        int waiting = 0;
+        for (String nodeName : pool.members()) {
+            Optional<Node> node = nodes.get(new ResourceID(nodeName));
+            if (node.isEmpty()) {
+                continue;
+            }
+            Optional<String> holder = PoolAssignment.poolLabel(node.get()).filter(p -> !p.equals(name));
+            if (holder.isPresent() && livePolicies.contains(holder.get())) {
+                statuses.add(NodePhases.waitingFor(nodeName, holder.get()));
+                waiting++;
+            } else {
+                statuses.add(fence(policy, node.get(), holder, desiredHashes));
+            }
         }
+        return new Members(statuses, waiting);
+    }
+
+    /** Fences a pool node, first removing what a deleted policy ({@code staleHolder}) left on it. */
+    private NodeStatus fence(SandboxPolicy policy, Node node, Optional<String> staleHolder, Map<String, String> desiredHashes) {
+        String name = policy.getMetadata().getName();
         Node current = node;
-        if (holder.isPresent()) {
+        if (staleHolder.isPresent()) {
             // Left behind by a policy that no longer exists: nobody else will ever clean it.
-            current = nodePatcher.apply(current, n -> NodeFence.of(n, holder.get()).release(true)).orElse(current);
-            LOG.infof("policy %s: removed leftovers of deleted policy %s from node %s", name, holder.get(),
+            current = nodePatcher.apply(current, n -> NodeFence.of(n, staleHolder.get()).release(true)).orElse(current);
+            LOG.infof("policy %s: removed leftovers of deleted policy %s from node %s", name, staleHolder.get(),
                     node.getMetadata().getName());
         }
         String effect = policy.getSpec().effectiveTaintEffect().name();
@@ -258,98 +253,95 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     }
 
     /**
-     * Takes a node out of the pool: its installer uninstalls first (asked through an annotation),
-     * then the taint and pool label go. Returns the node's status while that is under way, or empty
-     * once the node is clean.
+     * Takes the nodes this policy holds outside {@code pool} through the removal handshake
+     * ({@link NodeRemoval}). Returns the status of those still on their way out.
      */
-    private Optional<NodeStatus> removeFromPool(SandboxPolicy policy, Node node) {
+    private List<NodeStatus> releaseLeavers(SandboxPolicy policy, PoolAssignment.Pool pool) {
         String name = policy.getMetadata().getName();
-        String nodeName = node.getMetadata().getName();
-        NodeFence fence = NodeFence.of(node, name);
-        if (!fence.hasInstallerFootprint()) {
-            nodePatcher.apply(node, current -> NodeFence.of(current, name).release(false));
-            LOG.infof("policy %s: node %s left the pool", name, nodeName);
-            return Optional.empty();
+        List<NodeStatus> leaving = new ArrayList<>();
+        for (Node node : heldNodes(name)) {
+            if (pool.members().contains(node.getMetadata().getName())) {
+                continue;
+            }
+            String nodeName = node.getMetadata().getName();
+            NodeRemoval.Step step = NodeRemoval.next(node, name, Instant.now(), config.removalTimeout());
+            switch (step.action()) {
+                case RELEASE -> {
+                    nodePatcher.apply(node, current -> NodeFence.of(current, name).release(false));
+                    LOG.infof("policy %s: node %s left the pool", name, nodeName);
+                }
+                case REQUEST_REMOVAL -> {
+                    nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(Instant.now()));
+                    events.normal(policy, "NodeLeaving", "asked the installer on node " + nodeName + " to uninstall");
+                    leaving.add(NodePhases.removing(node, name, null, config.removalTimeout()));
+                }
+                case WAIT -> leaving.add(NodePhases.removing(node, name, step.waited(), config.removalTimeout()));
+                case FORCE_RELEASE -> {
+                    nodePatcher.apply(node, current -> NodeFence.of(current, name).release(true));
+                    events.warning(policy, "RemovalForced", "the installer on node " + nodeName + " did not uninstall within "
+                            + config.removalTimeout() + "; removed Stockade's labels and taint without it. Check the host for "
+                            + "leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
+                }
+            }
         }
-        Optional<Instant> requestedAt = fence.ownRemovalRequest().map(r -> r.requestedAt());
-        if (requestedAt.isEmpty()) {
-            nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(Instant.now()));
-            events.normal(policy, "NodeLeaving", "asked the installer on node " + nodeName + " to uninstall");
-            return Optional.of(NodePhases.removing(node, name, null, config.removalTimeout()));
-        }
-        Duration waited = Duration.between(requestedAt.get(), Instant.now());
-        if (waited.compareTo(config.removalTimeout()) >= 0) {
-            nodePatcher.apply(node, current -> NodeFence.of(current, name).release(true));
-            events.warning(policy, "RemovalForced", "the installer on node " + nodeName + " did not uninstall within "
-                    + config.removalTimeout() + "; removed Stockade's labels and taint without it. Check the host for "
-                    + "leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
-            return Optional.empty();
-        }
-        return Optional.of(NodePhases.removing(node, name, waited, config.removalTimeout()));
+        return leaving;
     }
 
     /**
-     * Creates, updates or replaces the RuntimeClasses and deletes the ones no longer in the spec.
-     * Returns problems that block a class (a RuntimeClass of that name that is not ours).
+     * Applies the {@link RuntimeClassPlan}. Returns problems that block a class (a RuntimeClass of
+     * that name that is not ours).
      */
     private List<String> publishRuntimeClasses(SandboxPolicy policy) {
         String name = policy.getMetadata().getName();
-        List<String> problems = new ArrayList<>();
-        Set<String> wanted = new HashSet<>();
-        for (RuntimeClass desired : RuntimeClasses.desired(policy)) {
-            String className = desired.getMetadata().getName();
-            wanted.add(className);
-            RuntimeClass live = client.resources(RuntimeClass.class).withName(className).get();
-            if (live == null) {
-                client.resource(desired).create();
-                LOG.infof("policy %s: created RuntimeClass %s (handler %s)", name, className, desired.getHandler());
-            } else if (!ownedBy(live, policy)) {
-                problems.add("RuntimeClass " + className + " already exists and does not belong to this policy; "
-                        + "rename spec.runtimeClasses entry " + className + " or delete the existing RuntimeClass");
-            } else if (!Objects.equals(live.getHandler(), desired.getHandler())) {
-                // The handler of a RuntimeClass is immutable.
-                client.resource(live).withGracePeriod(0).delete();
-                client.resource(desired).create();
-                LOG.infof("policy %s: replaced RuntimeClass %s, handler %s -> %s", name, className, live.getHandler(),
-                        desired.getHandler());
-            } else if (!RuntimeClasses.sameSpec(live, desired)) {
-                desired.getMetadata().setResourceVersion(live.getMetadata().getResourceVersion());
-                client.resource(desired).update();
+        Map<String, RuntimeClass> live = new HashMap<>();
+        for (RuntimeClassSpec runtimeClass : policy.getSpec().getRuntimeClasses()) {
+            // Read from the API server, not the cache: a class that is not ours lacks our label.
+            Optional.ofNullable(client.resources(RuntimeClass.class).withName(runtimeClass.getName()).get())
+                    .ifPresent(rc -> live.put(runtimeClass.getName(), rc));
+        }
+        RuntimeClassPlan.Plan plan = RuntimeClassPlan.of(policy, live, ownedRuntimeClasses(name));
+        for (RuntimeClassPlan.Change change : plan.changes()) {
+            switch (change) {
+                case RuntimeClassPlan.Create create -> {
+                    client.resource(create.desired()).create();
+                    LOG.infof("policy %s: created RuntimeClass %s (handler %s)", name, create.desired().getMetadata().getName(),
+                            create.desired().getHandler());
+                }
+                case RuntimeClassPlan.Update update -> client.resource(update.desired()).update();
+                case RuntimeClassPlan.Replace replace -> {
+                    client.resource(replace.live()).withGracePeriod(0).delete();
+                    client.resource(replace.desired()).create();
+                    LOG.infof("policy %s: replaced RuntimeClass %s, handler %s -> %s", name, replace.live().getMetadata().getName(),
+                            replace.live().getHandler(), replace.desired().getHandler());
+                }
+                case RuntimeClassPlan.Delete delete -> {
+                    client.resource(delete.owned()).delete();
+                    LOG.infof("policy %s: deleted RuntimeClass %s, no longer in the spec", name, delete.owned().getMetadata().getName());
+                }
             }
         }
-        for (RuntimeClass owned : ownedRuntimeClasses(name)) {
-            if (!wanted.contains(owned.getMetadata().getName())) {
-                client.resource(owned).delete();
-                LOG.infof("policy %s: deleted RuntimeClass %s, no longer in the spec", name, owned.getMetadata().getName());
-            }
-        }
-        return problems;
+        return plan.problems();
     }
 
-    private void announceTransitions(SandboxPolicy policy, SandboxPolicyStatus previous, SandboxPolicyStatus next) {
-        Set<NodeConflict> known = previous == null || previous.getConflicts() == null
-                ? Set.of() : new HashSet<>(previous.getConflicts());
-        for (NodeConflict conflict : next.getConflicts()) {
-            if (!known.contains(conflict)) {
-                events.warning(policy, "NodeConflict", "node " + conflict.node() + " matches spec.nodeSelector but belongs to "
-                        + "the pool of policy " + conflict.heldBy() + ", which keeps it");
+    /** Records the Events the change deserves ({@link PolicyTransitions}), then writes the status. */
+    private void publishStatus(SandboxPolicy policy, SandboxPolicyStatus next) {
+        for (PolicyTransitions.Notice notice : PolicyTransitions.between(policy.getStatus(), next)) {
+            if (notice.warning()) {
+                events.warning(policy, notice.reason(), notice.message());
+            } else {
+                events.normal(policy, notice.reason(), notice.message());
             }
         }
-        Map<String, NodeStatus.NodePhase> before = new LinkedHashMap<>();
-        if (previous != null && previous.getNodeStatuses() != null) {
-            previous.getNodeStatuses().forEach(n -> before.put(n.name(), n.phase()));
-        }
-        for (NodeStatus node : next.getNodeStatuses()) {
-            if (node.phase() == NodeStatus.NodePhase.Failed && before.get(node.name()) != NodeStatus.NodePhase.Failed) {
-                events.warning(policy, "NodeFailed", "installer on node " + node.name() + " failed: " + node.message());
-            } else if (node.phase() == NodeStatus.NodePhase.Ready && before.get(node.name()) != NodeStatus.NodePhase.Ready) {
-                LOG.infof("policy %s: node %s ready", policy.getMetadata().getName(), node.name());
-            }
-        }
-        if (!hasSameCondition(previous, next, PolicyStatusBuilder.READY)
-                && "True".equals(condition(next, PolicyStatusBuilder.READY))) {
-            events.normal(policy, "PoolReady", PolicyStatusBuilder.readySummary(next.getReadyNodes()));
-        }
+        writeStatus(policy, next);
+    }
+
+    private static UpdateControl<SandboxPolicy> requeue(Optional<Duration> after) {
+        return after.map(delay -> UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(delay))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+
+    private static PolicyStatusBuilder statusBuilder(SandboxPolicy policy) {
+        return new PolicyStatusBuilder(generation(policy), policy.getStatus(), Instant.now());
     }
 
     private void writeStatus(SandboxPolicy policy, SandboxPolicyStatus next) {
@@ -397,11 +389,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .toList();
     }
 
-    private static boolean ownedBy(HasMetadata resource, SandboxPolicy policy) {
-        return resource.getMetadata().getOwnerReferences() != null && resource.getMetadata().getOwnerReferences().stream()
-                .anyMatch(ref -> Objects.equals(ref.getUid(), policy.getMetadata().getUid()));
-    }
-
     /**
      * Creates the object, or updates it when its desired-state hash changed or someone removed the
      * hash. Comparing hashes instead of whole specs keeps server-side defaults from causing an
@@ -425,21 +412,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             hashes.put(runtimeClass.getName(), Profiles.hash(Profiles.render(runtimeClass.effectiveProfile())));
         }
         return hashes;
-    }
-
-    private static boolean hasSameCondition(SandboxPolicyStatus previous, SandboxPolicyStatus next, String type) {
-        return previous != null && Objects.equals(condition(previous, type), condition(next, type))
-                && Objects.equals(conditionMessage(previous, type), conditionMessage(next, type));
-    }
-
-    private static String condition(SandboxPolicyStatus status, String type) {
-        return status.getConditions() == null ? null : status.getConditions().stream()
-                .filter(c -> type.equals(c.getType())).map(c -> c.getStatus()).findFirst().orElse(null);
-    }
-
-    private static String conditionMessage(SandboxPolicyStatus status, String type) {
-        return status.getConditions() == null ? null : status.getConditions().stream()
-                .filter(c -> type.equals(c.getType())).map(c -> c.getMessage()).findFirst().orElse(null);
     }
 
     private static long generation(SandboxPolicy policy) {

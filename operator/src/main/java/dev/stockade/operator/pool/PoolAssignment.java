@@ -39,6 +39,11 @@ public final class PoolAssignment {
 
     /** One policy's share: the nodes it should hold, and the ones it selects but may not take. */
     public record Pool(SortedSet<String> members, List<NodeConflict> conflicts) {
+
+        /** No member: every node the policy holds leaves (the policy is being deleted). */
+        public static Pool empty() {
+            return new Pool(new TreeSet<>(), List.of());
+        }
     }
 
     private final Map<String, Pool> pools;
@@ -48,7 +53,7 @@ public final class PoolAssignment {
     }
 
     public Pool poolOf(String policy) {
-        return pools.getOrDefault(policy, new Pool(new TreeSet<>(), List.of()));
+        return pools.getOrDefault(policy, Pool.empty());
     }
 
     public static PoolAssignment assign(List<Claim> claims, List<Node> nodes) {
