@@ -1,0 +1,703 @@
+#!/usr/bin/env python3
+"""The measuring half of test/cluster/bench/scale: fake nodes, policies, the installers' part, figures.
+
+Talks to the real API server of test/cluster/up with the admin certificate (standard library only).
+What is real: the API server, etcd, the controller manager's DaemonSet controller, the scheduler, the
+operator as deployed by manifests/install.yaml. What is simulated: the nodes (KWOK, run by the shell
+half), the installer pods on them (KWOK reports them Running; nothing runs) and the installers' node
+writes (this driver writes what runtime-installer's NodeReporter writes, at a fixed rate).
+"""
+import argparse
+import collections
+import glob
+import hashlib
+import http.client
+import json
+import os
+import queue
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+
+POOL_LABEL = "stockade.dev/pool"
+TAINT_KEY = "stockade.dev/sandbox"
+READY_LABEL = "stockade.dev/runtime-ready"
+STATUS_ANNOTATION = "stockade.dev/runtime-status"
+REMOVAL_ANNOTATION = "stockade.dev/removal-requested"
+BENCH_NODE = "bench.stockade.dev/node"
+BENCH_POOL = "bench.stockade.dev/pool"
+BENCH_GROUP = "bench.stockade.dev/group"
+OPERATOR_USER = "system:serviceaccount:stockade-system:stockade-operator"
+NAMESPACE = "stockade-system"
+GROUPS = 20
+
+
+def log(message):
+    print(time.strftime("%H:%M:%S ") + message, file=sys.stderr, flush=True)
+
+
+def pointer(key):
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+class Api:
+    """One HTTPS connection per thread to the API server, as the cluster's admin."""
+
+    def __init__(self, cluster_dir, server):
+        host, port = server.removeprefix("https://").split(":")
+        self.host, self.port = host, int(port)
+        self.context = ssl.create_default_context(cafile=f"{cluster_dir}/pki/ca.crt")
+        self.context.load_cert_chain(f"{cluster_dir}/pki/admin.crt", f"{cluster_dir}/pki/admin.key")
+        self.local = threading.local()
+
+    def connection(self, fresh=False):
+        if fresh or not hasattr(self.local, "conn"):
+            self.local.conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=60)
+        return self.local.conn
+
+    def request(self, method, path, body=None, content_type="application/json", ok=(200, 201, 202), raw=False):
+        data = None if body is None else (body if isinstance(body, (bytes, str)) else json.dumps(body))
+        for attempt in range(5):
+            try:
+                conn = self.connection(fresh=attempt > 0)
+                conn.request(method, path, body=data, headers={"Content-Type": content_type, "Accept": "*/*" if raw else "application/json"})
+                response = conn.getresponse()
+                payload = response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+        if response.status not in ok:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
+        if raw:
+            return response.status, payload.decode()
+        return response.status, (json.loads(payload) if payload else None)
+
+    def stream(self, path):
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=600)
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"watch {path}: {response.status}")
+        return conn, response
+
+
+class Nodes:
+    """A list+watch cache of the benchmark's fake nodes (labels, taints, annotations)."""
+
+    def __init__(self, api):
+        self.api = api
+        self.lock = threading.Condition()
+        self.nodes = {}
+        self.listeners = []
+        self.stopped = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        with self.lock:
+            while not hasattr(self, "synced"):
+                self.lock.wait(1)
+
+    @staticmethod
+    def summary(node):
+        meta = node["metadata"]
+        return {
+            "labels": meta.get("labels") or {},
+            "annotations": meta.get("annotations") or {},
+            "taints": (node.get("spec") or {}).get("taints") or [],
+            "rv": meta.get("resourceVersion"),
+            "ready": any(c.get("type") == "Ready" and c.get("status") == "True"
+                         for c in (node.get("status") or {}).get("conditions") or []),
+        }
+
+    def run(self):
+        selector = f"labelSelector={BENCH_NODE}%3Dyes"
+        while not self.stopped:
+            _, listed = self.api.request("GET", f"/api/v1/nodes?{selector}&resourceVersion=0")
+            rv = listed["metadata"]["resourceVersion"]
+            with self.lock:
+                self.nodes = {n["metadata"]["name"]: self.summary(n) for n in listed["items"]}
+                self.synced = True
+                self.lock.notify_all()
+            for name in list(self.nodes):
+                self.notify(name)
+            try:
+                conn, response = self.api.stream(f"/api/v1/nodes?{selector}&watch=1&allowWatchBookmarks=true&resourceVersion={rv}")
+                for line in response:
+                    if self.stopped:
+                        break
+                    event = json.loads(line)
+                    kind, obj = event["type"], event["object"]
+                    if kind == "ERROR":
+                        break
+                    if kind == "BOOKMARK":
+                        continue
+                    name = obj["metadata"]["name"]
+                    with self.lock:
+                        if kind == "DELETED":
+                            self.nodes.pop(name, None)
+                        else:
+                            self.nodes[name] = self.summary(obj)
+                        self.lock.notify_all()
+                    self.notify(name)
+                conn.close()
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                log(f"node watch restarts: {e}")
+
+    def notify(self, name):
+        for listener in self.listeners:
+            listener(name)
+
+    def get(self, name):
+        with self.lock:
+            return self.nodes.get(name)
+
+    def wait(self, predicate, timeout, what):
+        """Waits until predicate(nodes) holds; returns the seconds it took, or None on timeout."""
+        start = time.monotonic()
+        deadline = start + timeout
+        with self.lock:
+            while not predicate(self.nodes):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log(f"timed out after {timeout} s waiting for {what}")
+                    return None
+                self.lock.wait(min(left, 1))
+        return time.monotonic() - start
+
+
+def fenced(node, policy):
+    return node["labels"].get(POOL_LABEL) == policy and any(
+        t.get("key") == TAINT_KEY and t.get("value") == policy for t in node["taints"])
+
+
+def clean(node):
+    return (POOL_LABEL not in node["labels"] and READY_LABEL not in node["labels"]
+            and REMOVAL_ANNOTATION not in node["annotations"] and STATUS_ANNOTATION not in node["annotations"]
+            and not any(t.get("key") == TAINT_KEY for t in node["taints"]))
+
+
+class Installers:
+    """Plays the installer of every fenced node: reports Ready once fenced, uninstalls on request.
+
+    Writes are what runtime-installer's NodeReporter sends (JSON patches of the ready label and the
+    status annotation only), limited to `rate` writes per second over all nodes, as installers on many
+    nodes starting over a minute would.
+    """
+
+    def __init__(self, api, nodes, rate, threads=4):
+        self.api, self.nodes, self.rate = api, nodes, rate
+        self.hashes = {}
+        self.queue = queue.Queue()
+        self.pending = set()
+        self.lock = threading.Lock()
+        self.next_slot = time.monotonic()
+        self.writes = 0
+        self.active = False
+        nodes.listeners.append(self.consider)
+        for _ in range(threads):
+            threading.Thread(target=self.work, daemon=True).start()
+
+    def serve(self, policies):
+        """Starts answering for these policies (name -> runtime class names)."""
+        for policy, classes in policies.items():
+            _, cm = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/configmaps/stockade-{policy}-profiles")
+            data = cm.get("data") or {}
+            self.hashes[policy] = {c: "sha256:" + hashlib.sha256(data[c + ".json"].encode()).hexdigest() for c in classes}
+        self.active = True
+        with self.nodes.lock:
+            names = list(self.nodes.nodes)
+        for name in names:
+            self.consider(name)
+
+    def wanted(self, node):
+        """The write an installer would make on this node now, or None."""
+        labels, annotations = node["labels"], node["annotations"]
+        removal = annotations.get(REMOVAL_ANNOTATION)
+        if removal:
+            policy = removal.rsplit("@", 1)[0]
+            status = self.status(annotations)
+            if policy in self.hashes and not (status and status.get("policy") == policy and status.get("phase") == "Removed"):
+                return ("remove", policy)
+            return None
+        policy = labels.get(POOL_LABEL)
+        if policy in self.hashes and fenced(node, policy):
+            status = self.status(annotations)
+            if labels.get(READY_LABEL) != policy or not status or status.get("phase") != "Ready" or status.get("policy") != policy:
+                return ("ready", policy)
+        return None
+
+    @staticmethod
+    def status(annotations):
+        try:
+            return json.loads(annotations.get(STATUS_ANNOTATION, ""))
+        except ValueError:
+            return None
+
+    def consider(self, name):
+        if not self.active:
+            return
+        node = self.nodes.get(name)
+        if node is None or self.wanted(node) is None:
+            return
+        with self.lock:
+            if name in self.pending:
+                return
+            self.pending.add(name)
+        self.queue.put(name)
+
+    def throttle(self):
+        with self.lock:
+            slot = self.next_slot = max(self.next_slot + 1 / self.rate, time.monotonic())
+        time.sleep(max(0, slot - time.monotonic()))
+
+    def work(self):
+        while True:
+            name = self.queue.get()
+            try:
+                node = self.nodes.get(name)
+                action = node and self.wanted(node)
+                if action:
+                    self.write(name, node, *action)
+            except Exception as e:  # a conflict or a vanished node: looked at again on its next event
+                log(f"installer on {name}: {e}")
+            finally:
+                with self.lock:
+                    self.pending.discard(name)
+                node = self.nodes.get(name)
+                if node and self.wanted(node) and name not in self.pending:
+                    # Not yet visible in the cache, or it changed: look again shortly.
+                    threading.Timer(1.0, self.consider, (name,)).start()
+
+    def patch(self, name, node, ready_label, status):
+        labels, annotations = node["labels"], node["annotations"]
+        ops = []
+        for path, current, key, value in (("/metadata/labels", labels, READY_LABEL, ready_label),
+                                          ("/metadata/annotations", annotations, STATUS_ANNOTATION, status)):
+            existing = current.get(key)
+            if value is None:
+                if existing is not None:
+                    ops.append({"op": "test", "path": f"{path}/{pointer(key)}", "value": existing})
+                    ops.append({"op": "remove", "path": f"{path}/{pointer(key)}"})
+            elif value != existing:
+                if current:
+                    ops.append({"op": "add", "path": f"{path}/{pointer(key)}", "value": value})
+                else:
+                    ops.append({"op": "add", "path": path, "value": {key: value}})
+        if not ops:
+            return node
+        self.throttle()
+        _, written = self.api.request("PATCH", f"/api/v1/nodes/{name}", ops, "application/json-patch+json")
+        with self.lock:
+            self.writes += 1
+        return Nodes.summary(written)
+
+    def write(self, name, node, action, policy):
+        if action == "ready":
+            status = {"policy": policy, "phase": "Ready", "version": "0.1.0-SNAPSHOT",
+                      "handlers": ["stockade-" + c for c in self.hashes[policy]], "profileHashes": self.hashes[policy],
+                      "message": "runtime installed and verified (simulated by test/cluster/bench/scale)"}
+            self.patch(name, node, policy, json.dumps(status, separators=(",", ":")))
+        else:
+            # As NodeAgent.uninstallOnRequest: Removing (ready label gone), uninstall, then Removed.
+            removing = {"policy": policy, "phase": "Removing", "message": "removal requested by the operator: uninstalling"}
+            node = self.patch(name, node, None, json.dumps(removing, separators=(",", ":")))
+            removed = {"policy": policy, "phase": "Removed", "message": "uninstalled (simulated by test/cluster/bench/scale)"}
+            self.patch(name, node, None, json.dumps(removed, separators=(",", ":")))
+
+    def idle(self):
+        while True:
+            with self.lock:
+                if not self.pending and self.queue.empty():
+                    return
+            time.sleep(0.2)
+
+
+class Operator:
+    """The operator's pod: its process seen from the host's /proc, its metrics through the API server."""
+
+    def __init__(self, api):
+        self.api = api
+        _, pods = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods?labelSelector=app.kubernetes.io%2Fname%3Dstockade-operator")
+        running = [p for p in pods["items"] if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+        if len(running) != 1:
+            raise RuntimeError(f"expected one running operator pod, found {len(running)}")
+        self.pod = running[0]["metadata"]["name"]
+        uid = running[0]["metadata"]["uid"]
+        self.pid = None
+        for attempt in range(30):
+            for proc in glob.glob("/proc/[0-9]*"):
+                try:
+                    with open(f"{proc}/cgroup") as f:
+                        cgroup = f.read()
+                    if uid not in cgroup and uid.replace("-", "_") not in cgroup:
+                        continue
+                    with open(f"{proc}/cmdline", "rb") as f:
+                        if b"java" in f.read():
+                            self.pid = int(proc[6:])
+                except OSError:
+                    continue
+            if self.pid:
+                break
+            time.sleep(1)
+        if not self.pid:
+            raise RuntimeError(f"no java process of pod {self.pod} (uid {uid}) in /proc")
+        self.ticks = os.sysconf("SC_CLK_TCK")
+        # A restarted operator waits for its predecessor's leader lease to expire: not part of any figure.
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            _, leases = self.api.request("GET", f"/apis/coordination.k8s.io/v1/namespaces/{NAMESPACE}/leases")
+            if any((lease.get("spec") or {}).get("holderIdentity") == self.pod for lease in leases["items"]):
+                break
+            time.sleep(1)
+        else:
+            raise RuntimeError(f"operator pod {self.pod} did not become leader within 120 s")
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.ticks
+
+    def rss_mib(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def node_writes(self):
+        _, text = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{self.pod}:8080/proxy/q/metrics", raw=True)
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith("stockade_node_writes_total"):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+
+class Sampler:
+    """Samples the operator's CPU and RSS every `period` seconds between start() and stop()."""
+
+    def __init__(self, operator, period=1.0):
+        self.operator, self.period = operator, period
+
+    def __enter__(self):
+        self.samples = []
+        self.done = threading.Event()
+        self.cpu0, self.t0 = self.operator.cpu_seconds(), time.monotonic()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def run(self):
+        last_cpu, last_t = self.cpu0, self.t0
+        while not self.done.wait(self.period):
+            cpu, t = self.operator.cpu_seconds(), time.monotonic()
+            self.samples.append(((cpu - last_cpu) / (t - last_t) * 100, self.operator.rss_mib()))
+            last_cpu, last_t = cpu, t
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self.cpu1, self.t1 = self.operator.cpu_seconds(), time.monotonic()
+        self.samples.append((0.0, self.operator.rss_mib()))
+
+    def average_cpu(self):
+        return (self.cpu1 - self.cpu0) / (self.t1 - self.t0) * 100
+
+    def peak_cpu(self):
+        return max((c for c, _ in self.samples[:-1]), default=self.average_cpu())
+
+    def peak_rss(self):
+        return max(r for _, r in self.samples)
+
+
+def audit_requests(audit_dir, since, until):
+    """The operator's requests in the audit log between two wall-clock times: (verb, resource) -> count."""
+    counts = collections.Counter()
+    files = sorted(glob.glob(f"{audit_dir}/audit-*.log")) + [f"{audit_dir}/audit.log"]
+    for path in files:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if OPERATOR_USER not in line:
+                        continue
+                    event = json.loads(line)
+                    if event.get("user", {}).get("username") != OPERATOR_USER or event.get("stage") != "ResponseComplete":
+                        continue
+                    at = datetime.fromisoformat(event["requestReceivedTimestamp"].replace("Z", "+00:00")).timestamp()
+                    if since <= at <= until:
+                        ref = event.get("objectRef") or {}
+                        resource = ref.get("resource", event.get("requestURI", "?").split("?")[0])
+                        if ref.get("subresource"):
+                            resource += "/" + ref["subresource"]
+                        code = event.get("responseStatus", {}).get("code", 0)
+                        counts[(event["verb"], resource, "ok" if code < 400 else str(code))] += 1
+        except FileNotFoundError:
+            continue
+    return counts
+
+
+def node_patches(counts):
+    return sum(n for (verb, resource, _), n in counts.items() if resource == "nodes" and verb in ("patch", "update"))
+
+
+def format_requests(counts):
+    merged = collections.Counter()
+    for (verb, resource, code), n in counts.items():
+        merged[f"{verb} {resource}" + ("" if code == "ok" else f" ({code})")] += n
+    return ", ".join(f"{key} {n}" for key, n in sorted(merged.items(), key=lambda kv: -kv[1])) or "none"
+
+
+def kubectl(*args, stdin=None):
+    return subprocess.run([os.environ["KUBECTL"], "--kubeconfig", os.environ["KUBECONFIG"], *args],
+                          input=stdin, text=True, capture_output=True, check=True).stdout
+
+
+def policy_yaml(name, selector, runtime_class):
+    return (f"apiVersion: stockade.dev/v1alpha1\nkind: SandboxPolicy\nmetadata:\n  name: {name}\nspec:\n"
+            f"  nodeSelector:\n    matchLabels:\n      {selector[0]}: \"{selector[1]}\"\n"
+            f"  runtimeClasses:\n    - name: {runtime_class}\n")
+
+
+def policy_nodes(api, name):
+    status, body = api.request("GET", f"/apis/stockade.dev/v1alpha1/sandboxpolicies/{name}", ok=(200, 404))
+    if status == 404:
+        return None
+    return (body.get("status") or {}).get("nodes")
+
+
+def create_nodes(api, count):
+    def node(i):
+        name = f"bench-kwok-{i:05d}"
+        labels = {BENCH_NODE: "yes", BENCH_GROUP: f"g{i % GROUPS:02d}", "type": "kwok",
+                  "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+        if i % 5 != 4:
+            labels[BENCH_POOL] = "yes"
+        return {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": labels,
+                             "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"}},
+                # Cordoned: the scheduler places only pods that tolerate it, which DaemonSet pods do.
+                "spec": {"unschedulable": True},
+                "status": {"allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                           "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                           "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                                        "kubeletVersion": "fake", "containerRuntimeVersion": "containerd://fake"}}}
+
+    work = queue.Queue()
+    for i in range(count):
+        work.put(i)
+    errors = []
+
+    def run():
+        while True:
+            try:
+                i = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                api.request("POST", "/api/v1/nodes", node(i), ok=(201, 409))
+            except Exception as e:
+                errors.append(str(e))
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} nodes not created, e.g. {errors[0]}")
+
+
+def delete_nodes(api):
+    api.request("DELETE", f"/api/v1/nodes?labelSelector={BENCH_NODE}%3Dyes", ok=(200,))
+
+
+class Scenario:
+    def __init__(self, args, api, nodes, installers, operator, size):
+        self.args, self.api, self.nodes, self.installers, self.operator, self.size = args, api, nodes, installers, operator, size
+        self.audit_dir = os.path.join(args.cluster_dir, "logs")
+        self.rows = []
+
+    def run(self, label, policies):
+        """policies: name -> (selector key, value, runtime class). Fence, Ready, idle (first only), delete."""
+        args, nodes = self.args, self.nodes
+        members = {}
+        with nodes.lock:
+            for name, node in nodes.nodes.items():
+                for policy, (key, value, _) in policies.items():
+                    if node["labels"].get(key) == value:
+                        members[name] = policy
+        count = len(members)
+        row = {"scenario": label, "nodes": self.size, "pool": count}
+        log(f"{label}: {len(policies)} policies over {count} of {self.size} nodes")
+
+        writes0 = self.operator.node_writes()
+        wall0 = time.time()
+        with Sampler(self.operator, 0.5) as fencing:
+            kubectl("apply", "-f", "-", stdin="---\n".join(policy_yaml(p, (k, v), rc) for p, (k, v, rc) in policies.items()))
+            fence = nodes.wait(lambda ns: all(n in ns and fenced(ns[n], p) for n, p in members.items()), args.timeout, "fencing")
+        wall1 = time.time()
+        time.sleep(2)  # the audit log is written when responses complete
+        requests = audit_requests(self.audit_dir, wall0 - 1, wall1)
+        row["fence_s"] = fence
+        row["fence_writes"] = self.operator.node_writes() - writes0
+        row["fence_audit_node_patches"] = node_patches(requests)
+        row["fence_requests"] = format_requests(requests)
+        row["fence_cpu_avg"], row["fence_cpu_peak"], row["fence_rss"] = fencing.average_cpu(), fencing.peak_cpu(), fencing.peak_rss()
+        log(f"{label}: fenced in {fmt(fence, ' s')}; {row['fence_writes']:.0f} node writes (counter), {row['fence_audit_node_patches']} (audit)")
+
+        # The installers: the driver writes each fenced node's report at args.rate writes/s.
+        want = {p: f"{sum(1 for q in members.values() if q == p)}/{sum(1 for q in members.values() if q == p)}" for p in policies}
+        installer_writes0 = self.installers.writes
+        start = time.monotonic()
+        with Sampler(self.operator, 1.0) as readying:
+            self.installers.serve({p: [rc] for p, (_, _, rc) in policies.items()})
+            ready = None
+            while time.monotonic() - start < args.timeout:
+                if all(policy_nodes(self.api, p) == want[p] for p in policies):
+                    ready = time.monotonic() - start
+                    break
+                time.sleep(0.5)
+        row["ready_s"] = ready
+        row["ready_installer_writes"] = self.installers.writes - installer_writes0
+        row["ready_cpu_avg"], row["ready_rss"] = readying.average_cpu(), readying.peak_rss()
+        row["writes_after_ready"] = self.operator.node_writes() - writes0
+        log(f"{label}: every policy Ready after {ready} s ({row['ready_installer_writes']} installer writes)")
+
+        if args.idle and len(policies) == 1:
+            # Everything heartbeats, nothing changes: the operator should not write.
+            time.sleep(5)
+            idle_writes0 = self.operator.node_writes()
+            idle_wall0 = time.time()
+            log(f"{label}: idle for {args.idle} s")
+            with Sampler(self.operator, 5.0) as idle:
+                time.sleep(args.idle)
+            idle_wall1 = time.time()
+            row["idle_s"] = args.idle
+            row["idle_writes"] = self.operator.node_writes() - idle_writes0
+            idle_requests = audit_requests(self.audit_dir, idle_wall0, idle_wall1)
+            row["idle_audit_node_patches"] = node_patches(idle_requests)
+            row["idle_requests"] = format_requests(idle_requests)
+            row["idle_cpu_avg"], row["idle_cpu_peak"], row["idle_rss"] = idle.average_cpu(), idle.peak_cpu(), idle.peak_rss()
+            log(f"{label}: idle CPU {row['idle_cpu_avg']:.2f} %, {row['idle_writes']:.0f} node writes, RSS {row['idle_rss']:.0f} MiB")
+
+        writes1 = self.operator.node_writes()
+        installer_writes1 = self.installers.writes
+        wall2 = time.time()
+        with Sampler(self.operator, 1.0) as deleting:
+            for policy in policies:
+                kubectl("delete", "sbp", policy, "--wait=false")
+            released = nodes.wait(lambda ns: all(n in ns and clean(ns[n]) for n in members), args.timeout, "release")
+            while released is not None and any(policy_nodes(self.api, p) is not None for p in policies):
+                time.sleep(0.2)
+            gone = time.time() - wall2
+        time.sleep(2)
+        delete_requests = audit_requests(self.audit_dir, wall2, time.time())
+        row["release_s"] = released
+        row["policy_gone_s"] = gone
+        row["release_writes"] = self.operator.node_writes() - writes1
+        row["release_audit_node_patches"] = node_patches(delete_requests)
+        row["release_requests"] = format_requests(delete_requests)
+        row["release_installer_writes"] = self.installers.writes - installer_writes1
+        row["release_cpu_avg"], row["release_rss"] = deleting.average_cpu(), deleting.peak_rss()
+        self.installers.active = False
+        self.installers.hashes.clear()
+        log(f"{label}: released in {fmt(released, ' s')}, {row['release_writes']:.0f} node writes")
+        self.rows.append(row)
+        return row
+
+
+def fmt(value, unit="", digits=1):
+    if value is None:
+        return "timeout"
+    return f"{value:.{digits}f}{unit}"
+
+
+def report(rows, out):
+    lines = []
+    for row in rows:
+        n = row["pool"]
+        lines += [
+            f"## {row['nodes']} KWOK nodes, {row['scenario']}: {n} pool nodes",
+            "",
+            "| measure | value |",
+            "| --- | --- |",
+            f"| (a) apply → every pool node fenced (label + taint) | {fmt(row['fence_s'], ' s')} |",
+            f"| (b) operator node writes while fencing, per pool node (counter / audit) | {row['fence_writes'] / n:.3f} / {row['fence_audit_node_patches'] / n:.3f} ({row['fence_writes']:.0f} / {row['fence_audit_node_patches']}) |",
+            f"| (c) operator API requests while fencing (audit) | {row['fence_requests']} |",
+            f"| operator CPU while fencing, avg / peak 0.5 s (% of one core) | {row['fence_cpu_avg']:.0f} / {row['fence_cpu_peak']:.0f} |",
+            f"| (d) installer reports start → status Nodes {n}/{n} (driver at the given rate) | {fmt(row['ready_s'], ' s')} ({row['ready_installer_writes']} installer writes) |",
+            f"| operator node writes from apply to Ready, per pool node | {row['writes_after_ready'] / n:.3f} |",
+            f"| operator CPU while nodes report, avg (% of one core) | {row['ready_cpu_avg']:.0f} |",
+        ]
+        if "idle_s" in row:
+            lines += [
+                f"| (e) operator CPU idle {row['idle_s']} s, avg / peak 5 s (% of one core) | {row['idle_cpu_avg']:.2f} / {row['idle_cpu_peak']:.2f} |",
+                f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
+                f"| operator API requests while idle (audit) | {row['idle_requests']} |",
+            ]
+        lines += [
+            f"| (e) operator RSS peak: fencing / reporting{' / idle' if 'idle_s' in row else ''} / release (MiB) | {row['fence_rss']:.0f} / {row['ready_rss']:.0f}{' / %.0f' % row['idle_rss'] if 'idle_s' in row else ''} / {row['release_rss']:.0f} |",
+            f"| (g) delete → every node released (no Stockade key left) | {fmt(row['release_s'], ' s')} (policy gone after {row['policy_gone_s']:.1f} s) |",
+            f"| operator node writes while releasing, per pool node (counter / audit) | {row['release_writes'] / n:.3f} / {row['release_audit_node_patches'] / n:.3f} |",
+            f"| operator API requests while releasing (audit) | {row['release_requests']} |",
+            f"| installer writes by the driver while releasing | {row['release_installer_writes']} |",
+            "",
+        ]
+    text = "\n".join(lines)
+    print(text)
+    with open(out, "w") as f:
+        f.write(text + "\n")
+        f.write("\n<!-- raw: " + json.dumps(rows) + " -->\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--cluster-dir", default="/tmp/stockade-cluster")
+    parser.add_argument("--server", default="https://10.213.0.2:6443")
+    parser.add_argument("--rate", type=float, default=100, help="installer writes per second over all nodes")
+    parser.add_argument("--idle", type=int, default=300)
+    parser.add_argument("--timeout", type=int, default=900)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--phase", choices=["nodes", "measure", "delete-nodes"], required=True)
+    args = parser.parse_args()
+    api = Api(args.cluster_dir, args.server)
+
+    if args.phase == "delete-nodes":
+        delete_nodes(api)
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            _, listed = api.request("GET", f"/api/v1/nodes?labelSelector={BENCH_NODE}%3Dyes&limit=1")
+            if not listed["items"]:
+                return
+            time.sleep(1)
+        raise SystemExit("fake nodes still there after 300 s")
+
+    nodes = Nodes(api)
+    nodes.start()
+    if args.phase == "nodes":
+        start = time.monotonic()
+        create_nodes(api, args.size)
+        created = time.monotonic() - start
+        took = nodes.wait(lambda ns: len(ns) >= args.size and all(n["ready"] for n in ns.values()), args.timeout, "KWOK nodes Ready")
+        log(f"{args.size} nodes created in {created:.1f} s, all Ready (KWOK) {took:.1f} s later")
+        return
+
+    operator = Operator(api)
+    log(f"operator pod {operator.pod}, pid {operator.pid} on the host, RSS {operator.rss_mib():.0f} MiB")
+    installers = Installers(api, nodes, args.rate)
+    scenario = Scenario(args, api, nodes, installers, operator, args.size)
+    scenario.run("1 policy selecting 80 %", {"bench": (BENCH_POOL, "yes", "bench")})
+    scenario.run(f"{GROUPS} policies, own selectors",
+                 {f"bench-g{g:02d}": (BENCH_GROUP, f"g{g:02d}", f"bench-g{g:02d}") for g in range(GROUPS)})
+    report(scenario.rows, args.out)
+
+
+if __name__ == "__main__":
+    main()
