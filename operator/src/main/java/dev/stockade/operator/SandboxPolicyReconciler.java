@@ -2,6 +2,7 @@ package dev.stockade.operator;
 
 import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.Profiles;
+import dev.stockade.operator.admission.PoolFence;
 import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.install.InstallerDaemonSet;
 import dev.stockade.operator.install.ProfileConfigMap;
@@ -18,6 +19,7 @@ import dev.stockade.operator.pool.NodeRemoval;
 import dev.stockade.operator.pool.PoolAssignment;
 import dev.stockade.operator.pool.Requeue;
 import dev.stockade.operator.runtimeclass.RuntimeClassPlan;
+import dev.stockade.operator.status.AdmissionFence;
 import dev.stockade.operator.status.ApiFailures;
 import dev.stockade.operator.status.PolicyEvents;
 import dev.stockade.operator.status.PolicyMetrics;
@@ -27,9 +29,12 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -73,6 +78,11 @@ import java.util.stream.Collectors;
 @RBACRule(apiGroups = "node.k8s.io", resources = "runtimeclasses", verbs = {RBACVerbs.GET, RBACVerbs.LIST,
         RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+// The pool fence: one shared ValidatingAdmissionPolicy and a binding per policy. Not narrowed by
+// resourceNames: the Operator SDK's RBAC generation drops them, and "create" cannot be narrowed.
+@RBACRule(apiGroups = "admissionregistration.k8s.io",
+        resources = {"validatingadmissionpolicies", "validatingadmissionpolicybindings"},
+        verbs = {RBACVerbs.GET, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 // fabric8's LeaderElector renews the Lease with a PATCH: without it the leader loses its Lease and
 // exits at the first renewal (seen on a real API server).
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
@@ -128,8 +138,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     }
 
     /**
-     * The pipeline: validate, profiles, pool (fence members, release leavers), installer,
-     * RuntimeClasses, status. Each step computes its desired state in pure code and changes only
+     * The pipeline: validate, profiles, admission fence, pool (fence members, release leavers),
+     * installer, RuntimeClasses, status. Each step computes its desired state in pure code and changes only
      * what differs.
      */
     @Override
@@ -142,6 +152,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             return UpdateControl.noUpdate();
         }
         ConfigMap profiles = applyProfiles(policy);
+        // Before any node is tainted: no window in which a tolerating pod lands on a fenced node.
+        AdmissionFence admissionFence = applyAdmissionFence(policy);
         List<PoolAssignment.Claim> claims = claims(context);
         PoolAssignment.Pool pool = PoolAssignment.assign(claims, nodes.list().toList()).poolOf(policy.getMetadata().getName());
         Members members = fenceMembers(policy, pool, claims);
@@ -151,6 +163,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
         SandboxPolicyStatus next = statusBuilder(policy)
                 .operationalProblems(runtimeClassProblems)
+                .admissionFence(admissionFence)
                 .members(members.statuses())
                 .leaving(leaving)
                 .conflicts(pool.conflicts())
@@ -193,6 +206,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         liveDaemonSet(name).ifPresent(ds -> client.resource(ds).delete());
         liveConfigMap(name).ifPresent(cm -> client.resource(cm).delete());
         ownedRuntimeClasses(name).forEach(rc -> client.resource(rc).delete());
+        removeAdmissionFence(policy, context);
         metrics.forget(name);
         events.normal(policy, "PoolRemoved", "every node released; DaemonSet, ConfigMap and RuntimeClasses deleted");
         return DeleteControl.defaultDelete();
@@ -321,6 +335,50 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
         }
         return plan.problems();
+    }
+
+    /**
+     * The pool fence ({@link PoolFence}): the shared ValidatingAdmissionPolicy and this policy's
+     * binding. Returns the fence's state for the status.
+     */
+    private AdmissionFence applyAdmissionFence(SandboxPolicy policy) {
+        if (!config.admission().fence()) {
+            liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
+            return AdmissionFence.disabled();
+        }
+        ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
+        try {
+            createOrUpdate(PoolFence.policy(config.namespace()),
+                    Optional.ofNullable(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get()));
+            createOrUpdate(binding, liveFenceBinding(policy.getMetadata().getName()));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return AdmissionFence.unsupported(e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+            }
+            throw e;
+        }
+        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName());
+    }
+
+    /** Deletes the policy's binding, and the shared policy with the last SandboxPolicy. */
+    private void removeAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
+        try {
+            liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
+            boolean lastPolicy = context.getPrimaryCache().list()
+                    .allMatch(p -> p.getMetadata().getName().equals(policy.getMetadata().getName()));
+            if (lastPolicy) {
+                client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).delete();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private Optional<ValidatingAdmissionPolicyBinding> liveFenceBinding(String policy) {
+        return Optional.ofNullable(client.resources(ValidatingAdmissionPolicyBinding.class)
+                .withName(PoolFence.bindingName(policy)).get());
     }
 
     /** Records the Events the change deserves ({@link PolicyTransitions}), then writes the status. */

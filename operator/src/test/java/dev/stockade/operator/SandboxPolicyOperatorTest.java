@@ -4,6 +4,7 @@ import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.status.NodeRuntimeStatus;
 import dev.stockade.api.status.RemovalRequest;
+import dev.stockade.operator.admission.PoolFence;
 import dev.stockade.operator.policy.NodeConflict;
 import dev.stockade.operator.policy.NodeStatus;
 import dev.stockade.operator.policy.PolicyObjects;
@@ -13,6 +14,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -100,11 +103,18 @@ class SandboxPolicyOperatorTest {
             RuntimeClass runtimeClass = client.resources(RuntimeClass.class).withName("isolated").get();
             assertEquals("stockade-isolated", runtimeClass.getHandler());
             assertEquals(Map.of(Stockade.RUNTIME_READY_LABEL, "sandbox"), runtimeClass.getScheduling().getNodeSelector());
+            ValidatingAdmissionPolicyBinding fence = client.resources(ValidatingAdmissionPolicyBinding.class)
+                    .withName(PoolFence.bindingName("sandbox")).get();
+            assertEquals(PoolFence.NAME, fence.getSpec().getPolicyName());
+            assertEquals("sandbox", fence.getSpec().getParamRef().getName());
+            assertNotNull(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get(), "the shared fence policy");
         });
         SandboxPolicyStatus status = awaitStatus("sandbox", s -> s.getDesiredNodes() != null && s.getDesiredNodes() == 2);
         assertEquals("0/2", status.getNodes());
         assertEquals("False", condition(status, "Ready").getStatus());
         assertEquals("True", condition(status, "Progressing").getStatus());
+        assertEquals("True", condition(status, "AdmissionFence").getStatus());
+        assertEquals("Active", condition(status, "AdmissionFence").getReason());
 
         // A node that sorts first joins the eligible set later: the pool keeps its members.
         client.resource(node("aaa-new", Map.of("tier", "untrusted"))).create();
@@ -288,6 +298,8 @@ class SandboxPolicyOperatorTest {
         assertNull(client.configMaps().inNamespace(NAMESPACE).withName(PolicyObjects.profilesConfigMapName("sandbox")).get());
         assertNull(client.resources(RuntimeClass.class).withName("isolated").get());
         assertNull(client.resources(RuntimeClass.class).withName("strict").get());
+        assertNull(client.resources(ValidatingAdmissionPolicyBinding.class).withName(PoolFence.bindingName("sandbox")).get());
+        assertNull(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get(), "no policy left, no fence");
     }
 
     @Test

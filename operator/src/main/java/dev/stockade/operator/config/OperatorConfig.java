@@ -24,6 +24,17 @@ public interface OperatorConfig {
 
     LeaderElection leaderElection();
 
+    Admission admission();
+
+    interface Admission {
+        /**
+         * Whether each policy gets the pool fence (admission.PoolFence): pods that would run on
+         * the pool must use one of its RuntimeClasses.
+         */
+        @WithDefault("true")
+        boolean fence();
+    }
+
     interface Installer {
         /** Image used when a policy does not name one; set by the build to the matching release. */
         String image();

@@ -50,7 +50,7 @@ public class SandboxPolicyCrd implements CRDPostProcessor {
             Map.entry("spec.nodeSelector.matchExpressions[].operator", "In, NotIn, Exists or DoesNotExist."),
             Map.entry("spec.nodeSelector.matchExpressions[].values",
                     "Label values: at least one for In and NotIn, none for Exists and DoesNotExist."),
-            Map.entry("status.conditions[].type", "Ready, Progressing or Degraded."),
+            Map.entry("status.conditions[].type", "Ready, Progressing, Degraded or AdmissionFence."),
             Map.entry("status.conditions[].status", "True, False or Unknown."),
             Map.entry("status.conditions[].reason", "A one-word CamelCase reason for the condition's last transition."),
             Map.entry("status.conditions[].message", "What happened, for people to read."),

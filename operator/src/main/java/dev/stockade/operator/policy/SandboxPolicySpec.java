@@ -33,6 +33,10 @@ public class SandboxPolicySpec {
     @JsonPropertyDescription("How the installer DaemonSet runs on pool nodes.")
     private InstallerSpec installer;
 
+    @JsonPropertyDescription("Which pods admission lets onto the pool without one of its RuntimeClasses.")
+    @Default("{}")
+    private AdmissionSpec admission;
+
     public enum TaintEffect { NoSchedule, PreferNoSchedule, NoExecute }
 
     public LabelSelector getNodeSelector() {
@@ -73,6 +77,14 @@ public class SandboxPolicySpec {
 
     public void setInstaller(InstallerSpec installer) {
         this.installer = installer;
+    }
+
+    public AdmissionSpec getAdmission() {
+        return admission;
+    }
+
+    public void setAdmission(AdmissionSpec admission) {
+        this.admission = admission;
     }
 
     /** The taint effect with its default applied (the mock API server does not default fields). */

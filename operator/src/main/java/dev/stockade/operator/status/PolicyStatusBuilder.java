@@ -24,6 +24,8 @@ public final class PolicyStatusBuilder {
     public static final String READY = "Ready";
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
+    /** Whether admission keeps the pool to sandboxed pods ({@link AdmissionFence}). */
+    public static final String ADMISSION_FENCE = "AdmissionFence";
 
     private final long generation;
     private final SandboxPolicyStatus previous;
@@ -34,6 +36,7 @@ public final class PolicyStatusBuilder {
     private List<NodeStatus> leaving = List.of();
     private List<NodeConflict> conflicts = List.of();
     private List<String> runtimeClassNames = List.of();
+    private AdmissionFence admissionFence;
 
     public PolicyStatusBuilder(long generation, SandboxPolicyStatus previous, Instant now) {
         this.generation = generation;
@@ -68,6 +71,11 @@ public final class PolicyStatusBuilder {
         return this;
     }
 
+    public PolicyStatusBuilder admissionFence(AdmissionFence fence) {
+        this.admissionFence = fence;
+        return this;
+    }
+
     public PolicyStatusBuilder runtimeClassNames(List<String> names) {
         this.runtimeClassNames = List.copyOf(names);
         return this;
@@ -86,7 +94,11 @@ public final class PolicyStatusBuilder {
         nodes.sort(Comparator.comparing(NodeStatus::name));
         status.setNodeStatuses(nodes);
         status.setConflicts(conflicts);
-        status.setConditions(List.of(ready(ready), progressing(), degraded()));
+        List<Condition> conditions = new ArrayList<>(List.of(ready(ready), progressing(), degraded()));
+        if (admissionFence != null) {
+            conditions.add(condition(ADMISSION_FENCE, admissionFence.active(), admissionFence.reason(), admissionFence.message()));
+        }
+        status.setConditions(conditions);
         return status;
     }
 

@@ -56,6 +56,10 @@ class InstallerObjectsTest {
             return Duration.ofMinutes(10);
         }
 
+        public Admission admission() {
+            return () -> true;
+        }
+
         public LeaderElection leaderElection() {
             return () -> "lease";
         }

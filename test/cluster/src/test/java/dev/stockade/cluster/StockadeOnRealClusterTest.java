@@ -6,10 +6,14 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,6 +54,10 @@ class StockadeOnRealClusterTest {
     private static final String HANDLER = "stockade-sandboxed";
     private static final String KERNEL_RELEASE = "4.4.0";
     private static final Duration SLOW = Duration.ofMinutes(5);
+    /** Where pods may run on the pool without its RuntimeClass (spec.admission.exemptNamespaces' default). */
+    private static final String EXEMPT_NAMESPACE = "kube-system";
+    /** The pool fence's ValidatingAdmissionPolicy; each policy's binding is named FENCE-policy. */
+    private static final String FENCE = "stockade-pool-fence";
 
     private RealCluster cluster;
     private KubernetesClient client;
@@ -207,20 +215,67 @@ class StockadeOnRealClusterTest {
     @Order(5)
     void aSandboxedPodSeesTheProfilesKernelAndAPlainPodTheHosts() {
         client.pods().inNamespace("default").resource(busybox("sandboxed", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
-        client.pods().inNamespace("default").resource(busybox("plain", null, "uname -r; sleep 3600")).create();
+        // Without the RuntimeClass only an exempt namespace may run on the pool (kube-system by
+        // default), as a cluster DaemonSet that tolerates every taint does.
+        Pod plain = new PodBuilder(busybox("plain", null, "uname -r; sleep 3600"))
+                .editMetadata().withNamespace(EXEMPT_NAMESPACE).endMetadata()
+                .editSpec().withTolerations(new TolerationBuilder().withOperator("Exists").build()).endSpec().build();
+        client.pods().inNamespace(EXEMPT_NAMESPACE).resource(plain).create();
         awaitRunning("sandboxed");
-        awaitRunning("plain");
+        awaitRunning(EXEMPT_NAMESPACE, "plain");
 
         assertEquals(KERNEL_RELEASE, logs("sandboxed"), "kubectl logs of the sandboxed pod");
         assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
                 "kubectl exec into the sandboxed pod");
         String hostRelease = dev.stockade.testing.Commands.run("uname", "-r").requireSuccess().stdout().strip();
-        assertEquals(hostRelease, logs("plain"), "the same pod without the RuntimeClass");
+        assertEquals(hostRelease, logs(EXEMPT_NAMESPACE, "plain"), "the same pod without the RuntimeClass, in an exempt namespace");
+        assertEquals(cluster.nodeName(), client.pods().inNamespace(EXEMPT_NAMESPACE).withName("plain").get().getSpec().getNodeName());
+        client.pods().inNamespace(EXEMPT_NAMESPACE).withName("plain").withGracePeriod(0).delete();
         assertEquals(cluster.nodeName(), client.pods().inNamespace("default").withName("sandboxed").get().getSpec().getNodeName());
     }
 
     @Test
     @Order(6)
+    void theAdmissionFenceRefusesPodsThatWouldRunOnThePoolWithoutItsRuntimeClass() {
+        assertEquals("True", policyField("{.status.conditions[?(@.type==\"AdmissionFence\")].status}"), "the fence is active");
+        String refusal = "SandboxPolicy " + POLICY + ": the pod would run on its sandbox pool (";
+        String remedy = "without one of its RuntimeClasses; set spec.runtimeClassName to one of [" + RUNTIME_CLASS + "]";
+
+        String tolerating = refusedCreate(busybox("tolerates-the-taint", null, "sleep 3600"));
+        assertTrue(tolerating.contains(refusal + "it tolerates the taint " + Stockade.SANDBOX_TAINT_KEY + ") " + remedy)
+                && tolerating.contains("ValidatingAdmissionPolicy"), tolerating);
+        String everything = refusedCreate(new PodBuilder(busybox("tolerates-everything", null, "sleep 3600"))
+                .editSpec().withTolerations(new TolerationBuilder().withOperator("Exists").build()).endSpec().build());
+        assertTrue(everything.contains(refusal + "it tolerates the taint"), everything);
+        String pinned = refusedCreate(new PodBuilder(busybox("pinned", null, "sleep 3600"))
+                .editSpec().withTolerations().withNodeName(cluster.nodeName()).endSpec().build());
+        assertTrue(pinned.contains(refusal + "spec.nodeName " + cluster.nodeName() + " is a pool node) " + remedy), pinned);
+        String selecting = refusedCreate(new PodBuilder(busybox("selects-the-pool", null, "sleep 3600"))
+                .editSpec().withTolerations().withNodeSelector(Map.of(Stockade.POOL_LABEL, POLICY)).endSpec().build());
+        assertTrue(selecting.contains(refusal + "its spec.nodeSelector selects the pool) " + remedy), selecting);
+        // Another RuntimeClass (or none) on a pod that stays off the pool is none of the fence's business.
+        client.pods().inNamespace("default").resource(new PodBuilder(busybox("elsewhere", null, "true"))
+                .editSpec().withTolerations().endSpec().build()).create();
+        client.pods().inNamespace("default").withName("elsewhere").withGracePeriod(0).delete();
+    }
+
+    /** Creates the pod with kubectl, as a user would, and returns the refusal it must get. */
+    private String refusedCreate(Pod pod) {
+        CommandResult result;
+        try {
+            Path file = Files.createTempFile("stockade-pod-", ".yaml");
+            Files.writeString(file, Serialization.asYaml(pod));
+            result = cluster.kubectl("create", "-f", file.toString());
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(result.exitCode() != 0, "the fence let " + pod.getMetadata().getName() + " through: " + result.describe());
+        return result.stderr();
+    }
+
+    @Test
+    @Order(7)
     void hostMountsAndPrivilegedPodsAreRefusedAndTheRuleShowsInKubectlDescribe() {
         Pod hostMount = new PodBuilder(busybox("host-mount", RUNTIME_CLASS, "ls /host"))
                 .editSpec()
@@ -242,7 +297,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void crictlRunsAPodSandboxThroughTheHandler(@TempDir Path dir) throws IOException {
         // The CRI path the kubelet takes, driven by hand: RunPodSandbox with runtime_handler set.
         Path sandbox = dir.resolve("sandbox.json");
@@ -275,7 +330,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aProfileChangeRollsTheInstallersWithoutRestartingContainerd() throws IOException {
         int containerdStarts = containerdStarts();
         String installerBefore = installerPod();
@@ -296,7 +351,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
         int containerdStarts = containerdStarts();
         String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
@@ -328,7 +383,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
         int containerdStarts = containerdStarts();
         cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
@@ -346,7 +401,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
         String policyUid = policyField("{.metadata.uid}");
         DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
@@ -389,10 +444,13 @@ class StockadeOnRealClusterTest {
                         && client.configMaps().inNamespace(NAMESPACE).list().getItems().stream()
                                 .noneMatch(c -> c.getMetadata().getName().contains(POLICY))
                         && client.resources(RuntimeClass.class).withName(RUNTIME_CLASS).get() == null);
+        await("the admission fence is gone with the last policy").atMost(Duration.ofMinutes(1)).until(() ->
+                client.resources(ValidatingAdmissionPolicyBinding.class).withName(FENCE + "-" + POLICY).get() == null
+                        && client.resources(ValidatingAdmissionPolicy.class).withName(FENCE).get() == null);
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
         // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
         // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
@@ -413,7 +471,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
@@ -425,7 +483,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
         // After the RBAC check above: this step makes the API server deny the operator on purpose.
         Path policy = applyPolicyOnNoNode(dir, "rbac-probe");
@@ -492,8 +550,12 @@ class StockadeOnRealClusterTest {
     }
 
     private void awaitRunning(String pod) {
+        awaitRunning("default", pod);
+    }
+
+    private void awaitRunning(String namespace, String pod) {
         await(pod + " running").atMost(Duration.ofMinutes(3)).until(() -> {
-            Pod p = client.pods().inNamespace("default").withName(pod).get();
+            Pod p = client.pods().inNamespace(namespace).withName(pod).get();
             return p != null && "Running".equals(p.getStatus().getPhase());
         });
     }
@@ -510,7 +572,11 @@ class StockadeOnRealClusterTest {
     }
 
     private String logs(String pod) {
-        Supplier<String> firstLine = () -> cluster.kubectl("logs", pod).stdout().lines().findFirst().orElse("");
+        return logs("default", pod);
+    }
+
+    private String logs(String namespace, String pod) {
+        Supplier<String> firstLine = () -> cluster.kubectl("logs", "-n", namespace, pod).stdout().lines().findFirst().orElse("");
         await("a line in " + pod + "'s log").atMost(Duration.ofMinutes(1)).until(() -> !firstLine.get().isEmpty());
         return firstLine.get().strip();
     }

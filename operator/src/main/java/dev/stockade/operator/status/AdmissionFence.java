@@ -1,0 +1,27 @@
+package dev.stockade.operator.status;
+
+/**
+ * The state of the policy's admission fence, as its {@code AdmissionFence} condition shows it.
+ *
+ * @param reason  {@code Active}, {@code Disabled} (the operator's {@code stockade.admission.fence}
+ *                is false) or {@code Unsupported} (the API server does not serve
+ *                admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy, Kubernetes before 1.30)
+ */
+public record AdmissionFence(boolean active, String reason, String message) {
+
+    public static AdmissionFence active(String policyName, String bindingName) {
+        return new AdmissionFence(true, "Active", "ValidatingAdmissionPolicy " + policyName + " (binding " + bindingName
+                + ") refuses pods that would run on the pool without one of its RuntimeClasses");
+    }
+
+    public static AdmissionFence disabled() {
+        return new AdmissionFence(false, "Disabled", "stockade.admission.fence is false in the operator's settings "
+                + "(chart value admission.fence): pods that tolerate the pool's taint run there under plain runc");
+    }
+
+    public static AdmissionFence unsupported(String why) {
+        return new AdmissionFence(false, "Unsupported", "the API server does not serve admissionregistration.k8s.io/v1 "
+                + "ValidatingAdmissionPolicy (" + why + "); Kubernetes 1.30 or later is needed: pods that tolerate the pool's "
+                + "taint run there under plain runc");
+    }
+}
