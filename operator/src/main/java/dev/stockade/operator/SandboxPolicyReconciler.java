@@ -2,6 +2,7 @@ package dev.stockade.operator;
 
 import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.Profiles;
+import dev.stockade.operator.admission.NamespaceRuntimeClass;
 import dev.stockade.operator.admission.PoolFence;
 import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.install.InstallerDaemonSet;
@@ -31,6 +32,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -78,10 +81,12 @@ import java.util.stream.Collectors;
 @RBACRule(apiGroups = "node.k8s.io", resources = "runtimeclasses", verbs = {RBACVerbs.GET, RBACVerbs.LIST,
         RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
-// The pool fence: one shared ValidatingAdmissionPolicy and a binding per policy. Not narrowed by
+// The pool fence (a shared ValidatingAdmissionPolicy, a binding per policy) and the opt-in
+// namespaces' shared admission policies. Not narrowed by
 // resourceNames: the Operator SDK's RBAC generation drops them, and "create" cannot be narrowed.
 @RBACRule(apiGroups = "admissionregistration.k8s.io",
-        resources = {"validatingadmissionpolicies", "validatingadmissionpolicybindings"},
+        resources = {"validatingadmissionpolicies", "validatingadmissionpolicybindings", "mutatingadmissionpolicies",
+                "mutatingadmissionpolicybindings"},
         verbs = {RBACVerbs.GET, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.DELETE})
 // fabric8's LeaderElector renews the Lease with a PATCH: without it the leader loses its Lease and
 // exits at the first renewal (seen on a real API server).
@@ -153,7 +158,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         }
         ConfigMap profiles = applyProfiles(policy);
         // Before any node is tainted: no window in which a tolerating pod lands on a fenced node.
-        AdmissionFence admissionFence = applyAdmissionFence(policy);
+        AdmissionFence admissionFence = applyAdmissionFence(policy, context);
         List<PoolAssignment.Claim> claims = claims(context);
         PoolAssignment.Pool pool = PoolAssignment.assign(claims, nodes.list().toList()).poolOf(policy.getMetadata().getName());
         Members members = fenceMembers(policy, pool, claims);
@@ -341,15 +346,14 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      * The pool fence ({@link PoolFence}): the shared ValidatingAdmissionPolicy and this policy's
      * binding. Returns the fence's state for the status.
      */
-    private AdmissionFence applyAdmissionFence(SandboxPolicy policy) {
+    private AdmissionFence applyAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
         if (!config.admission().fence()) {
             liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
             return AdmissionFence.disabled();
         }
         ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
         try {
-            createOrUpdate(PoolFence.policy(config.namespace()),
-                    Optional.ofNullable(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get()));
+            createOrUpdate(PoolFence.policy(config.namespace()), live(ValidatingAdmissionPolicy.class, PoolFence.NAME));
             createOrUpdate(binding, liveFenceBinding(policy.getMetadata().getName()));
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
@@ -357,10 +361,36 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
             throw e;
         }
-        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName());
+        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName(), applyNamespaceDefaults(context));
     }
 
-    /** Deletes the policy's binding, and the shared policy with the last SandboxPolicy. */
+    /**
+     * Opt-in namespaces ({@link NamespaceRuntimeClass}), for the classes of every valid policy.
+     * Returns whether the API server serves the mutating half.
+     */
+    private boolean applyNamespaceDefaults(Context<SandboxPolicy> context) {
+        List<NamespaceRuntimeClass.StockadeClass> classes = NamespaceRuntimeClass.classesOf(context.getPrimaryCache().list()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && PolicyValidator.validate(p).isEmpty()).toList());
+        createOrUpdate(NamespaceRuntimeClass.validatingPolicy(classes), live(ValidatingAdmissionPolicy.class, NamespaceRuntimeClass.NAME));
+        createOrUpdate(NamespaceRuntimeClass.validatingBinding(),
+                live(ValidatingAdmissionPolicyBinding.class, NamespaceRuntimeClass.NAME));
+        try {
+            createOrUpdate(NamespaceRuntimeClass.mutatingPolicy(classes), live(MutatingAdmissionPolicy.class, NamespaceRuntimeClass.NAME));
+            createOrUpdate(NamespaceRuntimeClass.mutatingBinding(), live(MutatingAdmissionPolicyBinding.class, NamespaceRuntimeClass.NAME));
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private <T extends HasMetadata> Optional<T> live(Class<T> type, String name) {
+        return Optional.ofNullable(client.resources(type).withName(name).get());
+    }
+
+    /** Deletes the policy's binding, and the shared admission objects with the last SandboxPolicy. */
     private void removeAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
         try {
             liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
@@ -368,6 +398,10 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                     .allMatch(p -> p.getMetadata().getName().equals(policy.getMetadata().getName()));
             if (lastPolicy) {
                 client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).delete();
+                client.resources(ValidatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
+                client.resources(ValidatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
+                client.resources(MutatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
+                client.resources(MutatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
             }
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {

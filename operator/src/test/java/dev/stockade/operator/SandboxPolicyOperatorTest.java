@@ -101,10 +101,12 @@ class SandboxPolicyOperatorTest {
             assertEquals(profiles.getMetadata().getAnnotations().get(PolicyObjects.PROFILES_HASH_ANNOTATION),
                     daemonSet.getSpec().getTemplate().getMetadata().getAnnotations().get(PolicyObjects.PROFILES_HASH_ANNOTATION));
             RuntimeClass runtimeClass = client.resources(RuntimeClass.class).withName("isolated").get();
+            assertNotNull(runtimeClass, "RuntimeClass isolated");
             assertEquals("stockade-isolated", runtimeClass.getHandler());
             assertEquals(Map.of(Stockade.RUNTIME_READY_LABEL, "sandbox"), runtimeClass.getScheduling().getNodeSelector());
             ValidatingAdmissionPolicyBinding fence = client.resources(ValidatingAdmissionPolicyBinding.class)
                     .withName(PoolFence.bindingName("sandbox")).get();
+            assertNotNull(fence, "the policy's fence binding");
             assertEquals(PoolFence.NAME, fence.getSpec().getPolicyName());
             assertEquals("sandbox", fence.getSpec().getParamRef().getName());
             assertNotNull(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get(), "the shared fence policy");

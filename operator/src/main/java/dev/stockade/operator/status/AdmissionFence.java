@@ -9,9 +9,16 @@ package dev.stockade.operator.status;
  */
 public record AdmissionFence(boolean active, String reason, String message) {
 
-    public static AdmissionFence active(String policyName, String bindingName) {
+    /**
+     * @param namespaceDefaults whether opt-in namespaces get their class set (the API server serves
+     *                          MutatingAdmissionPolicy), or only have pods without one refused
+     */
+    public static AdmissionFence active(String policyName, String bindingName, boolean namespaceDefaults) {
         return new AdmissionFence(true, "Active", "ValidatingAdmissionPolicy " + policyName + " (binding " + bindingName
-                + ") refuses pods that would run on the pool without one of its RuntimeClasses");
+                + ") refuses pods that would run on the pool without one of its RuntimeClasses; namespaces labelled "
+                + "stockade.dev/runtime-class=<class> " + (namespaceDefaults ? "get that class on pods that name none"
+                : "have pods without a Stockade class refused (this API server serves no admissionregistration.k8s.io/v1beta1 "
+                + "MutatingAdmissionPolicy to set it)"));
     }
 
     public static AdmissionFence disabled() {

@@ -2,6 +2,7 @@ package dev.stockade.cluster;
 
 import dev.stockade.api.Stockade;
 import dev.stockade.testing.CommandResult;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -9,10 +10,13 @@ import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +62,9 @@ class StockadeOnRealClusterTest {
     private static final String EXEMPT_NAMESPACE = "kube-system";
     /** The pool fence's ValidatingAdmissionPolicy; each policy's binding is named FENCE-policy. */
     private static final String FENCE = "stockade-pool-fence";
+    /** Opt-in namespaces: the label, and the name of its shared admission policies. */
+    private static final String OPT_IN_LABEL = "stockade.dev/runtime-class";
+    private static final String OPT_IN = "stockade-namespace-runtime-class";
 
     private RealCluster cluster;
     private KubernetesClient client;
@@ -257,6 +264,81 @@ class StockadeOnRealClusterTest {
         client.pods().inNamespace("default").resource(new PodBuilder(busybox("elsewhere", null, "true"))
                 .editSpec().withTolerations().endSpec().build()).create();
         client.pods().inNamespace("default").withName("elsewhere").withGracePeriod(0).delete();
+
+        // A benchmark figure, not an assertion: what the fence adds to a pod creation (200 server-side
+        // dry runs of a sandboxed pod with the fence bound, then 200 with the operator stopped and the
+        // binding removed; the operator puts it back).
+        Pod probe = busybox("latency-probe", RUNTIME_CLASS, "true");
+        long[] fenced = dryRunCreateNanos(probe, 200);
+        cluster.kubectl("-n", NAMESPACE, "scale", "deployment/stockade-operator", "--replicas=0").requireSuccess();
+        try {
+            await("the operator stopped").atMost(Duration.ofMinutes(2)).until(() -> client.pods().inNamespace(NAMESPACE)
+                    .withLabel("app.kubernetes.io/name", "stockade-operator").list().getItems().isEmpty());
+            cluster.kubectl("delete", "validatingadmissionpolicybinding", FENCE + "-" + POLICY).requireSuccess();
+            long[] open = dryRunCreateNanos(probe, 200);
+            System.out.printf("figure: pod creation (server-side dry run, 200 each) p50/p99: fenced %.1f/%.1f ms, "
+                    + "without the fence %.1f/%.1f ms%n", percentile(fenced, 50), percentile(fenced, 99),
+                    percentile(open, 50), percentile(open, 99));
+        } finally {
+            cluster.kubectl("-n", NAMESPACE, "scale", "deployment/stockade-operator", "--replicas=1").requireSuccess();
+        }
+        await("the operator restores the fence").atMost(SLOW).until(() ->
+                client.resources(ValidatingAdmissionPolicyBinding.class).withName(FENCE + "-" + POLICY).get() != null);
+        Pod escapee = busybox("tolerates-the-taint", null, "sleep 3600");
+        await("the fence refuses again").atMost(Duration.ofMinutes(1)).until(() -> {
+            try {
+                client.pods().inNamespace("default").resource(escapee).dryRun().create();
+                return false;
+            } catch (KubernetesClientException e) {
+                return e.getMessage().contains("SandboxPolicy " + POLICY);
+            }
+        });
+    }
+
+    private long[] dryRunCreateNanos(Pod pod, int count) {
+        long[] nanos = new long[count];
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            client.pods().inNamespace("default").resource(pod).dryRun().create();
+            nanos[i] = System.nanoTime() - start;
+        }
+        return nanos;
+    }
+
+    private static double percentile(long[] nanos, int percent) {
+        long[] sorted = nanos.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1)] / 1e6;
+    }
+
+    @Test
+    @Order(7)
+    void aPodInAnOptedInNamespaceGetsTheRuntimeClassAndAnotherClassIsRefused() {
+        String namespace = "opted-in";
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
+                .addToLabels(OPT_IN_LABEL, RUNTIME_CLASS).endMetadata().build()).create();
+        client.resources(RuntimeClass.class).resource(new RuntimeClassBuilder().withNewMetadata().withName("plain-runc")
+                .endMetadata().withHandler("runc").build()).create();
+        try {
+            Pod plain = new PodBuilder(busybox("defaulted", null, "uname -r; sleep 3600"))
+                    .editMetadata().withNamespace(namespace).endMetadata().editSpec().withTolerations().endSpec().build();
+            client.pods().inNamespace(namespace).resource(plain).create();
+            awaitRunning(namespace, "defaulted");
+            Pod admitted = client.pods().inNamespace(namespace).withName("defaulted").get();
+            assertEquals(RUNTIME_CLASS, admitted.getSpec().getRuntimeClassName(), "the namespace's class was set");
+            assertEquals("10m", admitted.getSpec().getOverhead().get("cpu").toString(), "with the RuntimeClass's overhead");
+            assertEquals(KERNEL_RELEASE, logs(namespace, "defaulted"), "and it runs sandboxed");
+
+            String refused = refusedCreate(new PodBuilder(busybox("other-class", "plain-runc", "sleep 3600"))
+                    .editMetadata().withNamespace(namespace).endMetadata().editSpec().withTolerations().endSpec().build());
+            assertTrue(refused.contains("namespace " + namespace + " is labelled " + OPT_IN_LABEL + "=" + RUNTIME_CLASS
+                    + ": its pods must run in a Stockade RuntimeClass (one of " + RUNTIME_CLASS + "), but this pod names plain-runc"),
+                    refused);
+        } finally {
+            client.pods().inNamespace(namespace).withName("defaulted").withGracePeriod(0).delete();
+            client.namespaces().withName(namespace).delete();
+            client.resources(RuntimeClass.class).withName("plain-runc").delete();
+        }
     }
 
     /** Creates the pod with kubectl, as a user would, and returns the refusal it must get. */
@@ -275,7 +357,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void hostMountsAndPrivilegedPodsAreRefusedAndTheRuleShowsInKubectlDescribe() {
         Pod hostMount = new PodBuilder(busybox("host-mount", RUNTIME_CLASS, "ls /host"))
                 .editSpec()
@@ -297,7 +379,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void crictlRunsAPodSandboxThroughTheHandler(@TempDir Path dir) throws IOException {
         // The CRI path the kubelet takes, driven by hand: RunPodSandbox with runtime_handler set.
         Path sandbox = dir.resolve("sandbox.json");
@@ -330,7 +412,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aProfileChangeRollsTheInstallersWithoutRestartingContainerd() throws IOException {
         int containerdStarts = containerdStarts();
         String installerBefore = installerPod();
@@ -351,7 +433,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
         int containerdStarts = containerdStarts();
         String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
@@ -383,7 +465,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
         int containerdStarts = containerdStarts();
         cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
@@ -401,7 +483,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
         String policyUid = policyField("{.metadata.uid}");
         DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
@@ -446,11 +528,13 @@ class StockadeOnRealClusterTest {
                         && client.resources(RuntimeClass.class).withName(RUNTIME_CLASS).get() == null);
         await("the admission fence is gone with the last policy").atMost(Duration.ofMinutes(1)).until(() ->
                 client.resources(ValidatingAdmissionPolicyBinding.class).withName(FENCE + "-" + POLICY).get() == null
-                        && client.resources(ValidatingAdmissionPolicy.class).withName(FENCE).get() == null);
+                        && client.resources(ValidatingAdmissionPolicy.class).withName(FENCE).get() == null
+                        && client.resources(ValidatingAdmissionPolicy.class).withName(OPT_IN).get() == null
+                        && client.resources(MutatingAdmissionPolicy.class).withName(OPT_IN).get() == null);
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
         // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
         // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
@@ -471,7 +555,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
@@ -483,7 +567,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(15)
+    @Order(16)
     void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
         // After the RBAC check above: this step makes the API server deny the operator on purpose.
         Path policy = applyPolicyOnNoNode(dir, "rbac-probe");

@@ -1,0 +1,179 @@
+package dev.stockade.operator.admission;
+
+import dev.stockade.api.Stockade;
+import dev.stockade.operator.policy.PolicyObjects;
+import dev.stockade.operator.policy.RuntimeClassSpec;
+import dev.stockade.operator.policy.SandboxPolicy;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBindingBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicyBuilder;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Opt-in namespaces: a namespace labelled {@code stockade.dev/runtime-class=<class>} runs its pods
+ * sandboxed by default.
+ * <ul>
+ *   <li>A MutatingAdmissionPolicy (admissionregistration.k8s.io/v1beta1, Kubernetes 1.34 with the
+ *       API enabled) gives every pod there that names no RuntimeClass the label's class. It runs
+ *       after the built-in RuntimeClass admission plugin (kube-apiserver's plugin order), so it
+ *       also adds what that plugin would have: the class's node selector, its toleration of the
+ *       pool's taint and its overhead (the plugin's validation refuses a pod whose overhead differs
+ *       from its RuntimeClass's).</li>
+ *   <li>A ValidatingAdmissionPolicy refuses any pod there whose class is not a Stockade class:
+ *       another class named on purpose, or none because the label names no Stockade class (or the
+ *       cluster cannot run the mutating policy).</li>
+ * </ul>
+ * Both are shared by every SandboxPolicy: they carry the classes of all of them, as literals.
+ */
+public final class NamespaceRuntimeClass {
+
+    public static final String NAME = "stockade-namespace-runtime-class";
+    public static final String LABEL = Stockade.GROUP + "/runtime-class";
+
+    /** A Stockade class as a pod needs it: its pool (node selector and taint) and overhead. */
+    public record StockadeClass(String name, String policy, String taintEffect, Map<String, Quantity> overhead) {
+    }
+
+    /** Every published class of every (valid, live) policy, by name. */
+    public static List<StockadeClass> classesOf(List<SandboxPolicy> policies) {
+        return policies.stream()
+                .flatMap(p -> p.getSpec().getRuntimeClasses().stream().map(rc -> stockadeClass(p, rc)))
+                .sorted(Comparator.comparing(StockadeClass::name))
+                .toList();
+    }
+
+    private static StockadeClass stockadeClass(SandboxPolicy policy, RuntimeClassSpec runtimeClass) {
+        return new StockadeClass(runtimeClass.getName(), policy.getMetadata().getName(),
+                policy.getSpec().effectiveTaintEffect().name(),
+                runtimeClass.getOverhead() == null ? Map.of() : new TreeMap<>(runtimeClass.getOverhead()));
+    }
+
+    public static MutatingAdmissionPolicy mutatingPolicy(List<StockadeClass> classes) {
+        String tolerationValue = "{'key': '" + Stockade.SANDBOX_TAINT_KEY + "', 'operator': 'Equal', "
+                + "'value': variables.known[variables.class].policy, 'effect': variables.known[variables.class].effect}";
+        String readyKey = "jsonpatch.escapeKey('" + Stockade.RUNTIME_READY_LABEL + "')";
+        String mutation = "variables.class in variables.known ? ["
+                + "JSONPatch{op: 'add', path: '/spec/runtimeClassName', value: variables.class},"
+                + " has(object.spec.nodeSelector)"
+                + " ? JSONPatch{op: 'add', path: '/spec/nodeSelector/' + " + readyKey + ", value: variables.known[variables.class].policy}"
+                + " : JSONPatch{op: 'add', path: '/spec/nodeSelector', value: {'" + Stockade.RUNTIME_READY_LABEL
+                + "': variables.known[variables.class].policy}},"
+                + " has(object.spec.tolerations)"
+                + " ? JSONPatch{op: 'add', path: '/spec/tolerations/-', value: " + tolerationValue + "}"
+                + " : JSONPatch{op: 'add', path: '/spec/tolerations', value: [" + tolerationValue + "]}"
+                + "] + (size(variables.known[variables.class].overhead) > 0"
+                + " ? [JSONPatch{op: 'add', path: '/spec/overhead', value: variables.known[variables.class].overhead}] : [])"
+                + " : []";
+        return new MutatingAdmissionPolicyBuilder()
+                .withMetadata(metadata())
+                .withNewSpec()
+                    .withFailurePolicy("Fail")
+                    .withReinvocationPolicy("Never")
+                    .withNewMatchConstraints()
+                        .withNamespaceSelector(optedIn())
+                        .addNewResourceRule()
+                            .withApiGroups("").withApiVersions("v1").withOperations("CREATE").withResources("pods")
+                        .endResourceRule()
+                    .endMatchConstraints()
+                    .addNewMatchCondition()
+                        .withName("names-no-runtime-class").withExpression("object.spec.?runtimeClassName.orValue('') == ''")
+                    .endMatchCondition()
+                    .addNewVariable().withName("class")
+                        .withExpression("namespaceObject.metadata.labels[?'" + LABEL + "'].orValue('')").endVariable()
+                    .addNewVariable().withName("known").withExpression(knownClasses(classes)).endVariable()
+                    .addNewMutation()
+                        .withPatchType("JSONPatch")
+                        .withNewJsonPatch().withExpression(mutation).endJsonPatch()
+                    .endMutation()
+                .endSpec()
+                .build();
+    }
+
+    public static MutatingAdmissionPolicyBinding mutatingBinding() {
+        return new MutatingAdmissionPolicyBindingBuilder()
+                .withMetadata(metadata())
+                .withNewSpec().withPolicyName(NAME).endSpec()
+                .build();
+    }
+
+    public static ValidatingAdmissionPolicy validatingPolicy(List<StockadeClass> classes) {
+        String names = classes.stream().map(c -> literal(c.name())).collect(Collectors.joining(", ", "[", "]"));
+        return new ValidatingAdmissionPolicyBuilder()
+                .withMetadata(metadata())
+                .withNewSpec()
+                    .withFailurePolicy("Fail")
+                    .withNewMatchConstraints()
+                        .withNamespaceSelector(optedIn())
+                        .addNewResourceRule()
+                            .withApiGroups("").withApiVersions("v1").withOperations("CREATE").withResources("pods")
+                        .endResourceRule()
+                    .endMatchConstraints()
+                    .addNewVariable().withName("classes").withExpression(names).endVariable()
+                    .addNewValidation()
+                        .withExpression("object.spec.?runtimeClassName.orValue('') in variables.classes")
+                        .withReason("Forbidden")
+                        .withMessageExpression("'namespace ' + request.namespace + ' is labelled " + LABEL + "='"
+                                + " + namespaceObject.metadata.labels[?'" + LABEL + "'].orValue('')"
+                                + " + ': its pods must run in a Stockade RuntimeClass (one of ' + variables.classes.join(', ')"
+                                + " + '), but this pod names ' + (object.spec.?runtimeClassName.orValue('') == '' ? 'none'"
+                                + " : object.spec.runtimeClassName) + '; name one of those in spec.runtimeClassName, or fix the"
+                                + " namespace label'")
+                    .endValidation()
+                .endSpec()
+                .build();
+    }
+
+    public static ValidatingAdmissionPolicyBinding validatingBinding() {
+        return new ValidatingAdmissionPolicyBindingBuilder()
+                .withMetadata(metadata())
+                .withNewSpec().withPolicyName(NAME).withValidationActions("Deny").endSpec()
+                .build();
+    }
+
+    /** {@code {'class': {'policy': …, 'effect': …, 'overhead': {…}}, …}} as a CEL literal. */
+    static String knownClasses(List<StockadeClass> classes) {
+        return classes.stream().map(c -> literal(c.name()) + ": {'policy': " + literal(c.policy())
+                        + ", 'effect': " + literal(c.taintEffect()) + ", 'overhead': "
+                        + c.overhead().entrySet().stream()
+                                .map(e -> literal(e.getKey()) + ": " + literal(e.getValue().toString()))
+                                .collect(Collectors.joining(", ", "{", "}")) + "}")
+                .collect(Collectors.joining(", ", "{", "}"));
+    }
+
+    /** A CEL string literal. Names and quantities are validated elsewhere; this refuses rather than escapes. */
+    private static String literal(String value) {
+        if (!value.matches("[A-Za-z0-9./_+-]*")) {
+            throw new IllegalArgumentException("not a safe CEL literal: " + value);
+        }
+        return "'" + value + "'";
+    }
+
+    private static LabelSelector optedIn() {
+        return new LabelSelectorBuilder().addNewMatchExpression().withKey(LABEL).withOperator("Exists").endMatchExpression().build();
+    }
+
+    private static ObjectMeta metadata() {
+        return new ObjectMetaBuilder().withName(NAME).withLabels(Map.of(
+                PolicyObjects.MANAGED_BY_LABEL, PolicyObjects.MANAGED_BY,
+                PolicyObjects.PART_OF_LABEL, "stockade",
+                PolicyObjects.NAME_LABEL, NAME)).build();
+    }
+
+    private NamespaceRuntimeClass() {
+    }
+}

@@ -1,0 +1,41 @@
+package dev.stockade.operator.admission;
+
+import dev.stockade.operator.policy.SandboxPolicy;
+import dev.stockade.operator.policy.SandboxPolicySpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.stockade.operator.Fixtures.policy;
+import static dev.stockade.operator.Fixtures.selectLabel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NamespaceRuntimeClassTest {
+
+    @Test
+    void everyPolicysClassesBecomeOneLiteralWithTheirPoolAndOverhead() {
+        SandboxPolicy untrusted = policy("untrusted", selectLabel("pool", "a"), "strict", "isolated");
+        SandboxPolicy gpu = policy("gpu", selectLabel("pool", "b"), "gpu-sandboxed");
+        gpu.getSpec().setTaintEffect(SandboxPolicySpec.TaintEffect.NoExecute);
+
+        List<NamespaceRuntimeClass.StockadeClass> classes = NamespaceRuntimeClass.classesOf(List.of(untrusted, gpu));
+
+        assertEquals(List.of("gpu-sandboxed", "isolated", "strict"), classes.stream().map(NamespaceRuntimeClass.StockadeClass::name).toList());
+        assertEquals("{'gpu-sandboxed': {'policy': 'gpu', 'effect': 'NoExecute', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}, "
+                        + "'isolated': {'policy': 'untrusted', 'effect': 'NoSchedule', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}, "
+                        + "'strict': {'policy': 'untrusted', 'effect': 'NoSchedule', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}}",
+                NamespaceRuntimeClass.knownClasses(classes));
+        assertTrue(NamespaceRuntimeClass.validatingPolicy(classes).getSpec().getVariables().getFirst().getExpression()
+                .equals("['gpu-sandboxed', 'isolated', 'strict']"));
+    }
+
+    @Test
+    void aValueThatCouldBreakOutOfItsLiteralIsRefused() {
+        SandboxPolicy odd = policy("odd", selectLabel("pool", "a"), "x' || true || '");
+
+        assertThrows(IllegalArgumentException.class,
+                () -> NamespaceRuntimeClass.knownClasses(NamespaceRuntimeClass.classesOf(List.of(odd))));
+    }
+}
