@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1beta1.MutatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
@@ -223,21 +224,20 @@ class StockadeOnRealClusterTest {
     void aSandboxedPodSeesTheProfilesKernelAndAPlainPodTheHosts() {
         client.pods().inNamespace("default").resource(busybox("sandboxed", RUNTIME_CLASS, "uname -r; sleep 3600")).create();
         // Without the RuntimeClass only an exempt namespace may run on the pool (kube-system by
-        // default), as a cluster DaemonSet that tolerates every taint does.
-        Pod plain = new PodBuilder(busybox("plain", null, "uname -r; sleep 3600"))
-                .editMetadata().withNamespace(EXEMPT_NAMESPACE).endMetadata()
-                .editSpec().withTolerations(new TolerationBuilder().withOperator("Exists").build()).endSpec().build();
-        client.pods().inNamespace(EXEMPT_NAMESPACE).resource(plain).create();
+        // default): a cluster DaemonSet that tolerates every taint, as CNI and kube-proxy do.
+        client.apps().daemonSets().inNamespace(EXEMPT_NAMESPACE).resource(tolerateEverythingDaemonSet("plain", EXEMPT_NAMESPACE)).create();
         awaitRunning("sandboxed");
-        awaitRunning(EXEMPT_NAMESPACE, "plain");
+        String plain = await("the exempt DaemonSet's pod runs on the pool node").atMost(Duration.ofMinutes(3)).until(() ->
+                client.pods().inNamespace(EXEMPT_NAMESPACE).withLabel("app", "plain").list().getItems().stream()
+                        .filter(p -> "Running".equals(p.getStatus().getPhase()) && cluster.nodeName().equals(p.getSpec().getNodeName()))
+                        .map(p -> p.getMetadata().getName()).findFirst().orElse(null), java.util.Objects::nonNull);
 
         assertEquals(KERNEL_RELEASE, logs("sandboxed"), "kubectl logs of the sandboxed pod");
         assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
                 "kubectl exec into the sandboxed pod");
         String hostRelease = dev.stockade.testing.Commands.run("uname", "-r").requireSuccess().stdout().strip();
-        assertEquals(hostRelease, logs(EXEMPT_NAMESPACE, "plain"), "the same pod without the RuntimeClass, in an exempt namespace");
-        assertEquals(cluster.nodeName(), client.pods().inNamespace(EXEMPT_NAMESPACE).withName("plain").get().getSpec().getNodeName());
-        client.pods().inNamespace(EXEMPT_NAMESPACE).withName("plain").withGracePeriod(0).delete();
+        assertEquals(hostRelease, logs(EXEMPT_NAMESPACE, plain), "the same program without the RuntimeClass, in an exempt namespace");
+        client.apps().daemonSets().inNamespace(EXEMPT_NAMESPACE).withName("plain").delete();
         assertEquals(cluster.nodeName(), client.pods().inNamespace("default").withName("sandboxed").get().getSpec().getNodeName());
     }
 
@@ -260,6 +260,15 @@ class StockadeOnRealClusterTest {
         String selecting = refusedCreate(new PodBuilder(busybox("selects-the-pool", null, "sleep 3600"))
                 .editSpec().withTolerations().withNodeSelector(Map.of(Stockade.POOL_LABEL, POLICY)).endSpec().build());
         assertTrue(selecting.contains(refusal + "its spec.nodeSelector selects the pool) " + remedy), selecting);
+        // A refused controller says so in its Events (the README's "how to see what the fence refused").
+        client.apps().daemonSets().inNamespace("default").resource(tolerateEverythingDaemonSet("not-exempt", "default")).create();
+        try {
+            await("FailedCreate with the fence's message").atMost(Duration.ofMinutes(2)).until(() ->
+                    cluster.kubectl("describe", "daemonset", "not-exempt").stdout().contains("FailedCreate")
+                            && cluster.kubectl("describe", "daemonset", "not-exempt").stdout().contains("SandboxPolicy " + POLICY));
+        } finally {
+            client.apps().daemonSets().inNamespace("default").withName("not-exempt").delete();
+        }
         // Another RuntimeClass (or none) on a pod that stays off the pool is none of the fence's business.
         client.pods().inNamespace("default").resource(new PodBuilder(busybox("elsewhere", null, "true"))
                 .editSpec().withTolerations().endSpec().build()).create();
@@ -618,6 +627,24 @@ class StockadeOnRealClusterTest {
                 + client.configMaps().inNamespace(NAMESPACE).list().getItems().stream()
                 .filter(c -> c.getMetadata().getName().startsWith(prefix)).count()
                 + (client.resources(RuntimeClass.class).withName(policy).get() == null ? 0 : 1));
+    }
+
+    /** A DaemonSet whose pods tolerate every taint and print the kernel release, as cluster agents are shaped. */
+    private DaemonSet tolerateEverythingDaemonSet(String name, String namespace) {
+        return new DaemonSetBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec()
+                    .withNewSelector().addToMatchLabels("app", name).endSelector()
+                    .withNewTemplate()
+                        .withNewMetadata().addToLabels("app", name).endMetadata()
+                        .withNewSpec()
+                            .withTerminationGracePeriodSeconds(1L)
+                            .addNewToleration().withOperator("Exists").endToleration()
+                            .addNewContainer().withName("main").withImage(cluster.busyboxImage()).withImagePullPolicy("Never")
+                                .withCommand("sh", "-c", "uname -r; sleep 3600").endContainer()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec().build();
     }
 
     private Pod busybox(String name, String runtimeClass, String script) {
