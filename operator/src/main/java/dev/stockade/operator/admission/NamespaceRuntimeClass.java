@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -65,19 +66,19 @@ public final class NamespaceRuntimeClass {
 
     public static MutatingAdmissionPolicy mutatingPolicy(List<StockadeClass> classes) {
         String tolerationValue = "{'key': '" + Stockade.SANDBOX_TAINT_KEY + "', 'operator': 'Equal', "
-                + "'value': variables.known[variables.class].policy, 'effect': variables.known[variables.class].effect}";
+                + "'value': variables.policies[variables.class], 'effect': variables.effects[variables.class]}";
         String readyKey = "jsonpatch.escapeKey('" + Stockade.RUNTIME_READY_LABEL + "')";
-        String mutation = "variables.class in variables.known ? ["
+        String mutation = "variables.class in variables.policies ? ["
                 + "JSONPatch{op: 'add', path: '/spec/runtimeClassName', value: variables.class},"
                 + " has(object.spec.nodeSelector)"
-                + " ? JSONPatch{op: 'add', path: '/spec/nodeSelector/' + " + readyKey + ", value: variables.known[variables.class].policy}"
+                + " ? JSONPatch{op: 'add', path: '/spec/nodeSelector/' + " + readyKey + ", value: variables.policies[variables.class]}"
                 + " : JSONPatch{op: 'add', path: '/spec/nodeSelector', value: {'" + Stockade.RUNTIME_READY_LABEL
-                + "': variables.known[variables.class].policy}},"
+                + "': variables.policies[variables.class]}},"
                 + " has(object.spec.tolerations)"
                 + " ? JSONPatch{op: 'add', path: '/spec/tolerations/-', value: " + tolerationValue + "}"
                 + " : JSONPatch{op: 'add', path: '/spec/tolerations', value: [" + tolerationValue + "]}"
-                + "] + (size(variables.known[variables.class].overhead) > 0"
-                + " ? [JSONPatch{op: 'add', path: '/spec/overhead', value: variables.known[variables.class].overhead}] : [])"
+                + "] + (size(variables.overheads[variables.class]) > 0"
+                + " ? [JSONPatch{op: 'add', path: '/spec/overhead', value: variables.overheads[variables.class]}] : [])"
                 + " : []";
         return new MutatingAdmissionPolicyBuilder()
                 .withMetadata(metadata())
@@ -95,7 +96,11 @@ public final class NamespaceRuntimeClass {
                     .endMatchCondition()
                     .addNewVariable().withName("class")
                         .withExpression("namespaceObject.metadata.labels[?'" + LABEL + "'].orValue('')").endVariable()
-                    .addNewVariable().withName("known").withExpression(knownClasses(classes)).endVariable()
+                    .addNewVariable().withName("policies").withExpression(byClass(classes, c -> literal(c.policy()))).endVariable()
+                    .addNewVariable().withName("effects").withExpression(byClass(classes, c -> literal(c.taintEffect()))).endVariable()
+                    .addNewVariable().withName("overheads").withExpression(byClass(classes, c -> c.overhead().entrySet().stream()
+                            .map(e -> literal(e.getKey()) + ": " + literal(e.getValue().toString()))
+                            .collect(Collectors.joining(", ", "{", "}")))).endVariable()
                     .addNewMutation()
                         .withPatchType("JSONPatch")
                         .withNewJsonPatch().withExpression(mutation).endJsonPatch()
@@ -145,14 +150,12 @@ public final class NamespaceRuntimeClass {
                 .build();
     }
 
-    /** {@code {'class': {'policy': …, 'effect': …, 'overhead': {…}}, …}} as a CEL literal. */
-    static String knownClasses(List<StockadeClass> classes) {
-        return classes.stream().map(c -> literal(c.name()) + ": {'policy': " + literal(c.policy())
-                        + ", 'effect': " + literal(c.taintEffect()) + ", 'overhead': "
-                        + c.overhead().entrySet().stream()
-                                .map(e -> literal(e.getKey()) + ": " + literal(e.getValue().toString()))
-                                .collect(Collectors.joining(", ", "{", "}")) + "}")
-                .collect(Collectors.joining(", ", "{", "}"));
+    /**
+     * A CEL map literal from class name to {@code value} (CEL map literals need one value type, so
+     * each property of a class is its own map).
+     */
+    static String byClass(List<StockadeClass> classes, Function<StockadeClass, String> value) {
+        return classes.stream().map(c -> literal(c.name()) + ": " + value.apply(c)).collect(Collectors.joining(", ", "{", "}"));
     }
 
     /** A CEL string literal. Names and quantities are validated elsewhere; this refuses rather than escapes. */

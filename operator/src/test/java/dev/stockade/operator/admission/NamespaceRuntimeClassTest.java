@@ -23,10 +23,13 @@ class NamespaceRuntimeClassTest {
         List<NamespaceRuntimeClass.StockadeClass> classes = NamespaceRuntimeClass.classesOf(List.of(untrusted, gpu));
 
         assertEquals(List.of("gpu-sandboxed", "isolated", "strict"), classes.stream().map(NamespaceRuntimeClass.StockadeClass::name).toList());
-        assertEquals("{'gpu-sandboxed': {'policy': 'gpu', 'effect': 'NoExecute', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}, "
-                        + "'isolated': {'policy': 'untrusted', 'effect': 'NoSchedule', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}, "
-                        + "'strict': {'policy': 'untrusted', 'effect': 'NoSchedule', 'overhead': {'cpu': '10m', 'memory': '16Mi'}}}",
-                NamespaceRuntimeClass.knownClasses(classes));
+        List<String> variables = NamespaceRuntimeClass.mutatingPolicy(classes).getSpec().getVariables().stream()
+                .map(v -> v.getName() + "=" + v.getExpression()).toList();
+        assertEquals(List.of("class=namespaceObject.metadata.labels[?'stockade.dev/runtime-class'].orValue('')",
+                "policies={'gpu-sandboxed': 'gpu', 'isolated': 'untrusted', 'strict': 'untrusted'}",
+                "effects={'gpu-sandboxed': 'NoExecute', 'isolated': 'NoSchedule', 'strict': 'NoSchedule'}",
+                "overheads={'gpu-sandboxed': {'cpu': '10m', 'memory': '16Mi'}, 'isolated': {'cpu': '10m', 'memory': '16Mi'}, "
+                        + "'strict': {'cpu': '10m', 'memory': '16Mi'}}"), variables);
         assertTrue(NamespaceRuntimeClass.validatingPolicy(classes).getSpec().getVariables().getFirst().getExpression()
                 .equals("['gpu-sandboxed', 'isolated', 'strict']"));
     }
@@ -36,6 +39,6 @@ class NamespaceRuntimeClassTest {
         SandboxPolicy odd = policy("odd", selectLabel("pool", "a"), "x' || true || '");
 
         assertThrows(IllegalArgumentException.class,
-                () -> NamespaceRuntimeClass.knownClasses(NamespaceRuntimeClass.classesOf(List.of(odd))));
+                () -> NamespaceRuntimeClass.mutatingPolicy(NamespaceRuntimeClass.classesOf(List.of(odd))));
     }
 }
