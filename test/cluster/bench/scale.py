@@ -319,7 +319,11 @@ class Installers:
 
 
 class Operator:
-    """The operator's pod: its process seen from the host's /proc, its metrics through the API server."""
+    """The operator's pod: its process seen from the host's /proc, its metrics through the API server.
+
+    A container restart (e.g. OOMKilled) is counted and measured through: CPU and the node-write
+    counter continue from where the previous process left them.
+    """
 
     def __init__(self, api):
         self.api = api
@@ -328,26 +332,14 @@ class Operator:
         if len(running) != 1:
             raise RuntimeError(f"expected one running operator pod, found {len(running)}")
         self.pod = running[0]["metadata"]["name"]
-        uid = running[0]["metadata"]["uid"]
-        self.pid = None
-        for attempt in range(30):
-            for proc in glob.glob("/proc/[0-9]*"):
-                try:
-                    with open(f"{proc}/cgroup") as f:
-                        cgroup = f.read()
-                    if uid not in cgroup and uid.replace("-", "_") not in cgroup:
-                        continue
-                    with open(f"{proc}/cmdline", "rb") as f:
-                        if b"java" in f.read():
-                            self.pid = int(proc[6:])
-                except OSError:
-                    continue
-            if self.pid:
-                break
-            time.sleep(1)
-        if not self.pid:
-            raise RuntimeError(f"no java process of pod {self.pod} (uid {uid}) in /proc")
+        self.uid = running[0]["metadata"]["uid"]
         self.ticks = os.sysconf("SC_CLK_TCK")
+        self.lock = threading.Lock()
+        self.cpu_base = self.cpu_last = 0.0
+        self.writes_base = self.writes_last = 0.0
+        self.pid = None
+        if not self.find_pid():
+            raise RuntimeError(f"no java process of pod {self.pod} (uid {self.uid}) in /proc")
         # A restarted operator waits for its predecessor's leader lease to expire: not part of any figure.
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -358,25 +350,84 @@ class Operator:
         else:
             raise RuntimeError(f"operator pod {self.pod} did not become leader within 120 s")
 
+    def find_pid(self, timeout=120):
+        """Finds the container's java process; False when there is none (e.g. in CrashLoopBackOff)."""
+        deadline = time.time() + timeout
+        while True:
+            for proc in glob.glob("/proc/[0-9]*"):
+                try:
+                    with open(f"{proc}/cgroup") as f:
+                        cgroup = f.read()
+                    if self.uid not in cgroup and self.uid.replace("-", "_") not in cgroup:
+                        continue
+                    with open(f"{proc}/cmdline", "rb") as f:
+                        if b"java" in f.read():
+                            self.pid = int(proc[6:])
+                            return True
+                except OSError:
+                    continue
+            if time.time() >= deadline:
+                return False
+            time.sleep(1)
+
+    def restarts(self):
+        """(restart count, last termination reason) of the operator container."""
+        _, pod = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{self.pod}")
+        status = (pod["status"].get("containerStatuses") or [{}])[0]
+        last = (status.get("lastState") or {}).get("terminated") or {}
+        return status.get("restartCount", 0), last.get("reason")
+
+    def process_cpu(self):
+        """CPU seconds of the current process, or None when it is gone (or none runs)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / self.ticks
+        except (OSError, TypeError):
+            return None
+
     def cpu_seconds(self):
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.ticks
+        with self.lock:
+            cpu = self.process_cpu()
+            if cpu is None:
+                if self.pid is not None:
+                    log("the operator's process is gone (restarted?); following the next one")
+                    self.cpu_base += self.cpu_last
+                    self.cpu_last = 0.0
+                    self.pid = None
+                cpu = self.process_cpu() if self.find_pid(timeout=0) else None
+            if cpu is not None:
+                self.cpu_last = cpu
+            return self.cpu_base + self.cpu_last
 
     def rss_mib(self):
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
         return 0.0
 
     def node_writes(self):
-        _, text = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{self.pod}:8080/proxy/q/metrics", raw=True)
+        for attempt in range(60):
+            try:
+                _, text = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{self.pod}:8080/proxy/q/metrics", raw=True)
+                break
+            except RuntimeError:
+                if attempt == 59:
+                    raise
+                time.sleep(2)
         total = 0.0
         for line in text.splitlines():
             if line.startswith("stockade_node_writes_total"):
                 total += float(line.rsplit(" ", 1)[1])
-        return total
+        with self.lock:
+            if total < self.writes_last:  # a new process counts from zero
+                self.writes_base += self.writes_last
+            self.writes_last = total
+            return self.writes_base + total
 
 
 class Sampler:
@@ -514,6 +565,14 @@ def create_nodes(api, count):
 
 
 def delete_nodes(api):
+    # Pods left on fake nodes would wait for a kubelet forever once KWOK stops or the node goes (this
+    # cluster runs no pod garbage collector): they go first, without a grace period.
+    _, pods = api.request("GET", "/api/v1/pods")
+    for pod in pods["items"]:
+        if (pod["spec"].get("nodeName") or "").startswith("bench-kwok-"):
+            meta = pod["metadata"]
+            api.request("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
+                        {"gracePeriodSeconds": 0}, ok=(200, 202, 404))
     api.request("DELETE", f"/api/v1/nodes?labelSelector={BENCH_NODE}%3Dyes", ok=(200,))
 
 
@@ -536,6 +595,7 @@ class Scenario:
         row = {"scenario": label, "nodes": self.size, "pool": count}
         log(f"{label}: {len(policies)} policies over {count} of {self.size} nodes")
 
+        restarts0 = self.operator.restarts()[0]
         writes0 = self.operator.node_writes()
         wall0 = time.time()
         with Sampler(self.operator, 0.5) as fencing:
@@ -607,6 +667,8 @@ class Scenario:
         row["release_cpu_avg"], row["release_rss"] = deleting.average_cpu(), deleting.peak_rss()
         self.installers.active = False
         self.installers.hashes.clear()
+        restarts, reason = self.operator.restarts()
+        row["restarts"] = f"{restarts - restarts0}" + (f" (last: {reason})" if restarts > restarts0 else "")
         log(f"{label}: released in {fmt(released, ' s')}, {row['release_writes']:.0f} node writes")
         self.rows.append(row)
         return row
@@ -647,6 +709,7 @@ def report(rows, out):
             f"| operator node writes while releasing, per pool node (counter / audit) | {row['release_writes'] / n:.3f} / {row['release_audit_node_patches'] / n:.3f} |",
             f"| operator API requests while releasing (audit) | {row['release_requests']} |",
             f"| installer writes by the driver while releasing | {row['release_installer_writes']} |",
+            f"| operator container restarts during this scenario | {row['restarts']} |",
             "",
         ]
     text = "\n".join(lines)
