@@ -13,12 +13,14 @@ import dev.stockade.operator.policy.PolicyValidator;
 import dev.stockade.operator.policy.RuntimeClassSpec;
 import dev.stockade.operator.policy.SandboxPolicy;
 import dev.stockade.operator.policy.SandboxPolicyStatus;
+import dev.stockade.operator.pool.BoundedParallel;
 import dev.stockade.operator.pool.NodeFence;
 import dev.stockade.operator.pool.NodePatcher;
 import dev.stockade.operator.pool.NodePhases;
 import dev.stockade.operator.pool.NodeRemoval;
 import dev.stockade.operator.pool.PoolAssignment;
 import dev.stockade.operator.pool.Requeue;
+import dev.stockade.operator.pool.SlimNodeStore;
 import dev.stockade.operator.runtimeclass.RuntimeClassPlan;
 import dev.stockade.operator.status.AdmissionFence;
 import dev.stockade.operator.status.ApiFailures;
@@ -122,6 +124,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .withSecondaryToPrimaryMapper(node -> context.getPrimaryCache().list()
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withOnUpdateFilter(NodeChanges::concernsStockade)
+                .withItemStore(new SlimNodeStore())
                 .build(), context);
         runtimeClasses = ownedObjects(RuntimeClass.class, "runtimeclasses", null, context);
         InformerEventSource<DaemonSet, SandboxPolicy> daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), context);
@@ -239,7 +242,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         Set<String> livePolicies = claims.stream().map(PoolAssignment.Claim::policy).collect(Collectors.toSet());
         Map<String, String> desiredHashes = profileHashes(policy);
         List<NodeStatus> statuses = new ArrayList<>();
-        int waiting = 0;
+        List<Node> toFence = new ArrayList<>();
         for (String nodeName : pool.members()) {
             Optional<Node> node = nodes.get(new ResourceID(nodeName));
             if (node.isEmpty()) {
@@ -248,11 +251,13 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             Optional<String> holder = PoolAssignment.poolLabel(node.get()).filter(p -> !p.equals(name));
             if (holder.isPresent() && livePolicies.contains(holder.get())) {
                 statuses.add(NodePhases.waitingFor(nodeName, holder.get()));
-                waiting++;
             } else {
-                statuses.add(fence(policy, node.get(), holder, desiredHashes));
+                toFence.add(node.get());
             }
         }
+        int waiting = statuses.size();
+        statuses.addAll(BoundedParallel.map(toFence, config.nodeWriteConcurrency(), node -> fence(policy, node,
+                PoolAssignment.poolLabel(node).filter(p -> !p.equals(name)), desiredHashes)));
         return new Members(statuses, waiting);
     }
 
@@ -277,33 +282,51 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      */
     private List<NodeStatus> releaseLeavers(SandboxPolicy policy, PoolAssignment.Pool pool) {
         String name = policy.getMetadata().getName();
-        List<NodeStatus> leaving = new ArrayList<>();
-        for (Node node : heldNodes(name)) {
-            if (pool.members().contains(node.getMetadata().getName())) {
-                continue;
-            }
-            String nodeName = node.getMetadata().getName();
-            NodeRemoval.Step step = NodeRemoval.next(node, name, Instant.now(), config.removalTimeout());
+        Instant now = Instant.now();
+        List<Node> leavers = heldNodes(name).stream().filter(n -> !pool.members().contains(n.getMetadata().getName())).toList();
+        List<NodeRemoval.Step> steps = BoundedParallel.map(leavers, config.nodeWriteConcurrency(), node -> {
+            NodeRemoval.Step step = NodeRemoval.next(node, name, now, config.removalTimeout());
             switch (step.action()) {
-                case RELEASE -> {
-                    nodePatcher.apply(node, current -> NodeFence.of(current, name).release(false));
-                    LOG.infof("policy %s: node %s left the pool", name, nodeName);
-                }
-                case REQUEST_REMOVAL -> {
-                    nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(Instant.now()));
-                    events.normal(policy, "NodeLeaving", "asked the installer on node " + nodeName + " to uninstall");
-                    leaving.add(NodePhases.removing(node, name, null, config.removalTimeout()));
-                }
-                case WAIT -> leaving.add(NodePhases.removing(node, name, step.waited(), config.removalTimeout()));
-                case FORCE_RELEASE -> {
-                    nodePatcher.apply(node, current -> NodeFence.of(current, name).release(true));
-                    events.warning(policy, "RemovalForced", "the installer on node " + nodeName + " did not uninstall within "
-                            + config.removalTimeout() + "; removed Stockade's labels and taint without it. Check the host for "
-                            + "leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
-                }
+                case RELEASE, FORCE_RELEASE -> nodePatcher.apply(node, current ->
+                        NodeFence.of(current, name).release(step.action() == NodeRemoval.Action.FORCE_RELEASE));
+                case REQUEST_REMOVAL -> nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(now));
+                case WAIT -> { }
+            }
+            return step;
+        });
+        List<NodeStatus> leaving = new ArrayList<>();
+        Map<NodeRemoval.Action, List<String>> byAction = new java.util.EnumMap<>(NodeRemoval.Action.class);
+        for (int i = 0; i < leavers.size(); i++) {
+            Node node = leavers.get(i);
+            NodeRemoval.Step step = steps.get(i);
+            byAction.computeIfAbsent(step.action(), a -> new ArrayList<>()).add(node.getMetadata().getName());
+            if (step.action() == NodeRemoval.Action.REQUEST_REMOVAL || step.action() == NodeRemoval.Action.WAIT) {
+                leaving.add(NodePhases.removing(node, name, step.waited(), config.removalTimeout()));
             }
         }
+        // One Event per kind and reconcile, not one per node: a pool of thousands leaves at once.
+        if (byAction.containsKey(NodeRemoval.Action.RELEASE)) {
+            LOG.infof("policy %s: %s left the pool", name, nodeList(byAction.get(NodeRemoval.Action.RELEASE)));
+        }
+        if (byAction.containsKey(NodeRemoval.Action.REQUEST_REMOVAL)) {
+            events.normal(policy, "NodeLeaving", "asked the installer on " + nodeList(byAction.get(NodeRemoval.Action.REQUEST_REMOVAL))
+                    + " to uninstall");
+        }
+        if (byAction.containsKey(NodeRemoval.Action.FORCE_RELEASE)) {
+            events.warning(policy, "RemovalForced", "the installer on " + nodeList(byAction.get(NodeRemoval.Action.FORCE_RELEASE))
+                    + " did not uninstall within " + config.removalTimeout() + "; removed Stockade's labels and taint without it. "
+                    + "Check the host for leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
+        }
         return leaving;
+    }
+
+    /** "node a" / "3 nodes (a, b, c)" / "40 nodes (a, b, c, d, e and 35 more)". */
+    private static String nodeList(List<String> nodeNames) {
+        if (nodeNames.size() == 1) {
+            return "node " + nodeNames.getFirst();
+        }
+        String shown = String.join(", ", nodeNames.subList(0, Math.min(5, nodeNames.size())));
+        return nodeNames.size() + " nodes (" + shown + (nodeNames.size() > 5 ? " and " + (nodeNames.size() - 5) + " more" : "") + ")";
     }
 
     /**

@@ -24,6 +24,13 @@ public interface OperatorConfig {
 
     LeaderElection leaderElection();
 
+    /**
+     * How many node patches the operator has in flight at once while it fences or releases a pool
+     * (each a JSON patch of one node).
+     */
+    @WithDefault("16")
+    int nodeWriteConcurrency();
+
     Admission admission();
 
     interface Admission {

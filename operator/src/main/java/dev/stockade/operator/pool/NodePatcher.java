@@ -51,7 +51,8 @@ public class NodePatcher {
             }
             try {
                 nodeWrites.increment();
-                Node written = client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON), NodePatch.toJson(ops.get()));
+                // resource(current), not withName(name): fabric8 reads the node first for the latter.
+                Node written = client.nodes().resource(current).patch(PatchContext.of(PatchType.JSON), NodePatch.toJson(ops.get()));
                 LOG.debugf("patched node %s: %s", name, ops.get());
                 return Optional.of(written);
             } catch (KubernetesClientException e) {

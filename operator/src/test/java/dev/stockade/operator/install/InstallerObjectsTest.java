@@ -56,6 +56,10 @@ class InstallerObjectsTest {
             return Duration.ofMinutes(10);
         }
 
+        public int nodeWriteConcurrency() {
+            return 4;
+        }
+
         public Admission admission() {
             return () -> true;
         }

@@ -73,7 +73,7 @@ public final class NodeReporter {
                 return;
             }
             try {
-                client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON), json.get());
+                client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON), json.get());
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
