@@ -106,6 +106,17 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private final PolicyMetrics metrics;
     private InformerEventSource<Node, SandboxPolicy> nodes;
     private InformerEventSource<RuntimeClass, SandboxPolicy> runtimeClasses;
+    private InformerEventSource<DaemonSet, SandboxPolicy> daemonSets;
+    private InformerEventSource<ConfigMap, SandboxPolicy> configMaps;
+    /** Admission objects have no informer (their API may not be served): what was last applied, and when. */
+    private final Map<String, Applied> applied = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** An object as last written or found, by its desired-state hash. */
+    private record Applied(String desiredHash, Instant at) {
+    }
+
+    /** How long an applied admission object is trusted without reading it back (drift repair). */
+    private static final Duration RECHECK_APPLIED = Duration.ofMinutes(5);
 
     public SandboxPolicyReconciler(KubernetesClient client, OperatorConfig config, NodePatcher nodePatcher,
                                    PolicyEvents events, PolicyMetrics metrics) {
@@ -127,8 +138,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .withItemStore(new SlimNodeStore())
                 .build(), context);
         runtimeClasses = ownedObjects(RuntimeClass.class, "runtimeclasses", null, context);
-        InformerEventSource<DaemonSet, SandboxPolicy> daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), context);
-        InformerEventSource<ConfigMap, SandboxPolicy> configMaps = ownedObjects(ConfigMap.class, "configmaps", config.namespace(), context);
+        daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), context);
+        configMaps = ownedObjects(ConfigMap.class, "configmaps", config.namespace(), context);
         return List.of(nodes, runtimeClasses, daemonSets, configMaps);
     }
 
@@ -223,14 +234,14 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     /** The profile ConfigMap the installers read; returned as desired, with its hash annotation. */
     private ConfigMap applyProfiles(SandboxPolicy policy) {
         ConfigMap profiles = ProfileConfigMap.desired(policy, config.namespace());
-        createOrUpdate(profiles, liveConfigMap(policy.getMetadata().getName()));
+        createOrUpdate(profiles, liveConfigMap(policy.getMetadata().getName()), configMaps, policy);
         return profiles;
     }
 
     private void applyInstaller(SandboxPolicy policy, ConfigMap profiles) {
         DaemonSet daemonSet = InstallerDaemonSet.desired(policy, config,
                 profiles.getMetadata().getAnnotations().get(PolicyObjects.PROFILES_HASH_ANNOTATION));
-        createOrUpdate(daemonSet, liveDaemonSet(policy.getMetadata().getName()));
+        createOrUpdate(daemonSet, liveDaemonSet(policy.getMetadata().getName()), daemonSets, policy);
     }
 
     /** The pool's members as the status shows them, and how many another live policy still holds. */
@@ -256,8 +267,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
         }
         int waiting = statuses.size();
-        statuses.addAll(BoundedParallel.map(toFence, config.nodeWriteConcurrency(), node -> fence(policy, node,
-                PoolAssignment.poolLabel(node).filter(p -> !p.equals(name)), desiredHashes)));
+        statuses.addAll(BoundedParallel.map(toFence, config.nodeWriteConcurrency(), listed -> {
+            // The cache's newest copy when the write starts: an older one loses to a heartbeat (409).
+            Node node = nodes.get(ResourceID.fromResource(listed)).orElse(listed);
+            return fence(policy, node, PoolAssignment.poolLabel(node).filter(p -> !p.equals(name)), desiredHashes);
+        }));
         return new Members(statuses, waiting);
     }
 
@@ -284,7 +298,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         String name = policy.getMetadata().getName();
         Instant now = Instant.now();
         List<Node> leavers = heldNodes(name).stream().filter(n -> !pool.members().contains(n.getMetadata().getName())).toList();
-        List<NodeRemoval.Step> steps = BoundedParallel.map(leavers, config.nodeWriteConcurrency(), node -> {
+        List<NodeRemoval.Step> steps = BoundedParallel.map(leavers, config.nodeWriteConcurrency(), listed -> {
+            Node node = nodes.get(ResourceID.fromResource(listed)).orElse(listed);
             NodeRemoval.Step step = NodeRemoval.next(node, name, now, config.removalTimeout());
             switch (step.action()) {
                 case RELEASE, FORCE_RELEASE -> nodePatcher.apply(node, current ->
@@ -335,13 +350,18 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      */
     private List<String> publishRuntimeClasses(SandboxPolicy policy) {
         String name = policy.getMetadata().getName();
+        List<RuntimeClass> owned = ownedRuntimeClasses(name);
         Map<String, RuntimeClass> live = new HashMap<>();
+        owned.forEach(rc -> live.put(rc.getMetadata().getName(), rc));
         for (RuntimeClassSpec runtimeClass : policy.getSpec().getRuntimeClasses()) {
-            // Read from the API server, not the cache: a class that is not ours lacks our label.
-            Optional.ofNullable(client.resources(RuntimeClass.class).withName(runtimeClass.getName()).get())
-                    .ifPresent(rc -> live.put(runtimeClass.getName(), rc));
+            if (!live.containsKey(runtimeClass.getName())) {
+                // Not in the cache of ours: read from the API server, where a class that is not ours
+                // (it lacks our label) or one just created shows.
+                Optional.ofNullable(client.resources(RuntimeClass.class).withName(runtimeClass.getName()).get())
+                        .ifPresent(rc -> live.put(runtimeClass.getName(), rc));
+            }
         }
-        RuntimeClassPlan.Plan plan = RuntimeClassPlan.of(policy, live, ownedRuntimeClasses(name));
+        RuntimeClassPlan.Plan plan = RuntimeClassPlan.of(policy, live, owned);
         for (RuntimeClassPlan.Change change : plan.changes()) {
             switch (change) {
                 case RuntimeClassPlan.Create create -> {
@@ -371,13 +391,14 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      */
     private AdmissionFence applyAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
         if (!config.admission().fence()) {
+            applied.clear();
             liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
             return AdmissionFence.disabled();
         }
         ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
         try {
-            createOrUpdate(PoolFence.policy(config.namespace()), live(ValidatingAdmissionPolicy.class, PoolFence.NAME));
-            createOrUpdate(binding, liveFenceBinding(policy.getMetadata().getName()));
+            applyRemembered(PoolFence.policy(config.namespace()), ValidatingAdmissionPolicy.class);
+            applyRemembered(binding, ValidatingAdmissionPolicyBinding.class);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 return AdmissionFence.unsupported(e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
@@ -394,12 +415,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private boolean applyNamespaceDefaults(Context<SandboxPolicy> context) {
         List<NamespaceRuntimeClass.StockadeClass> classes = NamespaceRuntimeClass.classesOf(context.getPrimaryCache().list()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null && PolicyValidator.validate(p).isEmpty()).toList());
-        createOrUpdate(NamespaceRuntimeClass.validatingPolicy(classes), live(ValidatingAdmissionPolicy.class, NamespaceRuntimeClass.NAME));
-        createOrUpdate(NamespaceRuntimeClass.validatingBinding(),
-                live(ValidatingAdmissionPolicyBinding.class, NamespaceRuntimeClass.NAME));
+        applyRemembered(NamespaceRuntimeClass.validatingPolicy(classes), ValidatingAdmissionPolicy.class);
+        applyRemembered(NamespaceRuntimeClass.validatingBinding(), ValidatingAdmissionPolicyBinding.class);
         try {
-            createOrUpdate(NamespaceRuntimeClass.mutatingPolicy(classes), live(MutatingAdmissionPolicy.class, NamespaceRuntimeClass.NAME));
-            createOrUpdate(NamespaceRuntimeClass.mutatingBinding(), live(MutatingAdmissionPolicyBinding.class, NamespaceRuntimeClass.NAME));
+            applyRemembered(NamespaceRuntimeClass.mutatingPolicy(classes), MutatingAdmissionPolicy.class);
+            applyRemembered(NamespaceRuntimeClass.mutatingBinding(), MutatingAdmissionPolicyBinding.class);
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
@@ -415,6 +435,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
     /** Deletes the policy's binding, and the shared admission objects with the last SandboxPolicy. */
     private void removeAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
+        applied.clear();
         try {
             liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
             boolean lastPolicy = context.getPrimaryCache().list()
@@ -487,14 +508,13 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         return nodes.list().filter(n -> PoolAssignment.poolLabel(n).map(policy::equals).orElse(false)).toList();
     }
 
+    /** From the informer's cache: reconciles that change nothing read nothing from the API server. */
     private Optional<ConfigMap> liveConfigMap(String policy) {
-        return Optional.ofNullable(client.configMaps().inNamespace(config.namespace())
-                .withName(PolicyObjects.profilesConfigMapName(policy)).get());
+        return configMaps.get(new ResourceID(PolicyObjects.profilesConfigMapName(policy), config.namespace()));
     }
 
     private Optional<DaemonSet> liveDaemonSet(String policy) {
-        return Optional.ofNullable(client.apps().daemonSets().inNamespace(config.namespace())
-                .withName(PolicyObjects.installerDaemonSetName(policy)).get());
+        return daemonSets.get(new ResourceID(PolicyObjects.installerDaemonSetName(policy), config.namespace()));
     }
 
     private List<RuntimeClass> ownedRuntimeClasses(String policy) {
@@ -510,15 +530,47 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      * update on every reconcile.
      */
     private <T extends HasMetadata> void createOrUpdate(T desired, Optional<T> live) {
+        createOrUpdate(desired, live, null, null);
+    }
+
+    /**
+     * The same, for an object whose {@code cache} is an informer: the write goes into the cache at
+     * once, so the next reconcile does not take a lagging cache for a missing or stale object.
+     */
+    private <T extends HasMetadata> void createOrUpdate(T desired, Optional<T> live, InformerEventSource<T, SandboxPolicy> cache,
+                                                        SandboxPolicy policy) {
         PolicyObjects.stampDesiredHash(desired);
         if (live.isEmpty()) {
-            client.resource(desired).create();
+            T created = client.resource(desired).create();
+            if (cache != null) {
+                cache.handleRecentResourceCreate(ResourceID.fromResource(policy), created);
+            }
             LOG.infof("created %s %s/%s", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
         } else if (!PolicyObjects.sameDesiredHash(live.get(), desired)) {
             desired.getMetadata().setResourceVersion(live.get().getMetadata().getResourceVersion());
-            client.resource(desired).update();
+            T updated = client.resource(desired).update();
+            if (cache != null) {
+                cache.handleRecentResourceUpdate(ResourceID.fromResource(policy), updated, live.get());
+            }
             LOG.infof("updated %s %s/%s", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
         }
+    }
+
+    /**
+     * Applies an admission object, which has no informer: read back and written only when its
+     * desired state changed or {@link #RECHECK_APPLIED} has passed (someone may have deleted it).
+     */
+    private <T extends HasMetadata> void applyRemembered(T desired, Class<T> type) {
+        PolicyObjects.stampDesiredHash(desired);
+        String key = type.getSimpleName() + "/" + desired.getMetadata().getName();
+        String hash = desired.getMetadata().getAnnotations().get(PolicyObjects.DESIRED_HASH_ANNOTATION);
+        Applied last = applied.get(key);
+        Instant now = Instant.now();
+        if (last != null && last.desiredHash().equals(hash) && last.at().plus(RECHECK_APPLIED).isAfter(now)) {
+            return;
+        }
+        createOrUpdate(desired, live(type, desired.getMetadata().getName()));
+        applied.put(key, new Applied(hash, now));
     }
 
     private static Map<String, String> profileHashes(SandboxPolicy policy) {
