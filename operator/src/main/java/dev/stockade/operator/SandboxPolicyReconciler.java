@@ -115,8 +115,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private record Applied(String desiredHash, Instant at) {
     }
 
-    /** How long an applied admission object is trusted without reading it back (drift repair). */
-    private static final Duration RECHECK_APPLIED = Duration.ofMinutes(5);
+    /**
+     * How long an applied admission object is trusted without reading it back: less than the
+     * settled requeue, so that every periodic reconcile puts back one that someone deleted.
+     */
+    private static final Duration RECHECK_APPLIED = Requeue.SETTLED.minusMinutes(1);
 
     public SandboxPolicyReconciler(KubernetesClient client, OperatorConfig config, NodePatcher nodePatcher,
                                    PolicyEvents events, PolicyMetrics metrics) {
@@ -191,7 +194,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         publishStatus(policy, next);
         metrics.recordPool(policy.getMetadata().getName(), next.getNodeStatuses());
         metrics.recordReconcile(policy.getMetadata().getName(), "ok");
-        return requeue(Requeue.after(leaving.size(), members.waitingForRelease()));
+        return UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(Requeue.after(leaving.size(), members.waitingForRelease()));
     }
 
     /**
@@ -218,7 +221,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         List<NodeStatus> leaving = releaseLeavers(policy, PoolAssignment.Pool.empty());
         if (!leaving.isEmpty()) {
             writeStatus(policy, statusBuilder(policy).leaving(leaving).runtimeClassNames(List.of()).build());
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Requeue.after(leaving.size(), 0).orElseThrow());
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Requeue.after(leaving.size(), 0));
         }
         // Nodes are clean: now the objects garbage collection would also remove, so nothing
         // lingers on clusters where it is slow or owner references were stripped.
@@ -469,11 +472,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
         }
         writeStatus(policy, next);
-    }
-
-    private static UpdateControl<SandboxPolicy> requeue(Optional<Duration> after) {
-        return after.map(delay -> UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(delay))
-                .orElseGet(UpdateControl::noUpdate);
     }
 
     private static PolicyStatusBuilder statusBuilder(SandboxPolicy policy) {
