@@ -12,6 +12,7 @@ import dev.stockade.operator.policy.PolicyObjects;
 import dev.stockade.operator.policy.PolicyValidator;
 import dev.stockade.operator.policy.RuntimeClassSpec;
 import dev.stockade.operator.policy.SandboxPolicy;
+import dev.stockade.operator.policy.SandboxPolicySpec;
 import dev.stockade.operator.policy.SandboxPolicyStatus;
 import dev.stockade.operator.pool.BoundedParallel;
 import dev.stockade.operator.pool.NodeFence;
@@ -204,6 +205,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
      */
     @Override
     public ErrorStatusUpdateControl<SandboxPolicy> updateErrorStatus(SandboxPolicy policy, Context<SandboxPolicy> context, Exception e) {
+        if (ApiFailures.isConflict(e)) {
+            // Someone wrote the object since our cache saw it: an ordinary retry, not a failure to report.
+            metrics.recordReconcile(policy.getMetadata().getName(), "conflict");
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
         String failure = ApiFailures.describe(e);
         try {
             publishStatus(policy, statusBuilder(policy).apiFailure(failure));
@@ -255,8 +261,10 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         String name = policy.getMetadata().getName();
         Set<String> livePolicies = claims.stream().map(PoolAssignment.Claim::policy).collect(Collectors.toSet());
         Map<String, String> desiredHashes = profileHashes(policy);
+        String effect = policy.getSpec().effectiveTaintEffect().name();
         List<NodeStatus> statuses = new ArrayList<>();
-        List<Node> toFence = new ArrayList<>();
+        List<Node> toWrite = new ArrayList<>();
+        int waiting = 0;
         for (String nodeName : pool.members()) {
             Optional<Node> node = nodes.get(new ResourceID(nodeName));
             if (node.isEmpty()) {
@@ -265,12 +273,15 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             Optional<String> holder = PoolAssignment.poolLabel(node.get()).filter(p -> !p.equals(name));
             if (holder.isPresent() && livePolicies.contains(holder.get())) {
                 statuses.add(NodePhases.waitingFor(nodeName, holder.get()));
+                waiting++;
+            } else if (holder.isEmpty() && NodeFence.of(node.get(), name).fence(effect).isEmpty()) {
+                // Already fenced: no thread and no request (most nodes, in most reconciles).
+                statuses.add(NodePhases.member(node.get(), name, desiredHashes));
             } else {
-                toFence.add(node.get());
+                toWrite.add(node.get());
             }
         }
-        int waiting = statuses.size();
-        statuses.addAll(BoundedParallel.map(toFence, config.nodeWriteConcurrency(), listed -> {
+        statuses.addAll(BoundedParallel.map(toWrite, config.nodeWriteConcurrency(), listed -> {
             // The cache's newest copy when the write starts: an older one loses to a heartbeat (409).
             Node node = nodes.get(ResourceID.fromResource(listed)).orElse(listed);
             return fence(policy, node, PoolAssignment.poolLabel(node).filter(p -> !p.equals(name)), desiredHashes);
@@ -408,7 +419,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
             throw e;
         }
-        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName(), applyNamespaceDefaults(context));
+        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName(), applyNamespaceDefaults(context),
+                policy.getSpec().effectiveTaintEffect() == SandboxPolicySpec.TaintEffect.PreferNoSchedule);
     }
 
     /**

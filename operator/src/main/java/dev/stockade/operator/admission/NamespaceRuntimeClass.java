@@ -50,12 +50,19 @@ public final class NamespaceRuntimeClass {
     public record StockadeClass(String name, String policy, String taintEffect, Map<String, Quantity> overhead) {
     }
 
-    /** Every published class of every (valid, live) policy, by name. */
+    /**
+     * Every class of every (valid, live) policy, by name. When two policies name the same class,
+     * the older one's is kept: it owns the RuntimeClass, the younger is Degraded with
+     * RuntimeClassConflict (a CEL map literal must not repeat a key either).
+     */
     public static List<StockadeClass> classesOf(List<SandboxPolicy> policies) {
-        return policies.stream()
+        Map<String, StockadeClass> byName = new TreeMap<>();
+        policies.stream()
+                .sorted(Comparator.comparing((SandboxPolicy p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
+                        .thenComparing(p -> p.getMetadata().getName()))
                 .flatMap(p -> p.getSpec().getRuntimeClasses().stream().map(rc -> stockadeClass(p, rc)))
-                .sorted(Comparator.comparing(StockadeClass::name))
-                .toList();
+                .forEach(c -> byName.putIfAbsent(c.name(), c));
+        return List.copyOf(byName.values());
     }
 
     private static StockadeClass stockadeClass(SandboxPolicy policy, RuntimeClassSpec runtimeClass) {

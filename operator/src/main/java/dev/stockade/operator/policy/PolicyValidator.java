@@ -41,6 +41,16 @@ public final class PolicyValidator {
         if (spec.getMaxNodes() != null && spec.getMaxNodes() < 1) {
             problems.add("spec.maxNodes must be at least 1, or left out to take every selected node");
         }
+        if (spec.getAdmission() != null && spec.getAdmission().getExemptNamespaces() != null) {
+            List<String> exempt = spec.getAdmission().getExemptNamespaces();
+            for (int i = 0; i < exempt.size(); i++) {
+                String namespace = exempt.get(i);
+                if (namespace == null || namespace.length() > 63 || !DNS_LABEL.matcher(namespace).matches()) {
+                    problems.add("spec.admission.exemptNamespaces[" + i + "] \"" + namespace + "\" must be a namespace name "
+                            + "(a DNS label); list each namespace by name, there are no wildcards");
+                }
+            }
+        }
         List<RuntimeClassSpec> classes = spec.getRuntimeClasses();
         if (classes == null || classes.isEmpty()) {
             problems.add("spec.runtimeClasses must list at least one runtime class");

@@ -20,7 +20,7 @@ public class SandboxPolicySpec {
     @Min(1)
     private Integer maxNodes;
 
-    @JsonPropertyDescription("Effect of the stockade.dev/sandbox taint that keeps ordinary pods off the pool. NoExecute also evicts pods already running there that do not tolerate it.")
+    @JsonPropertyDescription("Effect of the stockade.dev/sandbox taint that keeps ordinary pods off the pool. NoExecute also evicts pods already running there that do not tolerate it. PreferNoSchedule keeps no pod off for sure: the scheduler may place any pod there, and the admission fence cannot see it.")
     @Default("NoSchedule")
     private TaintEffect taintEffect;
 

@@ -12,10 +12,14 @@ public record AdmissionFence(boolean active, String reason, String message) {
     /**
      * @param namespaceDefaults whether opt-in namespaces get their class set (the API server serves
      *                          MutatingAdmissionPolicy), or only have pods without one refused
+     * @param softTaint         the pool's taint is PreferNoSchedule, which keeps no pod off
      */
-    public static AdmissionFence active(String policyName, String bindingName, boolean namespaceDefaults) {
+    public static AdmissionFence active(String policyName, String bindingName, boolean namespaceDefaults, boolean softTaint) {
         return new AdmissionFence(true, "Active", "ValidatingAdmissionPolicy " + policyName + " (binding " + bindingName
-                + ") refuses pods that would run on the pool without one of its RuntimeClasses; namespaces labelled "
+                + ") refuses pods that would run on the pool without one of its RuntimeClasses"
+                + (softTaint ? " (with taintEffect PreferNoSchedule the scheduler may still place pods that tolerate nothing "
+                + "on the pool, which no admission check can see: use NoSchedule or NoExecute)" : "")
+                + "; namespaces labelled "
                 + "stockade.dev/runtime-class=<class> " + (namespaceDefaults ? "get that class on pods that name none"
                 : "have pods without a Stockade class refused (this API server serves no admissionregistration.k8s.io/v1beta1 "
                 + "MutatingAdmissionPolicy to set it)"));

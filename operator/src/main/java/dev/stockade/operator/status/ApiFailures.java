@@ -38,6 +38,12 @@ public final class ApiFailures {
         return clip(line.toString().strip());
     }
 
+    /** A 409 Conflict: the object changed since it was read; the framework retries with fresh data. */
+    public static boolean isConflict(Throwable failure) {
+        KubernetesClientException api = apiException(failure);
+        return api != null && api.getCode() == 409;
+    }
+
     private static KubernetesClientException apiException(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof KubernetesClientException api) {

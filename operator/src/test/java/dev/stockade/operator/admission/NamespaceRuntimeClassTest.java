@@ -41,4 +41,16 @@ class NamespaceRuntimeClassTest {
         assertThrows(IllegalArgumentException.class,
                 () -> NamespaceRuntimeClass.mutatingPolicy(NamespaceRuntimeClass.classesOf(List.of(odd))));
     }
+
+    @Test
+    void aClassNamedByTwoPoliciesIsTheOlderOnes() {
+        SandboxPolicy older = policy("untrusted", selectLabel("pool", "a"), "sandboxed");
+        older.getMetadata().setCreationTimestamp("2026-11-30T01:00:00Z");
+        SandboxPolicy younger = policy("tiered", selectLabel("pool", "a"), "sandboxed", "strict");
+        younger.getMetadata().setCreationTimestamp("2026-11-30T02:00:00Z");
+
+        List<NamespaceRuntimeClass.StockadeClass> classes = NamespaceRuntimeClass.classesOf(List.of(younger, older));
+
+        assertEquals(List.of("sandboxed=untrusted", "strict=tiered"), classes.stream().map(c -> c.name() + "=" + c.policy()).toList());
+    }
 }

@@ -61,4 +61,17 @@ class PolicyValidatorTest {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(start) || p.contains(start)),
                 "expected a problem about " + start + " in " + problems);
     }
+
+    @Test
+    void exemptNamespacesAreNamesWithoutWildcards() {
+        SandboxPolicy policy = policy("sandbox", selectLabel("a", "b"), "isolated");
+        AdmissionSpec admission = new AdmissionSpec();
+        admission.setExemptNamespaces(java.util.Arrays.asList("kube-system", "*", ""));
+        policy.getSpec().setAdmission(admission);
+
+        assertEquals(List.of(
+                "spec.admission.exemptNamespaces[1] \"*\" must be a namespace name (a DNS label); list each namespace by name, there are no wildcards",
+                "spec.admission.exemptNamespaces[2] \"\" must be a namespace name (a DNS label); list each namespace by name, there are no wildcards"),
+                PolicyValidator.validate(policy));
+    }
 }
