@@ -40,6 +40,10 @@ final class NodeAgent {
                         // Stay up after the uninstall: exiting would let the DaemonSet start a pod that reinstalls
                         // before the operator has taken the pool label away.
                         uninstallOnRequest(health);
+                    } else if (releasedFromPool()) {
+                        // The operator released the node after the uninstall: installing again now would leave
+                        // a runtime and a ready label behind once the DaemonSet removes this pod.
+                        health.notReady("node released from pool " + config.policy() + ": waiting for the DaemonSet to remove this pod");
                     } else {
                         install(health);
                     }
@@ -60,6 +64,11 @@ final class NodeAgent {
                 }
             }
         }
+    }
+
+    /** The node carries another policy's pool label, or none (the DaemonSet only starts pods on its own). */
+    private boolean releasedFromPool() {
+        return reporter.map(r -> !r.poolLabel().filter(config.policy()::equals).isPresent()).orElse(false);
     }
 
     private boolean removalRequested() {

@@ -47,6 +47,12 @@ public final class NodeReporter {
         write(Optional.empty(), Optional.empty());
     }
 
+    /** The node's pool label {@code stockade.dev/pool}: the policy whose pool it is in, if any. */
+    public Optional<String> poolLabel() {
+        Map<String, String> labels = node().getMetadata().getLabels();
+        return Optional.ofNullable(labels == null ? null : labels.get(Stockade.POOL_LABEL));
+    }
+
     /** The policy asking this node's installer to uninstall, if the operator requested it. */
     public Optional<RemovalRequest> removalRequest() {
         Node node = node();

@@ -35,6 +35,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The DaemonSet's mode: install, report readiness on /readyz, pick up a profile change without
@@ -91,6 +92,18 @@ class RunModeTest {
             assertEquals(503, statusCode(http, port, "/readyz"));
             assertEquals(original, host.snapshot(), "uninstall on request restores the host");
             assertEquals(2, host.restarts());
+
+            // The operator releases the node (request, pool label and status gone) before the DaemonSet
+            // removes this pod: the passes that follow must not install again.
+            client.nodes().withName(NODE).edit(node -> new NodeBuilder(node).editMetadata()
+                    .removeFromAnnotations(Stockade.REMOVAL_REQUEST_ANNOTATION).removeFromAnnotations(Stockade.RUNTIME_STATUS_ANNOTATION)
+                    .removeFromLabels(Stockade.POOL_LABEL).endMetadata().build());
+            Thread.sleep(3000);
+            assertEquals(original, host.snapshot(), "a released node is not installed again");
+            assertFalse(client.nodes().withName(NODE).get().getMetadata().getLabels().containsKey(Stockade.RUNTIME_READY_LABEL));
+            assertTrue(client.nodes().withName(NODE).get().getMetadata().getAnnotations() == null
+                    || !client.nodes().withName(NODE).get().getMetadata().getAnnotations().containsKey(Stockade.RUNTIME_STATUS_ANNOTATION),
+                    "nothing reported on a released node");
         } finally {
             agent.interrupt();
             agent.join(Duration.ofSeconds(10));
