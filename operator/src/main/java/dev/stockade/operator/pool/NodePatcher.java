@@ -68,7 +68,11 @@ public class NodePatcher {
         throw new IllegalStateException("unreachable");
     }
 
+    /**
+     * 409: the resourceVersion guard saw another write. 422: the patch no longer applies (a key it
+     * removes is already gone), which the API server finds before it checks the guard.
+     */
     private static boolean isStale(KubernetesClientException e) {
-        return e.getCode() == 409;
+        return e.getCode() == 409 || e.getCode() == 422;
     }
 }

@@ -82,7 +82,8 @@ public final class NodeReporter {
                 client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON), json.get());
                 return;
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == ATTEMPTS) {
+                // 409: another writer since our read; 422: a key the patch removes is already gone.
+                if ((e.getCode() != 409 && e.getCode() != 422) || attempt == ATTEMPTS) {
                     throw e;
                 }
             }
