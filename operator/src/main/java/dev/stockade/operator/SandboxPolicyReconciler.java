@@ -406,7 +406,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private AdmissionFence applyAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
         if (!config.admission().fence()) {
             applied.clear();
-            liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
+            live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
             return AdmissionFence.disabled();
         }
         ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
@@ -452,7 +452,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private void removeAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
         applied.clear();
         try {
-            liveFenceBinding(policy.getMetadata().getName()).ifPresent(binding -> client.resource(binding).delete());
+            live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
             boolean lastPolicy = context.getPrimaryCache().list()
                     .allMatch(p -> p.getMetadata().getName().equals(policy.getMetadata().getName()));
             if (lastPolicy) {
@@ -467,11 +467,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 throw e;
             }
         }
-    }
-
-    private Optional<ValidatingAdmissionPolicyBinding> liveFenceBinding(String policy) {
-        return Optional.ofNullable(client.resources(ValidatingAdmissionPolicyBinding.class)
-                .withName(PoolFence.bindingName(policy)).get());
     }
 
     /** Records the Events the change deserves ({@link PolicyTransitions}), then writes the status. */

@@ -36,11 +36,12 @@ final class NodeAgent {
             while (true) {
                 Duration wait = config.reconcileInterval();
                 try {
-                    if (removalRequested()) {
+                    Optional<NodeReporter.Assignment> assignment = reporter.map(NodeReporter::assignment);
+                    if (removalRequested(assignment)) {
                         // Stay up after the uninstall: exiting would let the DaemonSet start a pod that reinstalls
                         // before the operator has taken the pool label away.
                         uninstallOnRequest(health);
-                    } else if (releasedFromPool()) {
+                    } else if (releasedFromPool(assignment)) {
                         // The operator released the node after the uninstall: installing again now would leave
                         // a runtime and a ready label behind once the DaemonSet removes this pod.
                         health.notReady("node released from pool " + config.policy() + ": waiting for the DaemonSet to remove this pod");
@@ -67,12 +68,13 @@ final class NodeAgent {
     }
 
     /** The node carries another policy's pool label, or none (the DaemonSet only starts pods on its own). */
-    private boolean releasedFromPool() {
-        return reporter.map(r -> !r.poolLabel().filter(config.policy()::equals).isPresent()).orElse(false);
+    private boolean releasedFromPool(Optional<NodeReporter.Assignment> assignment) {
+        return assignment.map(a -> a.pool().filter(config.policy()::equals).isEmpty()).orElse(false);
     }
 
-    private boolean removalRequested() {
-        return reporter.flatMap(NodeReporter::removalRequest).map(RemovalRequest::policy).filter(config.policy()::equals).isPresent();
+    private boolean removalRequested(Optional<NodeReporter.Assignment> assignment) {
+        return assignment.flatMap(NodeReporter.Assignment::removalRequest).map(RemovalRequest::policy)
+                .filter(config.policy()::equals).isPresent();
     }
 
     private void install(HealthServer health) throws InstallerException {

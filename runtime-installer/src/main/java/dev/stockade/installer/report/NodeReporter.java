@@ -47,17 +47,19 @@ public final class NodeReporter {
         write(Optional.empty(), Optional.empty());
     }
 
-    /** The node's pool label {@code stockade.dev/pool}: the policy whose pool it is in, if any. */
-    public Optional<String> poolLabel() {
-        Map<String, String> labels = node().getMetadata().getLabels();
-        return Optional.ofNullable(labels == null ? null : labels.get(Stockade.POOL_LABEL));
+    /**
+     * What the operator says about this node, from one read: the pool it is in
+     * ({@code stockade.dev/pool}) and a removal request, each absent when the node has none.
+     */
+    public record Assignment(Optional<String> pool, Optional<RemovalRequest> removalRequest) {
     }
 
-    /** The policy asking this node's installer to uninstall, if the operator requested it. */
-    public Optional<RemovalRequest> removalRequest() {
+    public Assignment assignment() {
         Node node = node();
+        Map<String, String> labels = node.getMetadata().getLabels();
         Map<String, String> annotations = node.getMetadata().getAnnotations();
-        return RemovalRequest.parse(annotations == null ? null : annotations.get(Stockade.REMOVAL_REQUEST_ANNOTATION));
+        return new Assignment(Optional.ofNullable(labels == null ? null : labels.get(Stockade.POOL_LABEL)),
+                RemovalRequest.parse(annotations == null ? null : annotations.get(Stockade.REMOVAL_REQUEST_ANNOTATION)));
     }
 
     /**
