@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.helm.ChartRendering.Rendered;
 import dev.stockade.operator.config.OperatorConfig;
+import dev.stockade.operator.install.InstallerDaemonSet;
+import dev.stockade.operator.policy.PolicyObjects;
 import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +77,7 @@ class ChartRenderTest {
     }
 
     @Test
-    void installerAccountHasOnlyNodeAndEventRights() {
+    void installerAccountHasOnlyNodeEventAndMetricsReviewRights() {
         ObjectNode account = defaults.get("ServiceAccount", "stockade-installer");
         ObjectNode role = defaults.get("ClusterRole", "stockade-installer");
         ObjectNode binding = defaults.get("ClusterRoleBinding", "stockade-installer");
@@ -84,7 +86,10 @@ class ChartRenderTest {
         assertEquals(List.of(
                         new RbacRules.Grant("", "nodes", "get"), new RbacRules.Grant("", "nodes", "list"),
                         new RbacRules.Grant("", "nodes", "watch"), new RbacRules.Grant("", "nodes", "patch"),
-                        new RbacRules.Grant("", "events", "create"), new RbacRules.Grant("", "events", "patch")),
+                        new RbacRules.Grant("", "events", "create"), new RbacRules.Grant("", "events", "patch"),
+                        // Its /metrics checks the scraper's token and right to get /metrics.
+                        new RbacRules.Grant("authentication.k8s.io", "tokenreviews", "create"),
+                        new RbacRules.Grant("authorization.k8s.io", "subjectaccessreviews", "create")),
                 List.copyOf(RbacRules.grants(role.path("rules"))));
         assertEquals("stockade-installer", binding.path("roleRef").path("name").asText());
         JsonNode subject = binding.path("subjects").get(0);
@@ -101,6 +106,67 @@ class ChartRenderTest {
                 service.path("spec").path("selector"));
         assertEquals(List.of(), defaults.ofKind("ServiceMonitor"));
         assertEquals(List.of(), defaults.ofKind("SandboxPolicy"));
+        assertEquals(List.of("stockade-operator-metrics"), defaults.ofKind("Service").stream()
+                .map(s -> s.path("metadata").path("name").asText()).toList(), "the node Service is off by default");
+    }
+
+    @Test
+    void metricsReaderRoleGrantsOnlyGetOnMetricsAndIsBoundToTheListedAccounts() {
+        JsonNode rules = defaults.get("ClusterRole", "stockade-metrics-reader").path("rules");
+
+        assertEquals(1, rules.size());
+        assertEquals(List.of("/metrics"), texts(rules.get(0).path("nonResourceURLs")));
+        assertEquals(List.of("get"), texts(rules.get(0).path("verbs")));
+        assertTrue(defaults.ofKind("ClusterRoleBinding").stream()
+                .noneMatch(b -> "stockade-metrics-reader".equals(b.path("metadata").path("name").asText())));
+
+        Rendered bound = ChartRendering.render(Map.of(
+                "metrics.node.readers[0].name", "prometheus-k8s", "metrics.node.readers[0].namespace", "monitoring"));
+        ObjectNode binding = bound.get("ClusterRoleBinding", "stockade-metrics-reader");
+        assertEquals("stockade-metrics-reader", binding.path("roleRef").path("name").asText());
+        assertEquals("ClusterRole", binding.path("roleRef").path("kind").asText());
+        assertEquals(1, binding.path("subjects").size());
+        JsonNode subject = binding.path("subjects").get(0);
+        assertEquals(List.of("ServiceAccount", "prometheus-k8s", "monitoring"),
+                List.of(subject.path("kind").asText(), subject.path("name").asText(), subject.path("namespace").asText()));
+    }
+
+    @Test
+    void nodeServiceAndServiceMonitorScrapeEveryInstallerOverHttpsWithATokenAndTheNodeLabel() {
+        Rendered custom = ChartRendering.render(Map.of(
+                "metrics.serviceMonitor.enabled", true,
+                "metrics.node.service.enabled", true,
+                "metrics.node.serviceMonitor.enabled", true,
+                "metrics.node.serviceMonitor.labels.release", "kube-prometheus"));
+        ObjectNode service = custom.get("Service", "stockade-node");
+        ObjectNode monitor = custom.get("ServiceMonitor", "stockade-node");
+        JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
+        JsonNode port = service.path("spec").path("ports").get(0);
+
+        assertEquals("None", service.path("spec").path("clusterIP").asText(), "headless: every installer pod is a target");
+        assertEquals(Map.of(PolicyObjects.NAME_LABEL, InstallerDaemonSet.COMPONENT),
+                ChartRendering.YAML.convertValue(service.path("spec").path("selector"), Map.class),
+                "the Service selects the pods of the operator's installer DaemonSets");
+        assertEquals(List.of("metrics", "9465", "metrics"),
+                List.of(port.path("name").asText(), port.path("port").asText(), port.path("targetPort").asText()));
+        assertEquals(ChartRendering.NAMESPACE, service.path("metadata").path("namespace").asText());
+        monitor.path("spec").path("selector").path("matchLabels").properties().forEach(label ->
+                assertEquals(label.getValue(), service.path("metadata").path("labels").path(label.getKey()), label.getKey()));
+        assertEquals(List.of(ChartRendering.NAMESPACE), texts(monitor.path("spec").path("namespaceSelector").path("matchNames")));
+        assertEquals("kube-prometheus", monitor.path("metadata").path("labels").path("release").asText());
+        assertEquals(1, monitor.path("spec").path("endpoints").size());
+        assertEquals("metrics", endpoint.path("port").asText());
+        assertEquals("/metrics", endpoint.path("path").asText());
+        assertEquals("https", endpoint.path("scheme").asText());
+        assertTrue(endpoint.path("tlsConfig").path("insecureSkipVerify").asBoolean());
+        assertEquals("/var/run/secrets/kubernetes.io/serviceaccount/token", endpoint.path("bearerTokenFile").asText());
+        assertTrue(endpoint.path("honorLabels").asBoolean());
+        JsonNode relabeling = endpoint.path("relabelings").get(0);
+        assertEquals(List.of("__meta_kubernetes_pod_node_name"), texts(relabeling.path("sourceLabels")));
+        assertEquals("node", relabeling.path("targetLabel").asText());
+        // The operator's ServiceMonitor does not select the node Service, nor the node's the operator's.
+        assertEquals(List.of("stockade-operator-metrics"), selectedServices(custom, custom.get("ServiceMonitor", "stockade-operator")));
+        assertEquals(List.of("stockade-node"), selectedServices(custom, monitor));
     }
 
     @Test
@@ -145,6 +211,14 @@ class ChartRenderTest {
     }
 
     @Test
+    void nodeServiceMonitorWithoutNodeServiceFailsWithWhatToDo() {
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("metrics.node.serviceMonitor.enabled", true)));
+
+        assertTrue(error.getMessage().contains("set metrics.node.service.enabled=true"), error.getMessage());
+    }
+
+    @Test
     void serviceMonitorWithoutServiceFailsWithWhatToDo() {
         IllegalStateException error = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE,
@@ -164,6 +238,16 @@ class ChartRenderTest {
                 .filter(e -> name.equals(e.path("name").asText()))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("the operator container has no env " + name + ": " + container.path("env")));
+    }
+
+    /** Names of the rendered Services whose labels a ServiceMonitor's selector matches. */
+    private static List<String> selectedServices(Rendered rendered, JsonNode monitor) {
+        JsonNode matchLabels = monitor.path("spec").path("selector").path("matchLabels");
+        return rendered.ofKind("Service").stream()
+                .filter(service -> matchLabels.properties().stream().allMatch(label ->
+                        label.getValue().equals(service.path("metadata").path("labels").path(label.getKey()))))
+                .map(service -> service.path("metadata").path("name").asText())
+                .toList();
     }
 
     static List<String> texts(JsonNode array) {

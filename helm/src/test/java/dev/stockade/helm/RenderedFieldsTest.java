@@ -29,7 +29,9 @@ class RenderedFieldsTest {
 
     @Test
     void everyRenderedFieldIsOneKubernetesKnows() {
-        Rendered rendered = ChartRendering.render(Map.of("metrics.serviceMonitor.enabled", true, "examplePolicy.enabled", true));
+        Rendered rendered = ChartRendering.render(Map.of("metrics.serviceMonitor.enabled", true, "examplePolicy.enabled", true,
+                "metrics.node.service.enabled", true, "metrics.node.serviceMonitor.enabled", true,
+                "metrics.node.readers[0].name", "prometheus", "metrics.node.readers[0].namespace", "monitoring"));
         List<String> unknown = new ArrayList<>();
         int typed = 0;
         for (ObjectNode object : rendered.objects()) {
