@@ -105,6 +105,7 @@ class ChartRenderTest {
         assertEquals(defaults.get("Deployment", "stockade-operator").path("spec").path("selector").path("matchLabels"),
                 service.path("spec").path("selector"));
         assertEquals(List.of(), defaults.ofKind("ServiceMonitor"));
+        assertEquals(List.of(), defaults.ofKind("PrometheusRule"));
         assertEquals(List.of(), defaults.ofKind("SandboxPolicy"));
         assertEquals(List.of("stockade-operator-metrics"), defaults.ofKind("Service").stream()
                 .map(s -> s.path("metadata").path("name").asText()).toList(), "the node Service is off by default");
@@ -159,7 +160,7 @@ class ChartRenderTest {
         assertEquals("/metrics", endpoint.path("path").asText());
         assertEquals("https", endpoint.path("scheme").asText());
         assertTrue(endpoint.path("tlsConfig").path("insecureSkipVerify").asBoolean());
-        assertEquals("/var/run/secrets/kubernetes.io/serviceaccount/token", endpoint.path("bearerTokenFile").asText());
+        assertEquals(PrometheusFilesTest.TOKEN_FILE, endpoint.path("bearerTokenFile").asText());
         assertTrue(endpoint.path("honorLabels").asBoolean());
         JsonNode relabeling = endpoint.path("relabelings").get(0);
         assertEquals(List.of("__meta_kubernetes_pod_node_name"), texts(relabeling.path("sourceLabels")));
@@ -167,6 +168,19 @@ class ChartRenderTest {
         // The operator's ServiceMonitor does not select the node Service, nor the node's the operator's.
         assertEquals(List.of("stockade-operator-metrics"), selectedServices(custom, custom.get("ServiceMonitor", "stockade-operator")));
         assertEquals(List.of("stockade-node"), selectedServices(custom, monitor));
+    }
+
+    @Test
+    void prometheusRuleCarriesTheRulesFileVerbatim() throws Exception {
+        Rendered custom = ChartRendering.render(Map.of(
+                "metrics.prometheusRule.enabled", true, "metrics.prometheusRule.labels.role", "alert-rules"));
+        ObjectNode rule = custom.get("PrometheusRule", "stockade");
+        JsonNode file = ChartRendering.YAML.readTree(Build.repositoryRoot().resolve(PrometheusFilesTest.RULES).toFile());
+
+        assertEquals(ChartRendering.NAMESPACE, rule.path("metadata").path("namespace").asText());
+        assertEquals("alert-rules", rule.path("metadata").path("labels").path("role").asText());
+        assertEquals(file, rule.path("spec"), "spec is the rules file's groups, untemplated");
+        assertTrue(rule.path("spec").toString().contains("{{ $labels.node }}"), "Prometheus' templates are left alone");
     }
 
     @Test

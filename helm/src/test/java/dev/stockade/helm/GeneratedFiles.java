@@ -20,8 +20,9 @@ import java.util.Map;
 
 /**
  * The files derived from one source of truth each: the chart's CRD copy and example policy (from
- * crds/ and manifests/samples/), manifests/install.yaml (the chart rendered with default values)
- * and the OLM bundle (the chart's Deployment and RBAC, the CRD, the samples, csv-base.yaml).
+ * crds/ and manifests/samples/), manifests/install.yaml (the chart rendered with default values),
+ * the OLM bundle (the chart's Deployment and RBAC, the CRD, the samples, csv-base.yaml) and
+ * manifests/prometheus/ (the chart's alerting rules and scrape jobs).
  */
 final class GeneratedFiles {
 
@@ -34,6 +35,9 @@ final class GeneratedFiles {
     static final String BUNDLE_CRD = BUNDLE + "manifests/sandboxpolicies.stockade.dev.crd.yaml";
     static final String BUNDLE_METRICS_SERVICE = BUNDLE + "manifests/stockade-operator-metrics_v1_service.yaml";
     static final String PACKAGE = "stockade";
+    static final String CHART_PROMETHEUS = "helm/stockade/files/prometheus/";
+    static final String PROMETHEUS = "manifests/prometheus/";
+    static final List<String> PROMETHEUS_FILES = List.of("stockade-rules.yaml", "scrape-configs.yaml");
 
     private static final ObjectMapper YAML_WRITER = new YAMLMapper()
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -52,7 +56,16 @@ final class GeneratedFiles {
         Rendered forOlm = olmRendering();
         files.put(BUNDLE_METRICS_SERVICE, yaml(withoutNamespace(forOlm.get("Service", "stockade-operator-metrics"))));
         files.put(CSV, yaml(clusterServiceVersion(forOlm)));
+        for (String prometheusFile : PROMETHEUS_FILES) {
+            files.put(PROMETHEUS + prometheusFile, prometheusCopy(prometheusFile));
+        }
         return files;
+    }
+
+    /** For a Prometheus without the Prometheus Operator: the chart's rules and scrape jobs, with a line saying whence. */
+    private static String prometheusCopy(String file) {
+        String source = CHART_PROMETHEUS + file;
+        return "# A copy of " + source + ", written by " + REGENERATE_COMMAND + "; edit that file.\n" + source(source);
     }
 
     static String installManifest(String crd) {

@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The chart is the one source of truth of the install paths: manifests/install.yaml, the OLM
- * bundle and the chart's copies of the CRD and sample must be what it generates. With
- * -Dstockade.regenerate=true (manifests/regenerate) the files are rewritten instead.
+ * bundle, manifests/prometheus/ and the chart's copies of the CRD and sample must be what it
+ * generates. With -Dstockade.regenerate=true (manifests/regenerate) the files are rewritten instead.
  */
 class GeneratedFilesTest {
 

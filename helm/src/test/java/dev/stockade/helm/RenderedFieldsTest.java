@@ -31,13 +31,14 @@ class RenderedFieldsTest {
     void everyRenderedFieldIsOneKubernetesKnows() {
         Rendered rendered = ChartRendering.render(Map.of("metrics.serviceMonitor.enabled", true, "examplePolicy.enabled", true,
                 "metrics.node.service.enabled", true, "metrics.node.serviceMonitor.enabled", true,
-                "metrics.node.readers[0].name", "prometheus", "metrics.node.readers[0].namespace", "monitoring"));
+                "metrics.node.readers[0].name", "prometheus", "metrics.node.readers[0].namespace", "monitoring",
+                "metrics.prometheusRule.enabled", true));
         List<String> unknown = new ArrayList<>();
         int typed = 0;
         for (ObjectNode object : rendered.objects()) {
             Object model = SERIALIZATION.unmarshal(object.toString());
             if (model instanceof GenericKubernetesResource) {
-                continue; // ServiceMonitor, SandboxPolicy: no built-in model to check against.
+                continue; // ServiceMonitor, PrometheusRule, SandboxPolicy: no built-in model to check against.
             }
             typed++;
             collectUnknown(model, object.path("kind").asText() + " " + object.path("metadata").path("name").asText(), unknown);
