@@ -1,5 +1,6 @@
 package dev.stockade.runtime.server;
 
+import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.runtime.SandboxRuntime;
 import dev.stockade.runtime.cli.RuncCommandLine;
 import dev.stockade.runtime.host.LinuxHostView;
@@ -24,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The resident spec server: the same check and hardening as the per-create JVM, in a JVM that is
@@ -45,24 +47,52 @@ public final class SpecServer {
 
     private final Path directory;
     private final HostView host;
+    private final Path metricsSocket;
+    private final LongAdder allowed = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder fallback = new LongAdder();
 
     public SpecServer(Path directory, HostView host) {
+        this(directory, host, Path.of(NodeMetrics.SPEC_SERVER_SOCKET));
+    }
+
+    /** {@code metricsSocket}: where the installer reads {@link #metrics()}, or null for none. */
+    public SpecServer(Path directory, HostView host, Path metricsSocket) {
         this.directory = directory;
         this.host = host;
+        this.metricsSocket = metricsSocket;
+    }
+
+    /**
+     * The requests answered, by result, in the Prometheus text format: {@code allowed} (checked and
+     * hardened), {@code refused} (the profile refused the container), {@code fallback} (not served;
+     * the launcher ran its own JVM, which still checks). Refusals on that slow path are not counted here.
+     */
+    public String metrics() {
+        return "# HELP stockade_spec_server_requests_total Container creates the resident spec server answered, by result.\n"
+                + "# TYPE stockade_spec_server_requests_total counter\n"
+                + "stockade_spec_server_requests_total{result=\"allowed\"} " + allowed.sum() + "\n"
+                + "stockade_spec_server_requests_total{result=\"refused\"} " + refused.sum() + "\n"
+                + "stockade_spec_server_requests_total{result=\"fallback\"} " + fallback.sum() + "\n";
     }
 
     public static void main(String[] args) {
         Path directory = Path.of(DEFAULT_DIRECTORY);
+        Path metricsSocket = Path.of(NodeMetrics.SPEC_SERVER_SOCKET);
         for (int index = 0; index < args.length; index++) {
             if (args[index].equals("--dir") && index + 1 < args.length) {
                 directory = Path.of(args[++index]);
+            } else if (args[index].equals("--metrics-socket") && index + 1 < args.length) {
+                String value = args[++index];
+                metricsSocket = value.equals("off") ? null : Path.of(value);
             } else {
-                System.err.println("usage: stockade-spec-server [--dir DIRECTORY]   (default " + DEFAULT_DIRECTORY + ")");
+                System.err.println("usage: stockade-spec-server [--dir DIRECTORY] [--metrics-socket PATH|off]   (defaults "
+                        + DEFAULT_DIRECTORY + ", " + NodeMetrics.SPEC_SERVER_SOCKET + ")");
                 System.exit(2);
             }
         }
         try {
-            new SpecServer(directory, new LinuxHostView()).serve();
+            new SpecServer(directory, new LinuxHostView(), metricsSocket).serve();
         } catch (IOException | RuntimeException e) {
             System.err.println("stockade-spec-server: " + e.getMessage() + "; containers are checked by a JVM per create meanwhile");
             System.exit(1);
@@ -84,7 +114,13 @@ public final class SpecServer {
         Path pidBeside = directory.resolve(PID_FILE + "." + pid);
         Files.writeString(pidBeside, pid + "\n");
         Files.move(pidBeside, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> withdraw(pid)));
+        NodeMetrics.Endpoint metricsEndpoint = serveMetrics();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            withdraw(pid);
+            if (metricsEndpoint != null) {
+                metricsEndpoint.close();
+            }
+        }));
         log("serving on " + requests + " (pid " + pid + ")");
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(new FileInputStream(fifo.getFD()), StandardCharsets.US_ASCII))) {
             String line;
@@ -117,9 +153,13 @@ public final class SpecServer {
             String refusal = stderr.toString(StandardCharsets.UTF_8);
             answer = status + "\n" + refusal;
             if (status != 0) {
+                refused.increment();
                 log("request " + id + ": " + refusal.strip());
+            } else {
+                allowed.increment();
             }
         } catch (IOException | RuntimeException e) {
+            fallback.increment();
             log("request " + id + " not served (" + e.getMessage() + "): the launcher falls back to its JVM");
         } finally {
             reply(reply, answer);
@@ -168,6 +208,19 @@ public final class SpecServer {
         if (!owner.equals(self) || !OWNER_ONLY.containsAll(permissions) || Files.isSymbolicLink(directory)) {
             throw new IOException(directory + " must be a directory owned by uid " + self + " with mode 0700 (it is uid "
                     + owner + ", " + PosixFilePermissions.toString(permissions) + "); remove it and start again");
+        }
+    }
+
+    /** Metrics are an aid: a server that cannot publish them still serves (the installer then reports it down). */
+    private NodeMetrics.Endpoint serveMetrics() {
+        if (metricsSocket == null) {
+            return null;
+        }
+        try {
+            return NodeMetrics.serve(metricsSocket, this::metrics);
+        } catch (IOException e) {
+            log("cannot serve metrics on " + metricsSocket + ": " + e.getMessage());
+            return null;
         }
     }
 

@@ -22,7 +22,8 @@ final class SpecServerProcess implements AutoCloseable {
 
     static SpecServerProcess start(Path payload, Path directory) throws IOException, InterruptedException {
         Path log = directory.resolveSibling(directory.getFileName() + ".log");
-        Process process = new ProcessBuilder(List.of(payload.resolve("bin/stockade-spec-server").toString(), "--dir", directory.toString()))
+        Process process = new ProcessBuilder(List.of(payload.resolve("bin/stockade-spec-server").toString(), "--dir", directory.toString(),
+                        "--metrics-socket", metricsSocket(directory).toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         SpecServerProcess server = new SpecServerProcess(directory, log, process);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -34,6 +35,11 @@ final class SpecServerProcess implements AutoCloseable {
             Thread.sleep(20);
         }
         return server;
+    }
+
+    /** Beside the directory, never the host's /run/stockade: tests must not touch a node's real sockets. */
+    static Path metricsSocket(Path directory) {
+        return directory.resolveSibling(directory.getFileName() + "-metrics").resolve("spec-server.sock");
     }
 
     /** Its FIFO is in place and its pid file names it: what the launcher checks. */

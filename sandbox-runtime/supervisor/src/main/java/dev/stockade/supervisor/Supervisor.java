@@ -3,6 +3,7 @@ package dev.stockade.supervisor;
 import com.sun.net.httpserver.HttpServer;
 import dev.stockade.supervisor.audit.KubernetesEventSink;
 import dev.stockade.supervisor.audit.LogViolationSink;
+import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.supervisor.audit.SupervisorMetrics;
 import dev.stockade.supervisor.audit.ViolationRecorder;
 import dev.stockade.supervisor.audit.ViolationSink;
@@ -50,6 +51,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
     private ListenerServer listener;
     private int handoverFd = -1;
     private HttpServer metricsServer;
+    private NodeMetrics.Endpoint metricsSocket;
 
     public Supervisor(SupervisorOptions options) throws IOException {
         this.options = options;
@@ -198,6 +200,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
     public void ended(NotificationChannel channel, boolean containerGone) {
         if (containerGone && channels.remove(channelKey(channel.container(), channel.notifyFd()), channel)) {
             metrics.containerRemoved();
+            metrics.containerGone(channel.container());
             violations.forget(channel.container().id());
             LOG.log(Level.INFO, "no task of " + channel.container().describe() + " is left; stopped answering it");
         }
@@ -233,11 +236,27 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
         if (metricsServer != null) {
             metricsServer.stop(0);
         }
+        if (metricsSocket != null) {
+            // Removes the socket only if the successor has not already replaced it.
+            metricsSocket.close();
+        }
         handedOver.countDown();
     }
 
-    /** The metrics port may still be held by the supervisor we took over from: retry until it is free. */
+    /**
+     * The installer's socket, replacing a predecessor's at once; then the optional TCP endpoint,
+     * whose port may still be held by the supervisor we took over from: retry until it is free.
+     */
     private void startMetrics() {
+        if (options.metricsSocket() != null) {
+            try {
+                metricsSocket = NodeMetrics.serve(Path.of(options.metricsSocket()), metrics::render);
+                LOG.log(Level.INFO, "metrics for the installer on " + options.metricsSocket());
+            } catch (IOException e) {
+                // Containers depend on this process: keep answering; the installer reports the supervisor down.
+                LOG.log(Level.ERROR, "cannot serve metrics on " + options.metricsSocket() + ": " + e.getMessage());
+            }
+        }
         if (options.metricsAddress() == null) {
             return;
         }

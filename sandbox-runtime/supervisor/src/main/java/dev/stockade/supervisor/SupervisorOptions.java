@@ -1,14 +1,19 @@
 package dev.stockade.supervisor;
 
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.NodeMetrics;
 
 import java.net.InetSocketAddress;
 import java.util.List;
 
-/** The supervisor's command line: {@code stockade-supervisor run|check [--socket PATH] [--metrics HOST:PORT] [--runtime PATH] …}. */
+/**
+ * The supervisor's command line: {@code stockade-supervisor run|check [--socket PATH] [--metrics-socket PATH|off]
+ * [--metrics HOST:PORT|off] [--runtime PATH] …}. {@code metricsSocket} and {@code metricsAddress} are null when off.
+ */
 public record SupervisorOptions(
         String command,
         String socketPath,
+        String metricsSocket,
         InetSocketAddress metricsAddress,
         String runtimePath,
         double notificationsPerSecond,
@@ -21,11 +26,13 @@ public record SupervisorOptions(
               check  report whether this host supports the supervisor, exit 0 if it does
             options:
               --socket PATH              listener socket (default %s); the handover socket is PATH.handover
-              --metrics HOST:PORT        Prometheus endpoint /metrics (default 127.0.0.1:9464; "off" disables it)
+              --metrics-socket PATH      unix socket the installer reads the metrics from (default %s; "off" disables it)
+              --metrics HOST:PORT        also an unauthenticated Prometheus endpoint /metrics in the host's network
+                                         (default off: every pod that reaches the node could read it)
               --runtime PATH             the delegate OCI runtime whose version is checked (default runc)
               --notifications-per-second N   answers per container per second before it waits (default 50000)
               --max-containers N         containers answered at once (default 4096)
-            """.formatted(DEFAULT_SOCKET);
+            """.formatted(DEFAULT_SOCKET, NodeMetrics.SUPERVISOR_SOCKET);
 
     public String handoverPath() {
         return socketPath + ".handover";
@@ -37,7 +44,8 @@ public record SupervisorOptions(
             throw new IllegalArgumentException("the first argument must be run or check\n" + USAGE);
         }
         String socket = DEFAULT_SOCKET;
-        InetSocketAddress metrics = new InetSocketAddress("127.0.0.1", 9464);
+        String metricsSocket = NodeMetrics.SUPERVISOR_SOCKET;
+        InetSocketAddress metrics = null;
         String runtime = "runc";
         double rate = 50_000;
         int maxContainers = 4096;
@@ -49,6 +57,7 @@ public record SupervisorOptions(
             String value = args.get(++i);
             switch (flag) {
                 case "--socket" -> socket = value;
+                case "--metrics-socket" -> metricsSocket = value.equals("off") ? null : absolute(flag, value);
                 case "--metrics" -> metrics = value.equals("off") ? null : address(value);
                 case "--runtime" -> runtime = value;
                 case "--notifications-per-second" -> rate = positive(flag, value);
@@ -59,7 +68,14 @@ public record SupervisorOptions(
         if (!socket.startsWith("/")) {
             throw new IllegalArgumentException("--socket " + socket + " must be an absolute path (runc connects to it from the bundle's directory)");
         }
-        return new SupervisorOptions(args.getFirst(), socket, metrics, runtime, rate, maxContainers);
+        return new SupervisorOptions(args.getFirst(), socket, metricsSocket, metrics, runtime, rate, maxContainers);
+    }
+
+    private static String absolute(String flag, String value) {
+        if (!value.startsWith("/")) {
+            throw new IllegalArgumentException(flag + " " + value + " must be an absolute path or off");
+        }
+        return value;
     }
 
     private static InetSocketAddress address(String value) {

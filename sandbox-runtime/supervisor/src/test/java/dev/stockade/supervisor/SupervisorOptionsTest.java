@@ -16,16 +16,19 @@ class SupervisorOptionsTest {
         SupervisorOptions options = SupervisorOptions.parse(List.of("run"));
         assertEquals("/run/stockade/supervisor.sock", options.socketPath());
         assertEquals("/run/stockade/supervisor.sock.handover", options.handoverPath());
-        assertEquals(9464, options.metricsAddress().getPort());
+        assertEquals("/run/stockade/metrics/supervisor.sock", options.metricsSocket());
+        // No TCP endpoint unless asked: in the host's network every pod that reaches the node could read it.
+        assertNull(options.metricsAddress());
         assertEquals("runc", options.runtimePath());
     }
 
     @Test
     void flagsOverrideTheDefaults() {
-        SupervisorOptions options = SupervisorOptions.parse(List.of("run", "--socket", "/tmp/s.sock", "--metrics", "off",
-                "--runtime", "/usr/bin/crun", "--max-containers", "10"));
+        SupervisorOptions options = SupervisorOptions.parse(List.of("run", "--socket", "/tmp/s.sock", "--metrics", "127.0.0.1:9464",
+                "--metrics-socket", "off", "--runtime", "/usr/bin/crun", "--max-containers", "10"));
         assertEquals("/tmp/s.sock", options.socketPath());
-        assertNull(options.metricsAddress());
+        assertEquals(9464, options.metricsAddress().getPort());
+        assertNull(options.metricsSocket());
         assertEquals("/usr/bin/crun", options.runtimePath());
         assertEquals(10, options.maxContainers());
     }
@@ -38,6 +41,8 @@ class SupervisorOptionsTest {
                 .getMessage().contains("absolute path"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SupervisorOptions.parse(List.of("run", "--metrics", "9464")))
                 .getMessage().contains("HOST:PORT"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SupervisorOptions.parse(List.of("run", "--metrics-socket", "m.sock")))
+                .getMessage().contains("--metrics-socket m.sock must be an absolute path or off"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SupervisorOptions.parse(List.of("run", "--bogus", "1")))
                 .getMessage().contains("unknown option --bogus"));
     }

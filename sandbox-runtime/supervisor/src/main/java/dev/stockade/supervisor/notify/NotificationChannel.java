@@ -124,6 +124,7 @@ public final class NotificationChannel implements Runnable {
                     }
                     throw e;
                 }
+                metrics.notificationReceived();
                 answer(notification, response, id, uts, memPath);
             }
         } catch (Libc.Errno | RuntimeException e) {
@@ -138,9 +139,13 @@ public final class NotificationChannel implements Runnable {
     }
 
     private void waitForBudget() {
-        long wait;
-        while ((wait = budget.take(System.nanoTime())) > 0 && !stopping) {
+        long wait = budget.take(System.nanoTime());
+        if (wait > 0) {
+            metrics.throttled();
+        }
+        while (wait > 0 && !stopping) {
             LockSupport.parkNanos(wait);
+            wait = budget.take(System.nanoTime());
         }
     }
 

@@ -56,6 +56,10 @@ class SupervisorIT {
             assertEquals("Linux 4.4.0 x86_64 runc #1 SMP Sun Jan 10 15:06:54 PST 2016", lines.get(2),
                     "sysname, release, machine, the container's own hostname and version\n" + sandboxed.describe());
             assertTrue(counter(supervisor.metrics(), "stockade_supervisor_uname_emulated_total") >= 3, supervisor.metrics());
+            assertTrue(counter(supervisor.metrics(), "stockade_supervisor_notifications_total") >= 3, supervisor.metrics());
+            // The optional TCP endpoint serves the same series as the installer's socket.
+            assertEquals(counter(supervisor.metrics(), "stockade_supervisor_uname_emulated_total"),
+                    counter(supervisor.httpMetrics(), "stockade_supervisor_uname_emulated_total"), supervisor.httpMetrics());
             // The container exited: the supervisor drops its fd instead of spinning on ENOENT.
             supervisor.awaitLog("no task of team-a/web-0/app", 1, Duration.ofSeconds(10));
             assertEquals(0, counter(supervisor.metrics(), "stockade_supervisor_containers"));

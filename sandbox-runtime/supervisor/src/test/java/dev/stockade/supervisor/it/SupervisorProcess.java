@@ -1,5 +1,7 @@
 package dev.stockade.supervisor.it;
 
+import dev.stockade.api.node.NodeMetrics;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -38,7 +40,7 @@ final class SupervisorProcess implements AutoCloseable {
             Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
                     "dev.stockade.supervisor.SupervisorMain", "run", "--socket", socket.toString(),
-                    "--metrics", "127.0.0.1:" + metricsPort))
+                    "--metrics-socket", metricsSocket(socket).toString(), "--metrics", "127.0.0.1:" + metricsPort))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
@@ -81,7 +83,28 @@ final class SupervisorProcess implements AutoCloseable {
         }
     }
 
+    /** Beside the listener socket, as the node's layout has it under /run/stockade. */
+    static Path metricsSocket(Path socket) {
+        return socket.resolveSibling("metrics").resolve("supervisor.sock");
+    }
+
+    /** What the installer reads: the series on the metrics socket. */
     String metrics() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            var text = NodeMetrics.read(metricsSocket(socket), Duration.ofSeconds(5));
+            if (text.isPresent()) {
+                return text.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("nothing answers on " + metricsSocket(socket) + ":\n" + String.join("\n", logLines()));
+            }
+            sleep(100);
+        }
+    }
+
+    /** The optional unauthenticated TCP endpoint. */
+    String httpMetrics() {
         try (HttpClient client = HttpClient.newHttpClient()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (true) {
