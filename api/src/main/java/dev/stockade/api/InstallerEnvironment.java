@@ -31,17 +31,28 @@ public final class InstallerEnvironment {
      */
     public static final String RESTART = "STOCKADE_RESTART";
 
-    /** Where the node's seccomp supervisor serves /metrics: HOST:PORT in the host's network, or off. */
+    /**
+     * An extra, unauthenticated /metrics endpoint of the node's seccomp supervisor: HOST:PORT in the
+     * host's network, or off (the default; the installer serves the series behind authentication).
+     */
     public static final String SUPERVISOR_METRICS = "STOCKADE_SUPERVISOR_METRICS";
 
     /** Port of the installer's health endpoint: /healthz (alive) and /readyz (install verified). */
     public static final String HEALTH_PORT = "STOCKADE_HEALTH_PORT";
 
+    /**
+     * Port of the installer's Prometheus endpoint: HTTPS /metrics with the node's series (installer,
+     * supervisor, spec server) for bearer tokens the API server allows {@code get} on the non-resource
+     * URL /metrics; 0 turns it off.
+     */
+    public static final String METRICS_PORT = "STOCKADE_METRICS_PORT";
+
     public static final String DEFAULT_HOST_ROOT = "/host";
     public static final String DEFAULT_PROFILE_SOURCE = "/etc/stockade-profiles";
     public static final String DEFAULT_KUBELET_ROOT = "/var/lib/kubelet";
     public static final String DEFAULT_RESTART = "auto";
-    public static final String DEFAULT_SUPERVISOR_METRICS = "0.0.0.0:9464";
+    public static final String DEFAULT_SUPERVISOR_METRICS = "off";
+    public static final int DEFAULT_METRICS_PORT = 9465;
 
 
     private InstallerEnvironment() {

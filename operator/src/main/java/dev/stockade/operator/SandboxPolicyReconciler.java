@@ -479,6 +479,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             }
         }
         writeStatus(policy, next);
+        metrics.recordConditions(policy.getMetadata().getName(), next.getConditions());
     }
 
     private static PolicyStatusBuilder statusBuilder(SandboxPolicy policy) {

@@ -26,10 +26,12 @@ import dev.stockade.api.Stockade;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The installer's steps, in the order that keeps the host working if it is killed between any
@@ -69,10 +71,17 @@ public final class Installer {
         this.checkpoint = checkpoint;
     }
 
-    /** What an install did; {@code supervisor} and {@code specServer} say how the node's daemons stand. */
+    /**
+     * What an install did; {@code supervisor} and {@code specServer} say how the node's daemons stand,
+     * {@code started} which of them this pass had to start (for the node's metrics).
+     */
     public record InstallResult(String version, String release, List<String> handlers, Map<String, String> profileHashes,
-                                List<String> changedFiles, boolean restarted, String supervisor, String specServer) {
+                                List<String> changedFiles, boolean restarted, String supervisor, String specServer,
+                                boolean supervisorNeeded, Set<Daemon> started) {
     }
+
+    /** The node's resident processes the installer keeps running. */
+    public enum Daemon { SUPERVISOR, SPEC_SERVER }
 
     /** What an uninstall did. */
     public record UninstallResult(List<String> changedFiles, boolean restarted) {
@@ -109,16 +118,23 @@ public final class Installer {
                 state = restart(state, configHash, "changed " + applied.changed());
                 restarted = true;
             }
-            String supervisorState = superviseFor(profileContents, previousRelease != null && !previousRelease.equals(release));
+            Supervision supervision = superviseFor(profileContents, previousRelease != null && !previousRelease.equals(release));
             checkpoint.reached("supervisor");
-            String specServerState = specServer.ensure(release);
+            SpecServerControl.Ensured specServerState = specServer.ensure(release);
+            Set<Daemon> started = EnumSet.noneOf(Daemon.class);
+            if (supervision.started()) {
+                started.add(Daemon.SUPERVISOR);
+            }
+            if (specServerState.started()) {
+                started.add(Daemon.SPEC_SERVER);
+            }
             if (previousRelease != null) {
                 payload.pruneReleases(release, previousRelease);
             }
             verifier.verify(handlers);
             checkpoint.reached("verified");
             return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted,
-                    supervisorState, specServerState);
+                    supervision.state(), specServerState.state(), supervision.needed(), Set.copyOf(started));
         } catch (IOException e) {
             throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
         }
@@ -185,7 +201,11 @@ public final class Installer {
      * that cannot run it fails the install when a profile needs it (fail closed: those sandboxes
      * would run without their kernel identity or tripwires), and is only reported otherwise.
      */
-    private String superviseFor(Map<String, String> profileContents, boolean releaseChanged) throws InstallerException {
+    /** How the supervisor stands after a pass: the node status's words, whether a profile needs it, whether this pass started it. */
+    private record Supervision(String state, boolean needed, boolean started) {
+    }
+
+    private Supervision superviseFor(Map<String, String> profileContents, boolean releaseChanged) throws InstallerException {
         List<String> needing = new ArrayList<>();
         for (Map.Entry<String, String> profile : profileContents.entrySet()) {
             try {
@@ -206,7 +226,7 @@ public final class Installer {
                         + "(kernelIdentity or tripwireSyscalls), which this node cannot run: " + unsupported.get()
                         + ". Remove kernelIdentity and tripwireSyscalls from those profiles, or use nodes that support it");
             }
-            return "supervisor not needed (this node could not run it: " + unsupported.get() + ")";
+            return new Supervision("supervisor not needed (this node could not run it: " + unsupported.get() + ")", false, false);
         }
         if (decision == SupervisorDecision.KEEP) {
             // The running supervisor reads its token from the copy; the pod's token rotates.
@@ -223,7 +243,8 @@ public final class Installer {
             }
             case KEEP, NONE -> { }
         }
-        return decision == SupervisorDecision.NONE ? "supervisor not needed" : "supervisor running on " + SupervisorControl.SOCKET;
+        return new Supervision(decision == SupervisorDecision.NONE ? "supervisor not needed" : "supervisor running on " + SupervisorControl.SOCKET,
+                needed, decision == SupervisorDecision.START || decision == SupervisorDecision.HAND_OVER);
     }
 
     /** Restarts the container runtime, then records the configuration it now runs with. */

@@ -32,6 +32,7 @@ public record InstallerConfig(
         String verify,
         String containerdConfig,
         int healthPort,
+        int metricsPort,
         Duration reconcileInterval,
         boolean force) {
 
@@ -82,6 +83,8 @@ public record InstallerConfig(
                     "containerd's main config file on the host (stock containerd only)"),
             new Setting("--health-port", HEALTH_PORT, Integer.toString(DEFAULT_HEALTH_PORT),
                     "port of /healthz and /readyz in run mode"),
+            new Setting("--metrics-port", InstallerEnvironment.METRICS_PORT, Integer.toString(InstallerEnvironment.DEFAULT_METRICS_PORT),
+                    "run mode: port of the node's Prometheus /metrics over HTTPS, for bearer tokens allowed to get /metrics; 0 turns it off"),
             new Setting("--reconcile-seconds", RECONCILE_SECONDS, "30", "run mode: seconds between checks of profiles and configuration"),
             new Setting("--force", FORCE, "false", "uninstall even while containers of the handlers still run"));
 
@@ -148,6 +151,7 @@ public record InstallerConfig(
                 values.get("--verify"),
                 values.get("--containerd-config"),
                 integer("--health-port", values.get("--health-port")),
+                integer("--metrics-port", values.get("--metrics-port")),
                 Duration.ofSeconds(integer("--reconcile-seconds", values.get("--reconcile-seconds"))),
                 Boolean.parseBoolean(values.get("--force")));
     }
@@ -193,8 +197,8 @@ public record InstallerConfig(
                              containers of the handlers run, unless --force); restart the runtime once
                   status     print what is installed on this node (exit 1 when not installed or broken)
                   run        install, retrying with backoff, then stay running as the node's reporter:
-                             re-apply on profile changes, serve /healthz and /readyz, uninstall when the
-                             operator requests removal
+                             re-apply on profile changes, serve /healthz and /readyz and the node's
+                             /metrics, uninstall when the operator requests removal
 
                 Options (each also read from its environment variable; the option wins):
                 """);

@@ -40,7 +40,7 @@ public final class InstallerMain {
                 case "install" -> install(config, reporter, out, err);
                 case "uninstall" -> uninstall(config, reporter, out, err);
                 case "status" -> status(config, out, err);
-                case "run" -> new NodeAgent(config, reporter, err).runUntilRemoved();
+                case "run" -> new NodeAgent(config, reporter, Optional.ofNullable(client), err).runUntilRemoved();
                 default -> throw new IllegalStateException(config.command());
             };
         } catch (IOException | RuntimeException e) {

@@ -53,6 +53,13 @@ public interface OperatorConfig {
         /** Port of the installer's health endpoint (readiness: the node's install is verified). */
         @WithDefault("8090")
         int healthPort();
+
+        /**
+         * Port of the node's Prometheus endpoint in each installer pod (HTTPS /metrics, for bearer
+         * tokens allowed to get the non-resource URL /metrics); 0 turns it off.
+         */
+        @WithDefault("9465")
+        int metricsPort();
     }
 
     interface LeaderElection {

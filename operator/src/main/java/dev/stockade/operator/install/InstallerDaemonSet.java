@@ -6,6 +6,8 @@ import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.policy.InstallerSpec;
 import dev.stockade.operator.policy.PolicyObjects;
 import dev.stockade.operator.policy.SandboxPolicy;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -15,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +33,8 @@ public final class InstallerDaemonSet {
     public static final String COMPONENT = "stockade-installer";
     static final String HOST_ROOT_VOLUME = "host-root";
     static final String PROFILES_VOLUME = "profiles";
+    /** The container port scrapers select (the chart's Service, ServiceMonitor and scrape configuration). */
+    public static final String METRICS_PORT_NAME = "metrics";
 
     public static DaemonSet desired(SandboxPolicy policy, OperatorConfig config, String profilesHash) {
         String policyName = policy.getMetadata().getName();
@@ -39,6 +44,7 @@ public final class InstallerDaemonSet {
                 PolicyObjects.NAME_LABEL, COMPONENT,
                 PolicyObjects.POLICY_LABEL, policyName);
         int healthPort = config.installer().healthPort();
+        int metricsPort = config.installer().metricsPort();
 
         return new DaemonSetBuilder()
                 .withMetadata(PolicyObjects.ownedMetadata(policy,
@@ -71,10 +77,10 @@ public final class InstallerDaemonSet {
                                 .withImagePullPolicy(installer.getImagePullPolicy() == null
                                         ? "IfNotPresent" : installer.getImagePullPolicy().name())
                                 .withArgs("run")
-                                .withEnv(environment(policy, installer, hostRoot, healthPort))
+                                .withEnv(environment(policy, installer, hostRoot, healthPort, metricsPort))
                                 .withResources(resources(installer))
                                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()
-                                .addNewPort().withName("health").withContainerPort(healthPort).endPort()
+                                .withPorts(ports(healthPort, metricsPort))
                                 .withNewReadinessProbe()
                                     .withNewHttpGet().withPath("/readyz").withPort(new IntOrString("health")).endHttpGet()
                                     .withPeriodSeconds(10)
@@ -106,7 +112,16 @@ public final class InstallerDaemonSet {
                 .build();
     }
 
-    private static List<EnvVar> environment(SandboxPolicy policy, InstallerSpec installer, String hostRoot, int healthPort) {
+    /** The probes' port, and the node's metrics port (HTTPS, token-checked) unless it is off. */
+    private static List<ContainerPort> ports(int healthPort, int metricsPort) {
+        List<ContainerPort> ports = new ArrayList<>(List.of(new ContainerPortBuilder().withName("health").withContainerPort(healthPort).build()));
+        if (metricsPort != 0) {
+            ports.add(new ContainerPortBuilder().withName(METRICS_PORT_NAME).withContainerPort(metricsPort).build());
+        }
+        return ports;
+    }
+
+    private static List<EnvVar> environment(SandboxPolicy policy, InstallerSpec installer, String hostRoot, int healthPort, int metricsPort) {
         String handlers = policy.getSpec().getRuntimeClasses().stream()
                 .map(rc -> rc.getName() + "=" + rc.effectiveHandler())
                 .collect(Collectors.joining(","));
@@ -125,7 +140,8 @@ public final class InstallerDaemonSet {
                 env(InstallerEnvironment.SUPERVISOR_METRICS, Objects.requireNonNullElse(installer.getSupervisorMetrics(),
                         InstallerEnvironment.DEFAULT_SUPERVISOR_METRICS)),
                 env(InstallerEnvironment.KUBELET_ROOT, Objects.requireNonNullElse(installer.getKubeletRootDir(), InstallerEnvironment.DEFAULT_KUBELET_ROOT)),
-                env(InstallerEnvironment.HEALTH_PORT, Integer.toString(healthPort)));
+                env(InstallerEnvironment.HEALTH_PORT, Integer.toString(healthPort)),
+                env(InstallerEnvironment.METRICS_PORT, Integer.toString(metricsPort)));
     }
 
     private static EnvVar env(String name, String value) {

@@ -46,10 +46,12 @@ public class InstallerSpec {
     @Pattern(Stockade.RESTART_PATTERN)
     private String containerRuntimeRestart;
 
-    @JsonPropertyDescription("Where each node's seccomp supervisor (started for profiles with kernelIdentity or tripwireSyscalls) serves "
-            + "Prometheus metrics at /metrics: HOST:PORT in the node's network namespace, or off. A change hands over to a new supervisor "
+    @JsonPropertyDescription("An extra, unauthenticated Prometheus endpoint /metrics for each node's seccomp supervisor (started for "
+            + "profiles with kernelIdentity or tripwireSyscalls): HOST:PORT in the node's network namespace, or off. Off by default: every "
+            + "pod that can reach the node, the pool's own included, could read other tenants' pod names and escape attempts there. The "
+            + "installer pod serves the same series behind authentication on its metrics port. A change hands over to a new supervisor "
             + "without breaking running sandboxes.")
-    @Default("0.0.0.0:9464")
+    @Default("off")
     @Pattern(Stockade.SUPERVISOR_METRICS_PATTERN)
     private String supervisorMetrics;
 

@@ -49,6 +49,10 @@ class InstallerObjectsTest {
                 public int healthPort() {
                     return 8090;
                 }
+
+                public int metricsPort() {
+                    return 9465;
+                }
             };
         }
 
@@ -93,7 +97,10 @@ class InstallerObjectsTest {
         assertEquals("sandbox", env.get(InstallerEnvironment.POLICY));
         assertEquals(InstallerEnvironment.DEFAULT_KUBELET_ROOT, env.get(InstallerEnvironment.KUBELET_ROOT), "the kubelet root the installer tells the runtime");
         assertEquals("auto", env.get(InstallerEnvironment.RESTART), "the installer picks the restart for the node's runtime");
-        assertEquals("0.0.0.0:9464", env.get(InstallerEnvironment.SUPERVISOR_METRICS));
+        assertEquals("off", env.get(InstallerEnvironment.SUPERVISOR_METRICS), "no unauthenticated endpoint in the host's network unless asked");
+        assertEquals("9465", env.get(InstallerEnvironment.METRICS_PORT));
+        assertEquals(Map.of("health", 8090, "metrics", 9465), installer.getPorts().stream()
+                .collect(Collectors.toMap(port -> port.getName(), port -> port.getContainerPort())), "the port scrapers select by name");
         assertEquals("spec.nodeName", installer.getEnv().stream().filter(e -> e.getName().equals(InstallerEnvironment.NODE_NAME))
                 .findFirst().orElseThrow().getValueFrom().getFieldRef().getFieldPath());
         assertEquals("/readyz", installer.getReadinessProbe().getHttpGet().getPath());

@@ -1,6 +1,7 @@
 package dev.stockade.installer.specserver;
 
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostProcesses;
@@ -43,24 +44,29 @@ public final class SpecServerControl {
         return new SpecServerControl(host, HostProcesses.forNode(host));
     }
 
+    /** How the server stands after {@link #ensure}: the node status's words, and whether this call started it. */
+    public record Ensured(String state, boolean started) {
+    }
+
     /**
      * Leaves a server of {@code release} that serves, or replaces whatever else there is (none, a
      * dead one's files, an older release's) with one; returns how it stands, for the node status.
      */
-    public String ensure(String release) {
+    public Ensured ensure(String release) {
         String releaseDirectory = PayloadInstaller.RELEASES + "/" + release + "/";
         String launcher = releaseDirectory + BINARY;
         if (!Files.isExecutable(host.resolve(launcher))) {
-            return "no spec server in this payload (each create starts a JVM)";
+            return new Ensured("no spec server in this payload (each create starts a JVM)", false);
         }
         if (serving(releaseDirectory)) {
-            return "spec server serving on " + DIRECTORY;
+            return new Ensured("spec server serving on " + DIRECTORY, false);
         }
         try {
             stop();
             // Started from its release directory, not through the current link, so that an upgrade
             // never has it load classes from another release's jars.
-            processes.startDetached(List.of(launcher, "--dir", DIRECTORY), Map.of(), host, LOG_FILE, START_TIMEOUT);
+            processes.startDetached(List.of(launcher, "--dir", DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET), Map.of(), host,
+                    LOG_FILE, START_TIMEOUT);
             long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             while (!serving(releaseDirectory)) {
                 if (System.nanoTime() > deadline) {
@@ -69,13 +75,13 @@ public final class SpecServerControl {
                 }
                 Thread.sleep(50);
             }
-            return "spec server serving on " + DIRECTORY;
+            return new Ensured("spec server serving on " + DIRECTORY, true);
         } catch (InstallerException e) {
             LOG.log(System.Logger.Level.WARNING, "the spec server is not running, creates start a JVM each: {0}", e.getMessage());
-            return "spec server not running (each create starts a JVM): " + e.getMessage();
+            return new Ensured("spec server not running (each create starts a JVM): " + e.getMessage(), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "spec server not running: interrupted while starting it";
+            return new Ensured("spec server not running: interrupted while starting it", true);
         }
     }
 

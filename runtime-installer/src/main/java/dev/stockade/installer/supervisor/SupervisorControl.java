@@ -2,6 +2,7 @@ package dev.stockade.installer.supervisor;
 
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostProcesses;
@@ -121,7 +122,7 @@ public final class SupervisorControl {
      * it answers. With one already on the socket, the new one takes over from it.
      */
     public void start() throws InstallerException {
-        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics", metrics);
+        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", metrics);
         Map<String, String> environment = new HashMap<>();
         nodeName.ifPresent(name -> environment.put("NODE_NAME", name));
         if (shareCredentials()) {
@@ -192,6 +193,8 @@ public final class SupervisorControl {
             }
             Files.deleteIfExists(target);
             processes.removeCgroups(host);
+            // The supervisor and the spec server are stopped by now: their metrics sockets are leftovers.
+            HostFiles.deleteTree(host.resolve(NodeMetrics.DIRECTORY));
             Path stateDirectory = host.resolve(Stockade.HOST_STATE_DIR);
             if (Files.isDirectory(stateDirectory)) {
                 try (var entries = Files.list(stateDirectory)) {
