@@ -17,6 +17,10 @@ import java.util.function.Supplier;
 public final class InstallerMain {
 
     public static void main(String[] args) {
+        // The JDK HTTP server's limits (read before its first server): pods on the network can reach the
+        // metrics port, and one that opens connections and never finishes a request must not pile them up.
+        System.setProperty("sun.net.httpserver.maxConnections", "64");
+        System.setProperty("sun.net.httpserver.maxReqTime", "10");
         System.exit(run(List.of(args), System.getenv(), System.out, System.err, () -> new KubernetesClientBuilder().build()));
     }
 

@@ -20,9 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class MetricsAccess {
 
-    /** What a scraper gets: 200, 401 (no or unknown token), 403 (not allowed), 503 (the API server did not answer). */
+    /**
+     * What a scraper gets: 200, 401 (no or unknown token), 403 (not allowed), 429 (too many tokens to
+     * review: a pod sending made-up tokens must not turn this endpoint into load on the API server),
+     * 503 (the API server did not answer).
+     */
     public enum Outcome {
-        ALLOWED(200), UNAUTHENTICATED(401), FORBIDDEN(403), UNAVAILABLE(503);
+        ALLOWED(200), UNAUTHENTICATED(401), FORBIDDEN(403), THROTTLED(429), UNAVAILABLE(503);
 
         public final int httpStatus;
 
@@ -51,12 +55,16 @@ public final class MetricsAccess {
     static final Duration DECIDED_TTL = Duration.ofMinutes(1);
     static final Duration UNAUTHENTICATED_TTL = Duration.ofSeconds(10);
     static final int MAX_CACHED = 1024;
+    /** Reviews per second this endpoint may ask of the API server, with a burst of as many. */
+    static final int REVIEWS_PER_SECOND = 5;
 
     private record Cached(Decision decision, long expiresNanos) {
     }
 
     private final Reviews reviews;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private double reviewTokens = REVIEWS_PER_SECOND;
+    private long reviewTokensAtNanos = Long.MIN_VALUE;
 
     public MetricsAccess(Reviews reviews) {
         this.reviews = reviews;
@@ -73,6 +81,9 @@ public final class MetricsAccess {
         if (cached != null && nowNanos - cached.expiresNanos() < 0) {
             return cached.decision();
         }
+        if (!takeReview(nowNanos)) {
+            return new Decision(Outcome.THROTTLED, "too many tokens to check; try again in a second");
+        }
         Decision decision;
         try {
             decision = review(token);
@@ -88,6 +99,18 @@ public final class MetricsAccess {
         Duration ttl = decision.outcome() == Outcome.UNAUTHENTICATED ? UNAUTHENTICATED_TTL : DECIDED_TTL;
         cache.put(key, new Cached(decision, nowNanos + ttl.toNanos()));
         return decision;
+    }
+
+    private synchronized boolean takeReview(long nowNanos) {
+        if (reviewTokensAtNanos != Long.MIN_VALUE) {
+            reviewTokens = Math.min(REVIEWS_PER_SECOND, reviewTokens + (nowNanos - reviewTokensAtNanos) * REVIEWS_PER_SECOND / 1e9);
+        }
+        reviewTokensAtNanos = nowNanos;
+        if (reviewTokens < 1) {
+            return false;
+        }
+        reviewTokens -= 1;
+        return true;
     }
 
     private Decision review(String token) {

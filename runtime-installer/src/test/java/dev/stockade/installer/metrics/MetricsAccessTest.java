@@ -77,4 +77,17 @@ class MetricsAccessTest {
         answers.down = false;
         assertEquals(MetricsAccess.Outcome.ALLOWED, access.decide("Bearer prometheus-token", 1).outcome(), "a failure is not remembered");
     }
+
+    @Test
+    void madeUpTokensCannotTurnTheEndpointIntoLoadOnTheApiServer() {
+        Answers answers = new Answers();
+        MetricsAccess access = new MetricsAccess(answers);
+        for (int i = 0; i < 100; i++) {
+            access.decide("Bearer made-up-" + i, 1_000);
+        }
+        assertEquals(MetricsAccess.REVIEWS_PER_SECOND, answers.calls.size(), "reviews asked in one instant: " + answers.calls.size());
+        assertEquals(MetricsAccess.Outcome.THROTTLED, access.decide("Bearer prometheus-token", 1_000).outcome());
+        assertEquals(MetricsAccess.Outcome.ALLOWED, access.decide("Bearer prometheus-token", 1_000 + 1_000_000_000L).outcome(),
+                "a second later the budget is back");
+    }
 }
