@@ -1,6 +1,6 @@
 /* Minimal seccomp user-notification agent in C: the benchmark's reference point, not product
  * code. Listens on a unix socket like the Stockade supervisor, takes runc's notify fd, answers
- * uname with a fixed utsname through /proc/PID/mem (after NOTIF_ID_VALID) and everything else
+ * uname with a fixed utsname through process_vm_writev (after NOTIF_ID_VALID) and everything else
  * with EPERM. One thread per container. Built by run-benchmark.sh with gcc.
  *   reference-agent SOCKET_PATH
  */
@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -33,7 +34,6 @@ static void *answer(void *arg) {
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, &sync_flag);
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
-    char path[64];
     for (;;) {
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, -1) < 0) continue;
@@ -43,16 +43,14 @@ static void *answer(void *arg) {
         memset(&resp, 0, sizeof resp);
         resp.id = req.id;
         if (req.data.nr == SYS_uname) {
-            snprintf(path, sizeof path, "/proc/%u/mem", req.pid);
-            int mem = open(path, O_RDWR | O_CLOEXEC);
-            if (mem < 0) { resp.error = -EPERM; goto send; }
-            if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) { close(mem); continue; }
-            if (pwrite(mem, &fake, sizeof fake, (off_t)req.data.args[0]) != sizeof fake) resp.error = -EFAULT;
-            close(mem);
+            if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) continue;
+            struct iovec local = {&fake, sizeof fake}, remote = {(void *)(uintptr_t)req.data.args[0], sizeof fake};
+            ssize_t written = process_vm_writev(req.pid, &local, 1, &remote, 1, 0);
+            if (written < 0 && errno == ESRCH) continue;
+            if (written != sizeof fake) resp.error = written < 0 && errno != EFAULT ? -EPERM : -EFAULT;
         } else {
             resp.error = -EPERM;
         }
-    send:
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
     }
     close(fd);

@@ -1,6 +1,7 @@
 /* Test-only helper, built statically by the tests with gcc and copied into a busybox rootfs.
  * Makes precise syscalls and checks their return codes:
  *   notify-probe uname                   print the release; exit 1 if uname fails
+ *   notify-probe uname-readonly          uname into a read-only page; print its result and whether the page changed
  *   notify-probe uname-loop SECONDS      call uname for SECONDS; print calls, failures, max latency (us), release
  *   notify-probe call NAME               make syscall NAME with harmless arguments; print "NAME -1 EPERM" or "NAME 0"
  *   notify-probe hammer NAME SECONDS     make syscall NAME as fast as possible for SECONDS; print the count
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -56,6 +58,22 @@ int main(int argc, char **argv) {
         memset(&u, 0, sizeof u);
         if (uname(&u) != 0) { printf("uname failed: %s\n", strerror(errno)); return 1; }
         printf("%s %s %s %s %s\n", u.sysname, u.release, u.machine, u.nodename, u.version);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "uname-readonly")) {
+        /* The kernel's uname fails with EFAULT here and writes nothing; an emulation must do the same. */
+        long size = sysconf(_SC_PAGESIZE);
+        unsigned char *page = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED) { printf("mmap failed: %s\n", strerror(errno)); return 1; }
+        memset(page, 0xA5, size);
+        if (mprotect(page, size, PROT_READ) != 0) { printf("mprotect failed: %s\n", strerror(errno)); return 1; }
+        errno = 0;
+        long rc = syscall(SYS_uname, page);
+        int saved = errno;
+        long changed = 0;
+        for (long i = 0; i < size; i++) if (page[i] != 0xA5) changed++;
+        printf("uname-readonly %ld %s page %s\n", rc, rc < 0 ? (saved == EFAULT ? "EFAULT" : strerror(saved)) : "OK",
+               changed ? "changed" : "unchanged");
         return 0;
     }
     if (argc >= 3 && !strcmp(argv[1], "uname-loop")) {

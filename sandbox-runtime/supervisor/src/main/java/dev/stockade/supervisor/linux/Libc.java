@@ -24,6 +24,7 @@ public final class Libc {
     public static final int EINTR = 4;
     public static final int ENOENT = 2;
     public static final int EPERM = 1;
+    public static final int ESRCH = 3;
     public static final int EFAULT = 14;
     public static final int EAGAIN = 11;
 
@@ -34,9 +35,6 @@ public final class Libc {
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
-
-    public static final int O_RDWR = 2;
-    public static final int O_CLOEXEC = 0x80000;
 
     public static final short POLLIN = 0x1;
     public static final short POLLERR = 0x8;
@@ -66,9 +64,8 @@ public final class Libc {
     private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle PWRITE = handle("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PROCESS_VM_WRITEV = handle("process_vm_writev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
@@ -198,21 +195,15 @@ public final class Libc {
         }
     }
 
-    public static int open(MemorySegment path, int flags) throws Errno {
+    /**
+     * process_vm_writev with one local and one remote iovec: writes into {@code pid}'s memory as the
+     * process itself could, honouring page protections (unlike /proc/PID/mem). Returns the bytes written.
+     */
+    public static long processVmWritev(int pid, MemorySegment localIov, MemorySegment remoteIov) throws Errno {
         MemorySegment capture = CAPTURE.get();
         try {
-            return checked("open", (int) OPEN.invokeExact(capture, path, flags, 0), capture);
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    public static long pwrite(int fd, MemorySegment buffer, long count, long offset) throws Errno {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return checked("pwrite", (long) PWRITE.invokeExact(capture, fd, buffer, count, offset), capture);
+            return checked("process_vm_writev", (long) PROCESS_VM_WRITEV.invokeExact(capture, pid, localIov, 1L, remoteIov, 1L, 0L),
+                    capture);
         } catch (Errno e) {
             throw e;
         } catch (Throwable e) {

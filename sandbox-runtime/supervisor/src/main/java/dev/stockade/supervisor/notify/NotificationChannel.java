@@ -90,7 +90,14 @@ public final class NotificationChannel implements Runnable {
             MemorySegment response = arena.allocate(Seccomp.RESPONSE);
             MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment uts = utsName == null ? null : arena.allocateFrom(ValueLayout.JAVA_BYTE, utsName);
-            MemorySegment memPath = arena.allocate(32);
+            // struct iovec pairs for process_vm_writev: the utsname here, the caller's buffer there.
+            MemorySegment localIov = arena.allocate(16, 8);
+            MemorySegment remoteIov = arena.allocate(16, 8);
+            if (uts != null) {
+                localIov.set(ValueLayout.ADDRESS, 0, uts);
+                localIov.set(ValueLayout.JAVA_LONG, 8, UtsName.BYTES);
+                remoteIov.set(ValueLayout.JAVA_LONG, 8, UtsName.BYTES);
+            }
             while (!stopping) {
                 pollFd.set(ValueLayout.JAVA_INT, 0, notifyFd);
                 pollFd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
@@ -125,7 +132,7 @@ public final class NotificationChannel implements Runnable {
                     throw e;
                 }
                 metrics.notificationReceived();
-                answer(notification, response, id, uts, memPath);
+                answer(notification, response, id, uts, localIov, remoteIov);
             }
         } catch (Libc.Errno | RuntimeException e) {
             LOG.log(Level.ERROR, "stopped answering seccomp notifications of " + container.describe() + ": " + e.getMessage(), e);
@@ -150,7 +157,7 @@ public final class NotificationChannel implements Runnable {
     }
 
     private void answer(MemorySegment notification, MemorySegment response, MemorySegment id, MemorySegment uts,
-                        MemorySegment memPath) throws Libc.Errno {
+                        MemorySegment localIov, MemorySegment remoteIov) throws Libc.Errno {
         long notificationId = notification.get(ValueLayout.JAVA_LONG, Seccomp.NOTIF_ID);
         int pid = notification.get(ValueLayout.JAVA_INT, Seccomp.NOTIF_PID);
         int nr = notification.get(ValueLayout.JAVA_INT, Seccomp.NOTIF_NR);
@@ -158,7 +165,7 @@ public final class NotificationChannel implements Runnable {
         id.set(ValueLayout.JAVA_LONG, 0, notificationId);
         int error;
         if (arch == Syscalls.AUDIT_ARCH_X86_64 && nr == Syscalls.UNAME && uts != null) {
-            error = emulateUname(notification, id, uts, memPath, pid);
+            error = emulateUname(notification, id, localIov, remoteIov, pid);
             if (error == Integer.MIN_VALUE) {
                 return;
             }
@@ -183,38 +190,42 @@ public final class NotificationChannel implements Runnable {
     }
 
     /**
-     * Writes the utsname into the caller's buffer through /proc/PID/mem. The notification is checked
-     * after the open: if the pid was reused, the id is no longer valid and nothing is written.
+     * Writes the utsname into the caller's buffer with process_vm_writev, which honours page
+     * protections as the kernel's own uname does: a read-only or unmapped buffer gets EFAULT.
      * Returns 0, a negative errno, or MIN_VALUE when the notification is gone (no answer to send).
      */
-    private int emulateUname(MemorySegment notification, MemorySegment id, MemorySegment uts, MemorySegment memPath, int pid)
+    private int emulateUname(MemorySegment notification, MemorySegment id, MemorySegment localIov, MemorySegment remoteIov, int pid)
             throws Libc.Errno {
-        long buffer = notification.get(ValueLayout.JAVA_LONG, Seccomp.NOTIF_ARGS);
-        memPath.fill((byte) 0);
-        memPath.setString(0, "/proc/" + pid + "/mem");
-        int memFd;
+        remoteIov.set(ValueLayout.JAVA_LONG, 0, notification.get(ValueLayout.JAVA_LONG, Seccomp.NOTIF_ARGS));
+        // process_vm_writev finds the task by pid when called, so the check comes right before it: while
+        // the notification is valid the caller waits in uname, alive, and its pid is nobody else's. The
+        // pid could only name another process if, between these two calls, the caller were killed,
+        // reaped and its pid handed out again (the host's pid counter coming round to it).
         try {
-            memFd = Libc.open(memPath, Libc.O_RDWR | Libc.O_CLOEXEC);
+            Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_ID_VALID, id);
         } catch (Libc.Errno e) {
             metrics.failedAnswer();
-            return e.errno() == Libc.ENOENT ? Integer.MIN_VALUE : -Libc.EPERM;
+            return Integer.MIN_VALUE;
         }
+        long written;
         try {
-            try {
-                Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_ID_VALID, id);
-            } catch (Libc.Errno e) {
+            written = Libc.processVmWritev(pid, localIov, remoteIov);
+        } catch (Libc.Errno e) {
+            if (e.errno() == Libc.ESRCH) {
                 metrics.failedAnswer();
                 return Integer.MIN_VALUE;
             }
-            try {
-                Libc.pwrite(memFd, uts, UtsName.BYTES, buffer);
-            } catch (Libc.Errno e) {
+            if (e.errno() == Libc.EFAULT) {
                 return -Libc.EFAULT;
             }
-            metrics.emulatedUname();
-            return 0;
-        } finally {
-            Libc.close(memFd);
+            metrics.failedAnswer();
+            return -Libc.EPERM;
         }
+        if (written != UtsName.BYTES) {
+            // The buffer runs into a page the caller cannot write: the kernel's uname fails the same way.
+            return -Libc.EFAULT;
+        }
+        metrics.emulatedUname();
+        return 0;
     }
 }

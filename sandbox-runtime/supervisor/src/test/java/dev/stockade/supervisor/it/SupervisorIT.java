@@ -69,6 +69,18 @@ class SupervisorIT {
     }
 
     @Test
+    void unameIntoAReadOnlyPageFailsWithEfaultAndLeavesThePageAsTheKernelWould() {
+        String plain = containers.run(containers.spec("notify-probe", "uname-readonly")).requireSuccess().stdout().strip();
+        assertEquals("uname-readonly -1 EFAULT page unchanged", plain, "the kernel's own answer, without the supervisor");
+        try (SupervisorProcess supervisor = supervisor("supervisor.log")) {
+            ObjectNode spec = NotifiedContainers.notify(containers.spec("sh", "-c", "notify-probe uname-readonly; uname -r"),
+                    supervisor.socket, List.of("uname"), NotifiedContainers.metadata("team-a", "web-0", "app", GVISOR_LIKE));
+            CommandResult result = containers.run(spec).requireSuccess();
+            assertEquals(List.of(plain, "4.4.0"), result.stdout().lines().toList(), result.describe());
+        }
+    }
+
+    @Test
     void everyTripwireSyscallIsDeniedAndRecordedWithThePodsIdentity() throws Exception {
         try (SupervisorProcess supervisor = supervisor("supervisor.log")) {
             StringBuilder script = new StringBuilder();
