@@ -30,6 +30,15 @@ public final class SupervisorListener {
     /** Environment variable with the SandboxPolicy's name, reported with each violation. */
     public static final String POLICY_VARIABLE = "STOCKADE_POLICY";
 
+    /**
+     * The most of runc's listener message (the OCI state with every annotation, and the metadata)
+     * the supervisor reads: its ListenerMessages.MAX_STATE_BYTES. A container whose message could
+     * be larger is refused, because the supervisor would drop it and the container run unanswered.
+     */
+    public static final int MAX_LISTENER_MESSAGE_BYTES = 16 << 20;
+    /** The rest of runc's message: ids, bundle path, pid, status, field names; generous. */
+    static final int LISTENER_MESSAGE_OVERHEAD_BYTES = 64 << 10;
+
     static final String NAMESPACE_ANNOTATION = "io.kubernetes.cri.sandbox-namespace";
     static final String POD_ANNOTATION = "io.kubernetes.cri.sandbox-name";
     static final String CONTAINER_ANNOTATION = "io.kubernetes.cri.container-name";
@@ -68,6 +77,14 @@ public final class SupervisorListener {
                             + socketPath + "; start it (stockade-supervisor run) or remove those fields from the profile. "
                             + "The container is refused rather than run without it");
         }
+        String metadata = metadata(spec, profile.kernelIdentity(), profileName, policy).toString();
+        long messageBytes = listenerMessageBytes(spec.path("annotations"), metadata);
+        if (messageBytes > MAX_LISTENER_MESSAGE_BYTES) {
+            throw new Refusal("annotations", "supervisor-required", "the container's annotations make runc's message to the Stockade "
+                    + "supervisor up to " + messageBytes + " bytes, more than the " + MAX_LISTENER_MESSAGE_BYTES + " it reads; "
+                    + "remove large annotations or use a profile without kernelIdentity and tripwireSyscalls. "
+                    + "The container is refused rather than run without the supervisor");
+        }
         ArrayNode rules = (ArrayNode) seccomp.get("syscalls");
         ObjectNode notify = rules.addObject();
         notified.forEach(notify.putArray("names")::add);
@@ -75,7 +92,28 @@ public final class SupervisorListener {
         // runc refuses SCMP_ACT_NOTIFY together with any seccomp flags.
         seccomp.remove("flags");
         seccomp.put("listenerPath", socketPath);
-        seccomp.put("listenerMetadata", metadata(spec, profile.kernelIdentity(), profileName, policy).toString());
+        seccomp.put("listenerMetadata", metadata);
+    }
+
+    /** At most how large runc's listener message is: annotations and metadata as Go's JSON encoder writes them. */
+    static long listenerMessageBytes(JsonNode annotations, String metadata) {
+        long bytes = LISTENER_MESSAGE_OVERHEAD_BYTES + goJsonBytes(metadata);
+        for (var annotation : annotations.properties()) {
+            bytes += goJsonBytes(annotation.getKey()) + goJsonBytes(annotation.getValue().asText()) + 2;
+        }
+        return bytes;
+    }
+
+    /** A string's size as a quoted Go JSON string, at most: Go escapes <, >, & and U+2028/9 as six bytes. */
+    static long goJsonBytes(String text) {
+        long bytes = 2;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c == '"' || c == '\\' ? 2
+                    : c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c) ? 6
+                    : c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+        }
+        return bytes;
     }
 
     /**

@@ -1,6 +1,11 @@
 package dev.stockade.supervisor.listener;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -10,6 +15,7 @@ import dev.stockade.api.profile.KernelIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Reads what runc (or crun) sends to {@code linux.seccomp.listenerPath}, the OCI
@@ -18,7 +24,19 @@ import java.nio.file.Path;
  */
 public final class ListenerMessages {
 
-    static final ObjectMapper JSON = JsonMapper.builder().build();
+    /**
+     * The most of a listener message the supervisor reads: far above what Kubernetes can put in a
+     * state (256 KiB of annotations, even written as runc escapes them). The runtime refuses a
+     * container whose message could be larger (SupervisorListener.MAX_LISTENER_MESSAGE_BYTES), so
+     * no container runs with its listener message dropped.
+     */
+    public static final int MAX_STATE_BYTES = 16 << 20;
+
+    // Only the whole message is bounded: a long annotation name or value is fine within it.
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxDocumentLength(MAX_STATE_BYTES).maxStringLength(MAX_STATE_BYTES).maxNameLength(MAX_STATE_BYTES).build())
+            .build()).build();
 
     public static final String SANDBOX_NAMESPACE_ANNOTATION = "io.kubernetes.cri.sandbox-namespace";
     public static final String SANDBOX_NAME_ANNOTATION = "io.kubernetes.cri.sandbox-name";
@@ -111,13 +129,69 @@ public final class ListenerMessages {
                 firstNonEmpty(spec.path("domainname").asText(""), hostDomainname)};
     }
 
-    /** Whether {@code data} holds one whole JSON document (runc's message may arrive in pieces). */
-    public static boolean isCompleteJson(byte[] data) {
-        try {
-            JsonNode node = JSON.readTree(data);
-            return node != null && !node.isMissingNode();
-        } catch (IOException e) {
-            return false;
+    /**
+     * One listener message as it arrives: runc writes it to a stream socket in pieces and may keep
+     * its end open, so the message is complete when its JSON document closes. Each piece is parsed
+     * once as it comes (a large state costs its size, not its size squared); a message that is not
+     * JSON or grows beyond {@link #MAX_STATE_BYTES} is refused at once.
+     */
+    public static final class Reader {
+        private final JsonParser parser;
+        private byte[] bytes = new byte[64 * 1024];
+        private int size;
+        private int depth;
+        private boolean complete;
+
+        public Reader() {
+            try {
+                parser = JSON.getFactory().createNonBlockingByteArrayParser();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Takes the next piece; returns whether the message is complete. */
+        public boolean feed(byte[] piece) throws BadMessage {
+            if (complete) {
+                return true;
+            }
+            if (piece.length > MAX_STATE_BYTES - size) {
+                throw new BadMessage("listener message is larger than " + MAX_STATE_BYTES + " bytes", null);
+            }
+            if (size + piece.length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.min(MAX_STATE_BYTES, Math.max(bytes.length * 2, size + piece.length)));
+            }
+            System.arraycopy(piece, 0, bytes, size, piece.length);
+            size += piece.length;
+            try {
+                ((ByteArrayFeeder) parser.getNonBlockingInputFeeder()).feedInput(piece, 0, piece.length);
+                for (JsonToken token = parser.nextToken(); token != JsonToken.NOT_AVAILABLE; token = parser.nextToken()) {
+                    if (token == null) {
+                        break;
+                    }
+                    depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                    if (depth == 0) {
+                        complete = true;
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                throw new BadMessage("listener message is not JSON: " + abbreviate(message()), e);
+            }
+            return complete;
+        }
+
+        public boolean complete() {
+            return complete;
+        }
+
+        /** The bytes received so far. */
+        public byte[] message() {
+            return Arrays.copyOf(bytes, size);
+        }
+
+        public int size() {
+            return size;
         }
     }
 
@@ -130,8 +204,8 @@ public final class ListenerMessages {
     }
 
     private static String abbreviate(byte[] message) {
-        String text = new String(message, java.nio.charset.StandardCharsets.UTF_8);
-        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+        String text = new String(message, 0, Math.min(message.length, 400), java.nio.charset.StandardCharsets.UTF_8);
+        return text.length() > 200 || message.length > 400 ? text.substring(0, Math.min(text.length(), 200)) + "…" : text;
     }
 
     private ListenerMessages() {

@@ -3,7 +3,6 @@ package dev.stockade.supervisor.listener;
 import dev.stockade.supervisor.linux.Libc;
 import dev.stockade.supervisor.linux.SocketLoop;
 
-import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +15,8 @@ import java.util.List;
 public final class ListenerServer implements Runnable {
 
     private static final System.Logger LOG = System.getLogger(ListenerServer.class.getName());
-    private static final int MAX_MESSAGE_BYTES = 1 << 20;
     private static final int READ_TIMEOUT_MILLIS = 5000;
+    private static final int PIECE_BYTES = 256 * 1024;
 
     public interface Registrar {
         /** Takes ownership of {@code notifyFd}. */
@@ -79,33 +78,33 @@ public final class ListenerServer implements Runnable {
     }
 
     private void receive(int connection) throws Libc.Errno {
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        ListenerMessages.Reader message = new ListenerMessages.Reader();
         List<Integer> fds = new ArrayList<>();
-        while (true) {
-            if (!SocketLoop.readable(connection, READ_TIMEOUT_MILLIS)) {
-                LOG.log(Level.ERROR, "a listener client sent no complete message within " + READ_TIMEOUT_MILLIS + " ms; dropped");
-                fds.forEach(Libc::close);
-                return;
-            }
-            Libc.Message message = Libc.receive(connection, 64 * 1024, 4);
-            if (message.endOfStream()) {
-                break;
-            }
-            data.writeBytes(message.data());
-            for (int fd : message.fds()) {
-                fds.add(fd);
-            }
-            if (fds.size() == 1 && ListenerMessages.isCompleteJson(data.toByteArray())) {
+        try {
+            while (true) {
+                if (!SocketLoop.readable(connection, READ_TIMEOUT_MILLIS)) {
+                    LOG.log(Level.ERROR, "a listener client sent no complete message within " + READ_TIMEOUT_MILLIS + " ms; dropped");
+                    fds.forEach(Libc::close);
+                    return;
+                }
+                Libc.Message piece = Libc.receive(connection, PIECE_BYTES, 4);
+                if (piece.endOfStream()) {
+                    break;
+                }
+                for (int fd : piece.fds()) {
+                    fds.add(fd);
+                }
                 // runc does not always close its end right away (the fd is duplicated into its children).
-                break;
+                if (message.feed(piece.data()) && fds.size() == 1) {
+                    break;
+                }
             }
-            if (data.size() > MAX_MESSAGE_BYTES) {
-                LOG.log(Level.ERROR, "a listener client sent more than " + MAX_MESSAGE_BYTES + " bytes; dropped");
-                fds.forEach(Libc::close);
-                return;
-            }
+        } catch (ListenerMessages.BadMessage e) {
+            LOG.log(Level.ERROR, e.getMessage() + "; dropped");
+            fds.forEach(Libc::close);
+            return;
         }
-        if (fds.isEmpty() && data.size() == 0) {
+        if (fds.isEmpty() && message.size() == 0) {
             // The runtime's "is the supervisor up?" probe: connect, then close.
             return;
         }
@@ -114,6 +113,6 @@ public final class ListenerServer implements Runnable {
             fds.forEach(Libc::close);
             return;
         }
-        registrar.register(fds.getFirst(), data.toByteArray());
+        registrar.register(fds.getFirst(), message.message());
     }
 }

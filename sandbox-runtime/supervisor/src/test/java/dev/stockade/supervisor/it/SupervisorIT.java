@@ -80,6 +80,23 @@ class SupervisorIT {
         }
     }
 
+    /** Annotations Kubernetes allows (under 256 KiB) become a larger listener message: runc escapes '<' as six bytes. */
+    @Test
+    void aContainerWithMebibytesOfAnnotationsIsAnsweredLikeAnyOther() {
+        try (SupervisorProcess supervisor = supervisor("supervisor.log")) {
+            ObjectNode spec = NotifiedContainers.notify(containers.spec("sh", "-c", "notify-probe uname; notify-probe call mount"),
+                    supervisor.socket, List.of("uname", "mount"), NotifiedContainers.metadata("team-a", "web-0", "app", GVISOR_LIKE));
+            spec.putObject("annotations")
+                    .put("example.com/markup", "<".repeat(200 * 1024))
+                    .put("example.com/blob", "x".repeat(3 << 20));
+            CommandResult result = containers.run(spec).requireSuccess();
+            assertEquals(List.of("Linux 4.4.0 x86_64 runc #1 SMP Sun Jan 10 15:06:54 PST 2016", "mount -1 EPERM"),
+                    result.stdout().lines().toList(), result.describe());
+            assertEquals(1, counter(supervisor.metrics(), "stockade_supervisor_tripwire_total{policy=\"tenants\",namespace=\"team-a\","
+                    + "pod=\"web-0\",container=\"app\",syscall=\"mount\"}"), supervisor.metrics());
+        }
+    }
+
     @Test
     void everyTripwireSyscallIsDeniedAndRecordedWithThePodsIdentity() throws Exception {
         try (SupervisorProcess supervisor = supervisor("supervisor.log")) {

@@ -81,6 +81,27 @@ class ThroughTheRuntimeIT {
     }
 
     @Test
+    void aContainerWithMebibytesOfAnnotationsIsAnsweredAndOneBeyondWhatTheSupervisorReadsIsRefused() {
+        try (SupervisorProcess supervisor = SupervisorProcess.start(workDir.resolve("supervisor.sock"), workDir.resolve("supervisor.log"),
+                SupervisorProcess.freePort())) {
+            ObjectNode large = criSpec("uname", "-r");
+            ((ObjectNode) large.get("annotations")).put("example.com/markup", "<".repeat(200 * 1024)).put("example.com/blob", "x".repeat(3 << 20));
+            CommandResult answered = runThroughStockade(large, supervisor.socket);
+            assertEquals(0, answered.exitCode(), answered.describe());
+            assertEquals("4.4.0", answered.stdout().strip(), answered.describe());
+
+            // runc writes each '<' as six bytes: 3 Mi of them make an 18 MiB message, which the supervisor would drop.
+            ObjectNode tooLarge = criSpec("uname", "-r");
+            ((ObjectNode) tooLarge.get("annotations")).put("example.com/markup", "<".repeat(3 << 20));
+            CommandResult refused = runThroughStockade(tooLarge, supervisor.socket);
+            assertNotEquals(0, refused.exitCode(), refused.describe());
+            assertTrue(refused.stdout().isEmpty(), "the container never ran: " + refused.describe());
+            assertTrue(refused.stderr().contains("annotations: ") && refused.stderr().contains("(rule supervisor-required)")
+                    && refused.stderr().contains("remove large annotations"), refused.describe());
+        }
+    }
+
+    @Test
     void withTheSupervisorDownTheRuntimeRefusesTheContainerAndSaysWhy() throws Exception {
         Path absent = workDir.resolve("no-supervisor.sock");
         ObjectNode spec = criSpec("uname", "-r");

@@ -1,12 +1,14 @@
 package dev.stockade.supervisor.listener;
 
 import dev.stockade.api.profile.KernelIdentity;
+import dev.stockade.runtime.spec.SupervisorListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,9 +79,52 @@ class ListenerMessagesTest {
     }
 
     @Test
-    void aMessageIsCompleteOnlyWhenTheWholeJsonArrived() {
-        assertTrue(ListenerMessages.isCompleteJson("{\"a\":{\"b\":1}}".getBytes()));
-        assertFalse(ListenerMessages.isCompleteJson("{\"a\":{\"b\":1}".getBytes()));
-        assertFalse(ListenerMessages.isCompleteJson(new byte[0]));
+    void aMessageArrivingInPiecesIsCompleteOnlyWhenItsJsonCloses() throws Exception {
+        byte[] message = runcMessage("\"\"", "{\"a\":{\"b\":\"}\"}}").strip().getBytes(StandardCharsets.UTF_8);
+        ListenerMessages.Reader reader = new ListenerMessages.Reader();
+        for (int i = 0; i < message.length - 1; i++) {
+            assertFalse(reader.feed(new byte[] {message[i]}), "complete after " + (i + 1) + " of " + message.length + " bytes");
+        }
+        assertTrue(reader.feed(new byte[] {message[message.length - 1]}));
+        assertEquals("c-1", ListenerMessages.parse(reader.message(), "h", "d").id());
+    }
+
+    /** 200 KiB of '<' in an annotation (Go escapes each as six bytes), a long name and a 3 MiB value. */
+    @Test
+    void aStateOfSeveralMebibytesIsReadWhole() throws Exception {
+        String annotations = "{\"" + ListenerMessages.SANDBOX_NAMESPACE_ANNOTATION + "\":\"team-a\","
+                + "\"example.com/markup\":\"" + "\\u003c".repeat(200 * 1024) + "\","
+                + "\"example.com/" + "k".repeat(100_000) + "\":\"" + "x".repeat(3 << 20) + "\"}";
+        byte[] message = runcMessage("\"\"", annotations).getBytes(StandardCharsets.UTF_8);
+        assertTrue(message.length > 4 << 20, message.length + " bytes");
+        ListenerMessages.Reader reader = new ListenerMessages.Reader();
+        boolean complete = false;
+        for (int at = 0; at < message.length; at += 64 * 1024) {
+            assertFalse(complete, "complete before the last piece");
+            complete = reader.feed(Arrays.copyOfRange(message, at, Math.min(message.length, at + 64 * 1024)));
+        }
+        assertTrue(complete);
+        assertEquals("team-a", ListenerMessages.parse(reader.message(), "h", "d").namespace());
+    }
+
+    @Test
+    void theRuntimeRefusesEveryContainerWhoseMessageTheSupervisorWouldNotRead() {
+        assertEquals(SupervisorListener.MAX_LISTENER_MESSAGE_BYTES, ListenerMessages.MAX_STATE_BYTES);
+    }
+
+    @Test
+    void aMessageLargerThanTheBoundOrNotJsonIsRefusedWithoutWaitingForTheRest() throws Exception {
+        ListenerMessages.Reader tooLarge = new ListenerMessages.Reader();
+        tooLarge.feed("{\"state\":{\"annotations\":{\"a\":\"".getBytes(StandardCharsets.UTF_8));
+        byte[] piece = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+        var refused = assertThrows(ListenerMessages.BadMessage.class, () -> {
+            for (int i = 0; i <= ListenerMessages.MAX_STATE_BYTES >> 20; i++) {
+                tooLarge.feed(piece);
+            }
+        });
+        assertTrue(refused.getMessage().contains("larger than " + ListenerMessages.MAX_STATE_BYTES), refused.getMessage());
+        var notJson = assertThrows(ListenerMessages.BadMessage.class,
+                () -> new ListenerMessages.Reader().feed("{\"fds\" [".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(notJson.getMessage().contains("not JSON"), notJson.getMessage());
     }
 }
