@@ -109,6 +109,14 @@ public record RuncCommandLine(
                 bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId);
     }
 
+    /** The spec file the subcommand carries: exec's --process file, else the bundle's config.json. */
+    public Optional<Path> specFile() {
+        if (subcommand.filter("exec"::equals).isPresent()) {
+            return processFile;
+        }
+        return bundle.map(directory -> directory.resolve("config.json"));
+    }
+
     public boolean carriesSpec() {
         return subcommand.isPresent() && SPEC_SUBCOMMANDS.contains(subcommand.get());
     }

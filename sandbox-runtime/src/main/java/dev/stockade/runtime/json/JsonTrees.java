@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +27,33 @@ public final class JsonTrees {
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
+    /**
+     * The largest JSON file read (4 MiB): a container's config.json or exec process file, a
+     * profile. A process whose arguments and environment pass 2 MiB cannot start under the default
+     * stack limit and a Kubernetes object is at most 1.5 MiB, so no container that could run comes
+     * near it; without it one spec could take a checker's whole heap (a JSON tree takes up to about
+     * 50 times its text, and the resident spec server runs in 32 MiB).
+     */
+    public static final int MAX_FILE_BYTES = 4 << 20;
+
+    /** Reads a file of at most {@link #MAX_FILE_BYTES}; a larger one is an error before it is parsed. */
     public static JsonNode read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in);
+        if (Files.size(file) > MAX_FILE_BYTES) {
+            throw tooLarge(file);
         }
+        byte[] content;
+        try (InputStream in = Files.newInputStream(file)) {
+            content = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+        if (content.length > MAX_FILE_BYTES) {
+            throw tooLarge(file);
+        }
+        return read(new ByteArrayInputStream(content));
+    }
+
+    private static IOException tooLarge(Path file) throws IOException {
+        return new IOException("it is " + Files.size(file) + " bytes, more than the " + MAX_FILE_BYTES + " bytes (4 MiB) the sandbox runtime reads; "
+                + "make the container's environment, arguments or annotations smaller (envFrom and service links add to its environment)");
     }
 
     public static JsonNode read(InputStream in) throws IOException {

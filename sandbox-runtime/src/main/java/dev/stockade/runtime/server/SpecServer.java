@@ -4,6 +4,7 @@ import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.runtime.SandboxRuntime;
 import dev.stockade.runtime.cli.RuncCommandLine;
 import dev.stockade.runtime.host.LinuxHostView;
+import dev.stockade.runtime.json.JsonTrees;
 import dev.stockade.runtime.spec.HostView;
 
 import java.io.BufferedReader;
@@ -24,7 +25,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -43,6 +47,16 @@ public final class SpecServer {
     public static final String PID_FILE = "pid";
     /** How long bin/stockade-runtime waits for an answer before it runs its own JVM. */
     static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The heap requests may take at once, of the server's 32 MiB (-Xmx32m in bin/stockade-spec-server;
+     * the server itself holds a few). A request reserves what its spec can take as a JSON tree at
+     * worst before it is read, so no spec, and no crowd of them, can run the server out of memory.
+     */
+    static final long REQUEST_HEAP_BYTES = 16L << 20;
+    /** What one byte of spec can take at worst: 52 in the tree (measured for nested one-element arrays), its text, the rewritten copy. */
+    static final long HEAP_BYTES_PER_SPEC_BYTE = 56;
+    /** How long a request waits for heap before the launcher is told to use its own JVM. */
+    static final Duration HEAP_WAIT = Duration.ofSeconds(5);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Path directory;
@@ -51,6 +65,8 @@ public final class SpecServer {
     private final LongAdder allowed = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder fallback = new LongAdder();
+    /** The request heap in KiB. */
+    private final Semaphore requestHeap = new Semaphore((int) (REQUEST_HEAP_BYTES >> 10), true);
 
     public SpecServer(Path directory, HostView host) {
         this(directory, host, Path.of(NodeMetrics.SPEC_SERVER_SOCKET));
@@ -147,22 +163,57 @@ public final class SpecServer {
             } finally {
                 SpecRequest.removeInputs(directory, id);
             }
-            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
-            int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            String refusal = stderr.toString(StandardCharsets.UTF_8);
-            answer = status + "\n" + refusal;
-            if (status != 0) {
-                refused.increment();
-                log("request " + id + ": " + refusal.strip());
-            } else {
-                allowed.increment();
+            long specBytes = parsedSpecBytes(command);
+            int heapKib = (int) (specBytes * HEAP_BYTES_PER_SPEC_BYTE >> 10) + 1;
+            if (heapKib > REQUEST_HEAP_BYTES >> 10) {
+                fallback.increment();
+                log("request " + id + ": its spec of " + specBytes + " bytes could take more than the " + (REQUEST_HEAP_BYTES >> 20)
+                        + " MiB of heap this server lends to requests; the launcher checks it with its own JVM");
+                return;
             }
+            if (!requestHeap.tryAcquire(heapKib, HEAP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                fallback.increment();
+                log("request " + id + ": no heap free for its spec within " + HEAP_WAIT.toSeconds() + " s; the launcher checks it with its own JVM");
+                return;
+            }
+            try {
+                ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+                int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+                String refusal = stderr.toString(StandardCharsets.UTF_8);
+                answer = status + "\n" + refusal;
+                if (status != 0) {
+                    refused.increment();
+                    log("request " + id + ": " + refusal.strip());
+                } else {
+                    allowed.increment();
+                }
+            } finally {
+                requestHeap.release(heapKib);
+            }
+        } catch (InterruptedException e) {
+            fallback.increment();
+            Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
             fallback.increment();
             log("request " + id + " not served (" + e.getMessage() + "): the launcher falls back to its JVM");
         } finally {
             reply(reply, answer);
+        }
+    }
+
+    /**
+     * The size of the spec file the request's check will parse. A file over
+     * {@link JsonTrees#MAX_FILE_BYTES} is refused before it is parsed, and a missing one cannot be
+     * read: both count as nothing.
+     */
+    static long parsedSpecBytes(RuncCommandLine command) {
+        try {
+            Optional<Path> spec = command.carriesSpec() ? command.specFile() : Optional.empty();
+            long size = spec.isPresent() ? Files.size(spec.get()) : 0;
+            return size > JsonTrees.MAX_FILE_BYTES ? 0 : size;
+        } catch (IOException e) {
+            return 0;
         }
     }
 

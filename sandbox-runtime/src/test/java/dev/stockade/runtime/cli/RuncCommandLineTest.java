@@ -63,6 +63,16 @@ class RuncCommandLineTest {
     }
 
     @Test
+    void theSpecFileIsTheBundlesConfigOrExecsProcessFile() {
+        assertEquals(Optional.of(Path.of("/b/config.json")), RuncCommandLine.parse(List.of("create", "--bundle", "/b", "id")).specFile());
+        assertEquals(Optional.of(Path.of("/b/config.json")), RuncCommandLine.parse(List.of("run", "-b", "/b", "id")).specFile());
+        assertEquals(Optional.of(Path.of("config.json")), RuncCommandLine.parse(List.of("create", "id")).specFile());
+        assertEquals(Optional.of(Path.of("/p.json")), RuncCommandLine.parse(List.of("exec", "--process", "/p.json", "id")).specFile());
+        assertEquals(Optional.empty(), RuncCommandLine.parse(List.of("exec", "id", "sh")).specFile());
+        assertEquals(Optional.empty(), RuncCommandLine.parse(List.of("kill", "id", "9")).specFile());
+    }
+
+    @Test
     void subcommandsWithoutSpecAndUnknownFlagsPassThroughUntouched() {
         List<String> args = List.of("--root", "/r", "--some-future-flag", "kill", "--all", "id", "9");
         RuncCommandLine command = RuncCommandLine.parse(args);

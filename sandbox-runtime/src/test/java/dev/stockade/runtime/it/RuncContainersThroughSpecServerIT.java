@@ -215,6 +215,66 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
         }
     }
 
+    /**
+     * One pod's 20-million-character environment variable used to run the server out of heap
+     * (it runs with 32 MiB) and so off for every pod of the node: now it is refused unparsed, and
+     * the server answers the next create.
+     */
+    @Test
+    void aHugeSpecIsRefusedByTheServerWhichThenAnswersTheNextCreate() throws Exception {
+        String launcher = containers.launcherWithoutJre().toString();
+        ObjectNode huge = containers.spec("true");
+        huge.with("process").withArray("env").add("HUGE=" + "x".repeat(20_000_000));
+        CommandResult refused = createAndDelete(launcher, environment(server.directory), huge);
+        assertEquals(1, refused.exitCode(), refused.describe());
+        assertTrue(refused.stderr().contains("config.json: cannot be read: it is 2000")
+                && refused.stderr().contains("more than the 4194304 bytes (4 MiB) the sandbox runtime reads"), refused.describe());
+        assertTrue(server.process.isAlive(), server.output());
+        CommandResult next = createAndDelete(launcher, environment(server.directory), containers.spec("true"));
+        assertEquals(0, next.exitCode(), "the server still answers: " + next.describe());
+    }
+
+    /**
+     * Specs shaped to take the most heap per byte (nested one-element arrays, about 50 times their
+     * text as a JSON tree) and specs of 3 MiB, all at once: the server checks each in turn or hands
+     * it to the launcher's own JVM, and stays up.
+     */
+    @Test
+    void specsShapedToFillTheServersHeapLeaveItServing() throws Exception {
+        String launcher = containers.payload.resolve("bin/stockade-runtime").toString();
+        List<ObjectNode> specs = new ArrayList<>();
+        for (int index = 0; index < 8; index++) {
+            ObjectNode spec = containers.spec("true");
+            var padding = spec.putArray("x-padding");
+            for (int unit = 0; unit < 3500; unit++) {
+                var nested = padding.addArray();
+                for (int depth = 0; depth < 39; depth++) {
+                    nested = nested.addArray();
+                }
+            }
+            specs.add(spec);
+        }
+        for (int index = 0; index < 2; index++) {
+            ObjectNode spec = containers.spec("true");
+            spec.with("process").withArray("env").add("BIG=" + "x".repeat(3 << 20));
+            specs.add(spec);
+        }
+        List<CommandResult> results = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(specs.size())) {
+            List<Future<CommandResult>> futures = specs.stream()
+                    .map(spec -> pool.submit(() -> createAndDelete(launcher, environment(server.directory), spec))).toList();
+            for (var future : futures) {
+                results.add(future.get());
+            }
+        }
+        for (CommandResult result : results) {
+            assertEquals(0, result.exitCode(), result.describe());
+        }
+        assertTrue(server.process.isAlive(), server.output());
+        CommandResult next = createAndDelete(containers.launcherWithoutJre().toString(), environment(server.directory), containers.spec("true"));
+        assertEquals(0, next.exitCode(), "the server still answers: " + next.describe());
+    }
+
     /** Whoever could write in the server's directory could answer for it: the server refuses to serve there. */
     @Test
     void theServerRefusesADirectoryOthersCanWrite() throws Exception {
