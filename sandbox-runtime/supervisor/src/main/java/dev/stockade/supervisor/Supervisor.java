@@ -8,6 +8,7 @@ import dev.stockade.supervisor.audit.SupervisorMetrics;
 import dev.stockade.supervisor.audit.ViolationRecorder;
 import dev.stockade.supervisor.audit.ViolationSink;
 import dev.stockade.supervisor.handover.Handover;
+import dev.stockade.supervisor.linux.Errno;
 import dev.stockade.supervisor.linux.Libc;
 import dev.stockade.supervisor.linux.SocketLoop;
 import dev.stockade.supervisor.listener.ListenerMessages;
@@ -123,7 +124,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
                     Libc.connect(probe, path);
                     throw new IOException("another supervisor is answering on " + path
                             + "; stop it or start this one with the same --socket to take over from it");
-                } catch (Libc.Errno notRunning) {
+                } catch (Errno notRunning) {
                     // Nothing answers: a stale socket file from a supervisor that is gone.
                 } finally {
                     Libc.close(probe);
@@ -135,7 +136,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
             Files.setPosixFilePermissions(Path.of(path), PosixFilePermissions.fromString("rw-------"));
             Libc.listen(fd, 128);
             return fd;
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
     }
@@ -152,7 +153,7 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
                 } finally {
                     Libc.close(connection);
                 }
-            } catch (Libc.Errno e) {
+            } catch (Errno e) {
                 LOG.log(Level.ERROR, "handover socket: " + e.getMessage());
             } catch (InterruptedException e) {
                 return;

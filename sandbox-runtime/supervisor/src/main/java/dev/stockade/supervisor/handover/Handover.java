@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.supervisor.linux.Errno;
 import dev.stockade.supervisor.linux.Libc;
 import dev.stockade.supervisor.linux.SocketLoop;
 import dev.stockade.supervisor.listener.SandboxContainer;
@@ -56,13 +57,13 @@ public final class Handover {
         int socket;
         try {
             socket = Libc.socket(Libc.SOCK_SEQPACKET);
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             throw new IOException("cannot create the handover socket: " + e.getMessage(), e);
         }
         try {
             try {
                 Libc.connect(socket, handoverPath);
-            } catch (Libc.Errno e) {
+            } catch (Errno e) {
                 return null;
             }
             Libc.send(socket, message("request").toString().getBytes());
@@ -99,7 +100,7 @@ public final class Handover {
             Inherited inherited = new Inherited(listenFd, containers, socket);
             socket = -1;
             return inherited;
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             throw new IOException("handover from " + handoverPath + " failed: " + e.getMessage(), e);
         } finally {
             Libc.close(socket);
@@ -110,7 +111,7 @@ public final class Handover {
     public static void acknowledge(Inherited inherited) throws IOException {
         try {
             Libc.send(inherited.connection(), message("ack").toString().getBytes());
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             throw new IOException("cannot acknowledge the handover: " + e.getMessage(), e);
         } finally {
             Libc.close(inherited.connection());
@@ -124,7 +125,7 @@ public final class Handover {
                     || !"request".equals(JSON.readTree(Libc.receive(connection, 4096, 0).data()).path("kind").asText())) {
                 return false;
             }
-        } catch (Libc.Errno | IOException e) {
+        } catch (Errno | IOException e) {
             return false;
         }
         Inherited paused = giver.pause();
@@ -141,7 +142,7 @@ public final class Handover {
                 giver.handedOver();
                 return true;
             }
-        } catch (Libc.Errno | IOException e) {
+        } catch (Errno | IOException e) {
             // The successor went away mid-way; we still hold every fd.
         }
         giver.resume();

@@ -1,5 +1,6 @@
 package dev.stockade.supervisor.listener;
 
+import dev.stockade.supervisor.linux.Errno;
 import dev.stockade.supervisor.linux.Libc;
 import dev.stockade.supervisor.linux.SocketLoop;
 
@@ -67,8 +68,8 @@ public final class ListenerServer implements Runnable {
                 } finally {
                     Libc.close(connection);
                 }
-            } catch (Libc.Errno e) {
-                if (e.errno() != Libc.EAGAIN && e.errno() != Libc.EINTR) {
+            } catch (Errno e) {
+                if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EINTR) {
                     LOG.log(Level.ERROR, "listener socket: " + e.getMessage());
                 }
             } catch (RuntimeException e) {
@@ -77,7 +78,7 @@ public final class ListenerServer implements Runnable {
         }
     }
 
-    private void receive(int connection) throws Libc.Errno {
+    private void receive(int connection) throws Errno {
         ListenerMessages.Reader message = new ListenerMessages.Reader();
         List<Integer> fds = new ArrayList<>();
         try {

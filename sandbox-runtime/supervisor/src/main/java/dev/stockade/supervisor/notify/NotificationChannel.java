@@ -3,7 +3,9 @@ package dev.stockade.supervisor.notify;
 import dev.stockade.supervisor.audit.SupervisorMetrics;
 import dev.stockade.supervisor.audit.Violation;
 import dev.stockade.supervisor.audit.ViolationRecorder;
+import dev.stockade.supervisor.linux.Errno;
 import dev.stockade.supervisor.linux.Libc;
+import dev.stockade.supervisor.linux.PollFd;
 import dev.stockade.supervisor.listener.SandboxContainer;
 
 import java.lang.System.Logger.Level;
@@ -63,7 +65,7 @@ public final class NotificationChannel implements Runnable {
         try (Arena arena = Arena.ofConfined()) {
             // Kernel 6.6+: wake the answered task on our CPU (10 µs instead of ~80 µs across CPUs here).
             Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_SET_FLAGS, arena.allocateFrom(ValueLayout.JAVA_LONG, Seccomp.FD_SYNC_WAKE_UP));
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             LOG.log(Level.DEBUG, "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP not available: " + e.getMessage());
         }
         thread = Thread.ofPlatform().name("notify-" + container.id()).daemon().start(this);
@@ -85,36 +87,18 @@ public final class NotificationChannel implements Runnable {
     public void run() {
         boolean containerGone = false;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollFd = arena.allocate(8, 4);
+            PollFd pollFd = new PollFd(arena, notifyFd, Libc.POLLIN);
             MemorySegment notification = arena.allocate(Seccomp.NOTIF);
             MemorySegment response = arena.allocate(Seccomp.RESPONSE);
             MemorySegment id = arena.allocate(ValueLayout.JAVA_LONG);
-            MemorySegment uts = utsName == null ? null : arena.allocateFrom(ValueLayout.JAVA_BYTE, utsName);
-            // struct iovec pairs for process_vm_writev: the utsname here, the caller's buffer there.
-            MemorySegment localIov = arena.allocate(16, 8);
-            MemorySegment remoteIov = arena.allocate(16, 8);
-            if (uts != null) {
-                localIov.set(ValueLayout.ADDRESS, 0, uts);
-                localIov.set(ValueLayout.JAVA_LONG, 8, UtsName.BYTES);
-                remoteIov.set(ValueLayout.JAVA_LONG, 8, UtsName.BYTES);
-            }
+            // process_vm_writev's iovecs: the utsname here, the caller's buffer there (set per call).
+            MemorySegment localIovec = utsName == null ? null : Libc.iovec(arena, arena.allocateFrom(ValueLayout.JAVA_BYTE, utsName));
+            MemorySegment remoteIovec = arena.allocate(Libc.IOVEC);
             while (!stopping) {
-                pollFd.set(ValueLayout.JAVA_INT, 0, notifyFd);
-                pollFd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
-                pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int ready;
-                try {
-                    ready = Libc.poll(pollFd, 1, POLL_MILLIS);
-                } catch (Libc.Errno e) {
-                    if (e.errno() == Libc.EINTR) {
-                        continue;
-                    }
-                    throw e;
-                }
-                if (ready == 0) {
+                short revents = pollFd.poll(POLL_MILLIS);
+                if (revents == 0) {
                     continue;
                 }
-                short revents = pollFd.get(ValueLayout.JAVA_SHORT, 6);
                 if ((revents & Libc.POLLIN) == 0 && (revents & (Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0) {
                     // No task uses the filter any more: NOTIF_RECV would fail with ENOENT forever.
                     containerGone = true;
@@ -124,17 +108,17 @@ public final class NotificationChannel implements Runnable {
                 notification.fill((byte) 0);
                 try {
                     Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_RECV, notification);
-                } catch (Libc.Errno e) {
+                } catch (Errno e) {
                     // ENOENT: the caller was killed or interrupted between poll and receive.
-                    if (e.errno() == Libc.ENOENT || e.errno() == Libc.EINTR) {
+                    if (e.errno() == Errno.ENOENT || e.errno() == Errno.EINTR) {
                         continue;
                     }
                     throw e;
                 }
                 metrics.notificationReceived();
-                answer(notification, response, id, uts, localIov, remoteIov);
+                answer(notification, response, id, localIovec, remoteIovec);
             }
-        } catch (Libc.Errno | RuntimeException e) {
+        } catch (Errno | RuntimeException e) {
             LOG.log(Level.ERROR, "stopped answering seccomp notifications of " + container.describe() + ": " + e.getMessage(), e);
             containerGone = true;
         } finally {
@@ -156,33 +140,43 @@ public final class NotificationChannel implements Runnable {
         }
     }
 
-    private void answer(MemorySegment notification, MemorySegment response, MemorySegment id, MemorySegment uts,
-                        MemorySegment localIov, MemorySegment remoteIov) throws Libc.Errno {
-        long notificationId = notification.get(ValueLayout.JAVA_LONG, Seccomp.NOTIF_ID);
-        int pid = notification.get(ValueLayout.JAVA_INT, Seccomp.NOTIF_PID);
-        int nr = notification.get(ValueLayout.JAVA_INT, Seccomp.NOTIF_NR);
-        int arch = notification.get(ValueLayout.JAVA_INT, Seccomp.NOTIF_ARCH);
+    /** How a notification is answered: the call returns 0 or fails with an errno; or, the caller gone, not at all. */
+    enum Answer {
+        EMULATED(0), DENIED(-Errno.EPERM), FAULT(-Errno.EFAULT), CALLER_GONE(0);
+
+        /** seccomp_notif_resp.error: 0 or a negative errno. */
+        final int error;
+
+        Answer(int error) {
+            this.error = error;
+        }
+    }
+
+    private void answer(MemorySegment notification, MemorySegment response, MemorySegment id, MemorySegment localIovec,
+                        MemorySegment remoteIovec) throws Errno {
+        long notificationId = Seccomp.id(notification);
+        int pid = Seccomp.pid(notification);
+        int nr = Seccomp.nr(notification);
+        int arch = Seccomp.arch(notification);
         id.set(ValueLayout.JAVA_LONG, 0, notificationId);
-        int error;
-        if (arch == Syscalls.AUDIT_ARCH_X86_64 && nr == Syscalls.UNAME && uts != null) {
-            error = emulateUname(notification, id, localIov, remoteIov, pid);
-            if (error == Integer.MIN_VALUE) {
-                return;
-            }
+        Answer answer;
+        if (arch == Syscalls.AUDIT_ARCH_X86_64 && nr == Syscalls.UNAME && localIovec != null) {
+            answer = emulateUname(Seccomp.arg(notification, 0), id, localIovec, remoteIovec, pid);
         } else {
-            error = -Libc.EPERM;
+            answer = Answer.DENIED;
             violations.record(new Violation(container, pid,
                     arch == Syscalls.AUDIT_ARCH_X86_64 ? Syscalls.name(nr) : "arch_" + Integer.toHexString(arch) + "_" + nr),
                     System.nanoTime());
         }
-        response.fill((byte) 0);
-        response.set(ValueLayout.JAVA_LONG, Seccomp.RESPONSE_ID, notificationId);
-        response.set(ValueLayout.JAVA_INT, Seccomp.RESPONSE_ERROR, error);
+        if (answer == Answer.CALLER_GONE) {
+            return;
+        }
+        Seccomp.respond(response, notificationId, answer.error);
         try {
             Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_SEND, response);
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             // ENOENT: the caller died or was interrupted while we answered; nothing waits for this answer.
-            if (e.errno() != Libc.ENOENT) {
+            if (e.errno() != Errno.ENOENT) {
                 throw e;
             }
             metrics.failedAnswer();
@@ -190,42 +184,41 @@ public final class NotificationChannel implements Runnable {
     }
 
     /**
-     * Writes the utsname into the caller's buffer with process_vm_writev, which honours page
+     * Writes the utsname into the caller's {@code buffer} with process_vm_writev, which honours page
      * protections as the kernel's own uname does: a read-only or unmapped buffer gets EFAULT.
-     * Returns 0, a negative errno, or MIN_VALUE when the notification is gone (no answer to send).
      */
-    private int emulateUname(MemorySegment notification, MemorySegment id, MemorySegment localIov, MemorySegment remoteIov, int pid)
-            throws Libc.Errno {
-        remoteIov.set(ValueLayout.JAVA_LONG, 0, notification.get(ValueLayout.JAVA_LONG, Seccomp.NOTIF_ARGS));
+    private Answer emulateUname(long buffer, MemorySegment id, MemorySegment localIovec, MemorySegment remoteIovec, int pid)
+            throws Errno {
+        Libc.pointIovec(remoteIovec, buffer, UtsName.BYTES);
         // process_vm_writev finds the task by pid when called, so the check comes right before it: while
         // the notification is valid the caller waits in uname, alive, and its pid is nobody else's. The
         // pid could only name another process if, between these two calls, the caller were killed,
         // reaped and its pid handed out again (the host's pid counter coming round to it).
         try {
             Libc.ioctl(notifyFd, Seccomp.IOCTL_NOTIF_ID_VALID, id);
-        } catch (Libc.Errno e) {
+        } catch (Errno e) {
             metrics.failedAnswer();
-            return Integer.MIN_VALUE;
+            return Answer.CALLER_GONE;
         }
         long written;
         try {
-            written = Libc.processVmWritev(pid, localIov, remoteIov);
-        } catch (Libc.Errno e) {
-            if (e.errno() == Libc.ESRCH) {
+            written = Libc.processVmWritev(pid, localIovec, remoteIovec);
+        } catch (Errno e) {
+            if (e.errno() == Errno.ESRCH) {
                 metrics.failedAnswer();
-                return Integer.MIN_VALUE;
+                return Answer.CALLER_GONE;
             }
-            if (e.errno() == Libc.EFAULT) {
-                return -Libc.EFAULT;
+            if (e.errno() == Errno.EFAULT) {
+                return Answer.FAULT;
             }
             metrics.failedAnswer();
-            return -Libc.EPERM;
+            return Answer.DENIED;
         }
         if (written != UtsName.BYTES) {
             // The buffer runs into a page the caller cannot write: the kernel's uname fails the same way.
-            return -Libc.EFAULT;
+            return Answer.FAULT;
         }
         metrics.emulatedUname();
-        return 0;
+        return Answer.EMULATED;
     }
 }
