@@ -121,8 +121,7 @@ public final class SandboxRuntime {
         } else {
             Path config = command.bundle().orElseThrow().resolve("config.json");
             ObjectNode spec = readObject(config, "bundle config");
-            validator.validate(spec);
-            hardener.harden(spec, host);
+            hardener.harden(spec, validator.validate(spec));
             SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(SupervisorListener.POLICY_VARIABLE),
                     environment.getOrDefault(SupervisorListener.SOCKET_VARIABLE, SupervisorListener.DEFAULT_SOCKET),
                     SupervisorListener::answers);

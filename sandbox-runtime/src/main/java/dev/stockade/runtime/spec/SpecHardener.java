@@ -14,9 +14,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a profile applies silently to a spec that passed {@link SpecValidator}: capabilities
- * reduced, no_new_privs, the seccomp allowlist, masked and read-only paths, a pids limit, read-only
- * sysfs/cgroup and allowed host paths, deny-by-default device cgroup, optionally a read-only root.
+ * What a profile applies silently to a spec that passed {@link SpecValidator}: the host paths the
+ * validator resolved, capabilities reduced, no_new_privs, the seccomp allowlist, masked and
+ * read-only paths, a pids limit, read-only sysfs/cgroup and allowed host paths, deny-by-default
+ * device cgroup, optionally a read-only root.
  */
 public final class SpecHardener {
 
@@ -39,8 +40,12 @@ public final class SpecHardener {
         this.architecture = architecture;
     }
 
-    /** Hardens a container's config.json in place. */
-    public void harden(ObjectNode spec, HostView host) {
+    /**
+     * Hardens a container's config.json in place, {@code checked} being what the validator resolved
+     * in it: those host paths are written in first, so that runc uses exactly what was checked.
+     */
+    public void harden(ObjectNode spec, CheckedPaths checked) {
+        checked.writeInto();
         hardenProcess(object(spec, "process"));
         ObjectNode linux = object(spec, "linux");
         linux.set("seccomp", SeccompProfiles.narrowedBy(SeccompProfiles.allowlist(profile.seccomp(), architecture), linux.get("seccomp")));
@@ -55,7 +60,7 @@ public final class SpecHardener {
             object(spec, "root").put("readonly", true);
         }
         for (JsonNode mount : spec.path("mounts")) {
-            hardenMount((ObjectNode) mount, host);
+            hardenMount((ObjectNode) mount);
         }
     }
 
@@ -67,11 +72,12 @@ public final class SpecHardener {
         }
     }
 
-    private void hardenMount(ObjectNode mount, HostView host) {
+    /** A bind mount's source is the real path the validator checked (see {@link CheckedPaths}). */
+    private void hardenMount(ObjectNode mount) {
         String type = mount.path("type").asText();
         boolean forceReadOnly = type.equals("sysfs") || type.equals("cgroup") || type.equals("cgroup2");
         if (SpecValidator.isBind(mount)) {
-            Optional<HostPathRule> rule = validator.allowedHostPath(host.realPath(mount.path("source").asText()));
+            Optional<HostPathRule> rule = validator.allowedHostPath(mount.path("source").asText());
             forceReadOnly = rule.isPresent() && rule.get().readOnly();
         }
         if (forceReadOnly) {

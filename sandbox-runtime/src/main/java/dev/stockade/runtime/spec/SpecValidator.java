@@ -1,11 +1,13 @@
 package dev.stockade.runtime.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.SandboxProfile;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +43,20 @@ public final class SpecValidator {
             "devpts", "/dev/pts", "mqueue", "/dev/mqueue", "cgroup", "/sys/fs/cgroup", "cgroup2", "/sys/fs/cgroup");
 
     /**
-     * Host directories the kubelet and the container runtime manage for one pod: volumes
-     * (emptyDir, configMap, secret, projected, downwardAPI, CSI), subpaths, etc-hosts, termination
-     * logs; containerd's, k3s's and CRI-O's per-sandbox hostname, hosts, resolv.conf and shm.
+     * Host directories and files the kubelet and the container runtime manage for one pod, exactly
+     * as they hand them to the runtime: a volume's own directory (emptyDir, configMap, secret,
+     * projected, downwardAPI; a CSI volume's "mount" directory), a subPath the kubelet prepared
+     * (volume-subpaths/&lt;volume&gt;/&lt;container&gt;/&lt;index&gt;), etc-hosts, a termination-message file;
+     * containerd's, k3s's and CRI-O's per-sandbox hostname, hosts, resolv.conf and shm. Nothing
+     * below them: no engine mounts a path inside a volume (the kubelet prepares a subPath as its own
+     * bind mount), and a container of the pod could swap a directory there for a link between this
+     * check and runc's mount.
      */
-    static final String KUBELET_POD_DIRECTORIES =
-            "/pods/([0-9a-f-]+)/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)(/.*)?";
+    static final String KUBELET_POD_DIRECTORIES = "/pods/([0-9a-f-]+)/(volumes/[^/]+/[^/]+|volumes/kubernetes\\.io~csi/[^/]+/mount"
+            + "|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)";
+    /** A path below one of {@link #KUBELET_POD_DIRECTORIES}. */
+    static final String BELOW_KUBELET_POD_DIRECTORIES =
+            "/pods/[0-9a-f-]+/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)/.+";
     static final Pattern RUNTIME_SANDBOX_PATH = Pattern.compile(
             "(?:/var/lib/containerd|/run/containerd|/var/lib/rancher/k3s/agent/containerd|/run/k3s/containerd)"
                     + "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/([0-9a-f]+)/(hostname|hosts|resolv\\.conf|shm)"
@@ -60,6 +70,7 @@ public final class SpecValidator {
     private final HostView host;
     private final CapabilityRules capabilities;
     private final Pattern kubeletPodPath;
+    private final Pattern belowKubeletPodPath;
 
     public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
         this(profile, profileName, host, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
@@ -71,18 +82,25 @@ public final class SpecValidator {
         this.profileName = profileName;
         this.host = host;
         this.capabilities = new CapabilityRules(profile.allowedCapabilities(), profileName);
-        this.kubeletPodPath = Pattern.compile(Pattern.quote(host.realPath(kubeletRoot)) + KUBELET_POD_DIRECTORIES);
+        String realKubeletRoot = Pattern.quote(host.realPath(kubeletRoot));
+        this.kubeletPodPath = Pattern.compile(realKubeletRoot + KUBELET_POD_DIRECTORIES);
+        this.belowKubeletPodPath = Pattern.compile(realKubeletRoot + BELOW_KUBELET_POD_DIRECTORIES);
     }
 
-    /** Checks a container's config.json; throws the first refusal. */
-    public void validate(JsonNode spec) throws Refusal {
+    /**
+     * Checks a container's config.json; throws the first refusal. Returns the host paths it
+     * resolved, which the hardener writes into the spec so that runc uses exactly what was checked.
+     */
+    public CheckedPaths validate(JsonNode spec) throws Refusal {
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
-        checkMounts(spec);
+        List<CheckedPaths.Pin> pins = new ArrayList<>();
+        checkMounts(spec, pins);
         checkDevices(spec);
         checkSysctls(spec);
         checkHooks(spec);
+        return new CheckedPaths(pins);
     }
 
     /** The OCI hook kinds, all of which run a program of the host's file system. */
@@ -182,7 +200,11 @@ public final class SpecValidator {
         };
     }
 
-    void checkMounts(JsonNode spec) throws Refusal {
+    /** A bind mount's source as checked: its real path, and the pod it belongs to (kubelet paths). */
+    private record BindSource(String realPath, String podUid) {
+    }
+
+    void checkMounts(JsonNode spec, List<CheckedPaths.Pin> pins) throws Refusal {
         String kubeletPod = null;
         int index = 0;
         for (JsonNode mount : spec.path("mounts")) {
@@ -198,36 +220,77 @@ public final class SpecValidator {
                 checkSpecialFilesystem(mount, field);
                 continue;
             }
-            String source = mount.path("source").asText();
-            if (!source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
-                throw new Refusal(field + ".source", "host-mount",
-                        "bind mount source " + source + " is not a normalized absolute path");
+            BindSource source = checkBindSource(spec, mount, field);
+            if (source.podUid() != null) {
+                kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
             }
-            String real = host.realPath(source);
-            if (allowedHostPath(real).isPresent()) {
-                continue;
-            }
-            Matcher kubelet = kubeletPodPath.matcher(real);
-            if (kubelet.matches()) {
-                kubeletPod = samePod(spec, kubeletPod, kubelet.group(1), field, source);
-                continue;
-            }
-            Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
-            if (sandbox.matches()) {
-                checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
-                continue;
-            }
-            throw new Refusal(field + ".source", "host-mount",
-                    "bind mount of host path " + source + (real.equals(source) ? "" : " (really " + real + ")")
-                            + " at " + destination + " is not allowed by sandbox profile " + profileName
-                            + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
-                            + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted");
+            pins.add(new CheckedPaths.Pin((ObjectNode) mount, "source", source.realPath()));
         }
         String propagation = spec.path("linux").path("rootfsPropagation").asText("");
         if (propagation.contains("shared")) {
             throw new Refusal("linux.rootfsPropagation", "mount-propagation",
                     "shared root propagation is not allowed by sandbox profile " + profileName);
         }
+    }
+
+    /**
+     * A bind mount's source, resolved once: the real path is what is checked and what the hardener
+     * writes into the spec. Its components must then be ones no container of this profile can
+     * swap: the kubelet's and the container runtime's own directories above a pod's volume, or
+     * directories under allowedHostPaths that the profile keeps read-only. So nothing below a pod
+     * volume's own directory, and nothing below a directory the profile lets containers write.
+     */
+    private BindSource checkBindSource(JsonNode spec, JsonNode mount, String field) throws Refusal {
+        String source = mount.path("source").asText();
+        String destination = mount.path("destination").asText();
+        if (!(mount instanceof ObjectNode) || !source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount source " + source + " is not a normalized absolute path");
+        }
+        String real = host.realPath(source);
+        String named = source + (real.equals(source) ? "" : " (really " + real + ")");
+        Matcher kubelet = kubeletPodPath.matcher(real);
+        if (!kubelet.matches() && belowKubeletPodPath.matcher(real).matches()) {
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount of " + named + " at " + destination + " reaches inside a directory of the kubelet's pod directory, "
+                            + "which sandbox profile " + profileName + " does not allow: a container of the pod could swap a directory "
+                            + "on the way for a symbolic link between this check and runc's mount. Only a volume's own directory, the "
+                            + "kubelet's prepared subPath (volume-subpaths/…) and its files may be mounted; use a subPath instead");
+        }
+        Optional<HostPathRule> rule = allowedHostPath(real);
+        if (rule.isPresent()) {
+            Optional<HostPathRule> writable = writableRuleAbove(real);
+            if (writable.isPresent()) {
+                throw new Refusal(field + ".source", "host-mount",
+                        "bind mount of " + named + " at " + destination + " reaches inside " + writable.get().path()
+                                + ", which sandbox profile " + profileName + " lets containers write (allowedHostPaths readOnly: false): "
+                                + "one of them could swap a directory on the way for a symbolic link between this check and runc's "
+                                + "mount. Mount " + writable.get().path() + " itself, or make that rule read-only");
+            }
+            return new BindSource(real, null);
+        }
+        if (kubelet.matches()) {
+            return new BindSource(real, kubelet.group(1));
+        }
+        Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
+        if (sandbox.matches()) {
+            checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
+            return new BindSource(real, null);
+        }
+        throw new Refusal(field + ".source", "host-mount",
+                "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
+                        + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
+                        + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted");
+    }
+
+    /** A rule letting containers write a directory strictly above {@code realPath}, if any. */
+    private Optional<HostPathRule> writableRuleAbove(String realPath) {
+        return profile.allowedHostPaths().stream().filter(rule -> !rule.readOnly())
+                .filter(rule -> {
+                    String directory = Path.of(rule.path()).normalize().toString();
+                    return !realPath.equals(directory) && realPath.startsWith(directory.endsWith("/") ? directory : directory + "/");
+                })
+                .findFirst();
     }
 
     /** All of a container's kubelet pod directories belong to one pod, its own when the spec says which. */

@@ -415,6 +415,96 @@ class RuncContainersIT {
                 viaStockade.describe());
     }
 
+    // ---- what a hostile pod spec could still do (issue 11) ----
+
+    static final String POD_UID = "7d3c9a1e-5b2f-4c8d-9e0a-1f2b3c4d5e6f";
+
+    /** The kubelet's root directory of these tests, handed to the launcher as STOCKADE_KUBELET_ROOT. */
+    static Path kubeletRoot() {
+        return dir.resolve("kubelet");
+    }
+
+    /** An emptyDir volume of pod {@link #POD_UID}, where the kubelet would make it. */
+    static Path podVolume(String name) throws Exception {
+        return Files.createDirectories(kubeletRoot().resolve("pods/" + POD_UID + "/volumes/kubernetes.io~empty-dir/" + name));
+    }
+
+    /** {@code run} of {@code spec} as a container of the pod: the launcher knows the kubelet's root. */
+    static CommandResult inPod(Runtime runtime, ObjectNode spec) {
+        Path bundle = containers.bundle(spec);
+        Map<String, String> environment = new java.util.HashMap<>(runtime.environment(containers, untrusted));
+        environment.put("STOCKADE_KUBELET_ROOT", kubeletRoot().toString());
+        List<String> command = new ArrayList<>(runtime.command(containers));
+        command.addAll(List.of("--root", containers.stateRoot.toString(), "--log", bundle.resolve("log.json").toString(),
+                "--log-format", "json", "run", "--bundle", bundle.toString(), Containers.newId()));
+        return Commands.run(java.time.Duration.ofSeconds(60), environment, command);
+    }
+
+    static ObjectNode bind(String destination, Path source, String... options) {
+        ObjectNode mount = Containers.JSON.createObjectNode().put("destination", destination).put("type", "bind")
+                .put("source", source.toString());
+        ArrayNode array = mount.putArray("options");
+        for (String option : options.length == 0 ? new String[] {"rbind", "rprivate", "rw"} : options) {
+            array.add(option);
+        }
+        return mount;
+    }
+
+    /**
+     * A bind source inside a pod volume that a container of the pod swaps, between a link to a
+     * directory of the volume and a link to /, while containers are created (the swap is one
+     * rename, so the source always exists): whatever was checked must be what runc mounts, so the
+     * host's / never shows.
+     */
+    @Test
+    void aBindSourceSwappedForALinkToTheHostsRootNeverMountsIt() throws Exception {
+        Path volume = podVolume("swapped");
+        Path inside = Files.createDirectories(volume.resolve("inside"));
+        Path sub = volume.resolve("sub");
+        ObjectNode spec = containers.spec("sh", "-c", "if [ -e /data/usr/sbin/runc ]; then echo host-root-visible; else echo volume; fi");
+        ((ArrayNode) spec.get("mounts")).add(bind("/data", sub, "bind", "ro"));
+        Files.createSymbolicLink(sub, Path.of("/"));
+        CommandResult viaRunc = inPod(Runtime.RUNC, spec.deepCopy());
+
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread swapper = Thread.ofPlatform().start(() -> {
+            Path next = volume.resolve("sub.next");
+            for (int round = 0; !stop.get(); round++) {
+                try {
+                    Files.deleteIfExists(next);
+                    Files.createSymbolicLink(next, round % 2 == 0 ? inside : Path.of("/"));
+                    Files.move(next, sub, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Thread.sleep(2);
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        List<CommandResult> creates = new ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                creates.add(inPod(Runtime.STOCKADE, spec.deepCopy()));
+            }
+        } finally {
+            stop.set(true);
+            swapper.join();
+        }
+        long refusedCreates = creates.stream().filter(r -> r.exitCode() != 0 && r.stderr().contains("rule host-mount")).count();
+        TABLE.put("bind source inside a pod volume, swapped between a directory and a link to / during 60 creates", "refused in "
+                + refusedCreates + " of 60 creates (rule host-mount), the host's / never mounted | " + cell(viaRunc) + " (the link alone)");
+        assertEquals("host-root-visible\n", viaRunc.stdout(), "runc follows the link: " + viaRunc.describe());
+        List<String> hostRoot = creates.stream().filter(r -> r.stdout().contains("host-root-visible")).map(CommandResult::describe).toList();
+        assertEquals(List.of(), hostRoot, "the host's / was mounted in " + hostRoot.size() + " of 60 creates");
+        for (CommandResult create : creates) {
+            assertRefused(create, "mounts[" + (spec.get("mounts").size() - 1) + "].source", "rule host-mount");
+        }
+        ObjectNode wholeVolume = containers.spec("ls", "/data");
+        ((ArrayNode) wholeVolume.get("mounts")).add(bind("/data", volume, "bind", "ro"));
+        CommandResult mounted = inPod(Runtime.STOCKADE, wholeVolume);
+        assertEquals(0, mounted.exitCode(), "the volume itself still mounts: " + mounted.describe());
+        assertTrue(mounted.stdout().contains("inside\n"), mounted.describe());
+    }
+
     private static String capabilityName(int number) {
         List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
                 "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",

@@ -1,5 +1,6 @@
 package dev.stockade.runtime.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.SandboxProfile;
@@ -141,6 +142,67 @@ class SpecValidatorTest {
         HostView impostor = Specs.host(Map.of("/proc/812/exe", "/tmp/dockerd"), Set.of());
         assertEquals("hook", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", impostor), spec).rule(),
                 "a program named dockerd outside the system's binary directories is not the engine");
+    }
+
+    // ---- bind sources: what is checked is what runc mounts ----
+
+    static final String POD = "/var/lib/kubelet/pods/6f1c2e7a-3b1d-4c55-9a0e-2d7f0c1b9e11";
+
+    /**
+     * Nothing produces a source inside a volume (the kubelet prepares subPaths under
+     * volume-subpaths), and a container of the pod could swap a directory there for a link between
+     * the check and runc's mount.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/volumes/kubernetes.io~empty-dir/cache/sub", "/volumes/kubernetes.io~empty-dir/cache/a/b",
+            "/volume-subpaths/cache/web/0/deeper", "/etc-hosts/x", "/containers/web/0b3c5a1e/x"})
+    void aSourceInsideAPodsVolumeIsRefused(String below) {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(), POD + below, "/data"));
+        assertEquals("mounts[14].source", refusal.field());
+        assertEquals("host-mount", refusal.rule());
+        assertTrue(refusal.getMessage().contains("reaches inside a directory of the kubelet's pod directory"), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("use a subPath instead"), refusal.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/volumes/kubernetes.io~empty-dir/cache", "/volume-subpaths/cache/web/0",
+            "/volumes/kubernetes.io~csi/pvc-0a1b2c3d/mount", "/volumes/kubernetes.io~csi/pvc-0a1b2c3d"})
+    void whatTheKubeletHandsOverStillPasses(String directory) {
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.withHostPath(Specs.app(), POD + directory, "/data")));
+    }
+
+    /** A link that is inside a volume at check time is no better: its target is inside the volume too. */
+    @Test
+    void aSourceThatIsALinkIntoItsOwnVolumeIsRefused() {
+        String source = POD + "/volumes/kubernetes.io~empty-dir/cache";
+        HostView linked = Specs.host(Map.of(source, POD + "/volumes/kubernetes.io~empty-dir/other/inside"), Set.of());
+        Refusal refusal = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", linked), Specs.withHostPath(Specs.app(), source, "/data"));
+        assertTrue(refusal.getMessage().contains("(really " + POD + "/volumes/kubernetes.io~empty-dir/other/inside)"), refusal.getMessage());
+    }
+
+    /** Containers may write a readOnly: false host path, so a directory below it could be swapped: only the rule's own directory. */
+    @Test
+    void belowAWritableAllowedHostPathOnlyTheDirectoryItselfMayBeMounted() {
+        SpecValidator validator = new SpecValidator(Specs.profile(
+                "{\"allowedHostPaths\":[{\"path\":\"/srv/shared\",\"readOnly\":false},{\"path\":\"/srv/models\"}]}"), "data", PLAIN_HOST);
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/shared", "/shared")));
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/models/v1", "/models")));
+        Refusal refusal = refused(validator, Specs.withHostPath(Specs.app(), "/srv/shared/sub", "/sub"));
+        assertEquals("mounts[14].source", refusal.field());
+        assertTrue(refusal.getMessage().contains("reaches inside /srv/shared, which sandbox profile data lets containers write"), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("Mount /srv/shared itself, or make that rule read-only"), refusal.getMessage());
+    }
+
+    /** The source runc gets is the real path that was checked, with no link left on the way to swap. */
+    @Test
+    void bindSourcesArePinnedToTheRealPathThatWasChecked() throws Refusal {
+        SandboxProfile profile = Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/models\"}]}");
+        HostView host = Specs.host(Map.of("/srv/current", "/srv/models/v2"), Set.of());
+        SpecValidator validator = new SpecValidator(profile, "data", host);
+        ObjectNode spec = Specs.withHostPath(Specs.app(), "/srv/current", "/models");
+        new SpecHardener(profile, validator, "data", "amd64").harden(spec, validator.validate(spec));
+        assertEquals("/srv/models/v2", spec.get("mounts").get(14).get("source").asText());
+        assertEquals(List.of("rbind", "rprivate", "ro"), spec.get("mounts").get(14).get("options").valueStream().map(JsonNode::asText).toList());
     }
 
     @Test

@@ -29,7 +29,7 @@ class SupervisorListenerTest {
     private static ObjectNode hardened(SandboxProfile profile) {
         ObjectNode spec = Specs.app();
         SpecValidator validator = new SpecValidator(profile, "sandboxed", PLAIN_HOST);
-        new SpecHardener(profile, validator, "sandboxed", "amd64").harden(spec, PLAIN_HOST);
+        new SpecHardener(profile, validator, "sandboxed", "amd64").harden(spec, new CheckedPaths(List.of()));
         return spec;
     }
 
