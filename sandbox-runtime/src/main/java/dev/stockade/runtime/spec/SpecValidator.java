@@ -99,47 +99,61 @@ public final class SpecValidator {
         checkMounts(spec, pins);
         checkDevices(spec);
         checkSysctls(spec);
-        checkHooks(spec);
+        checkHooks(spec, pins);
         return new CheckedPaths(pins);
     }
 
     /** The OCI hook kinds, all of which run a program of the host's file system. */
     static final List<String> HOOK_KINDS = List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop");
 
-    /**
-     * The container engines' own binaries, which add hooks of their own (Docker's network set-up
-     * runs /proc/&lt;dockerd&gt;/exe as a prestart hook): running them again trusts nothing new.
-     */
-    static final Set<String> ENGINE_HOOK_PROGRAMS = Set.of("dockerd", "containerd", "crio");
-    static final Set<String> SYSTEM_BINARY_DIRECTORIES = Set.of("/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin");
+    /** The container engines' own binaries: as hooks they run only in the exact shape the engine adds ({@link EngineHooks}). */
+    static final Set<String> ENGINE_PROGRAMS = Set.of("dockerd", "containerd", "crio");
 
     /**
-     * OCI hooks run programs of the host, as root, and most of them in the host's namespaces:
-     * only the container engine's own binary and programs under the profile's allowedHostPaths
-     * may run. Kubernetes gives pods no way to set hooks; they come from the node (the engine,
-     * CRI-O hook directories, NRI).
+     * OCI hooks run programs of the host, as root, and most of them in the host's namespaces: only
+     * the container engine's own hook, exactly as the engine writes it, and programs under the
+     * profile's allowedHostPaths may run. Kubernetes gives pods no way to set hooks; they come from
+     * the node (the engine, CRI-O hook directories, NRI). The program's real path is pinned into
+     * the spec, so runc runs what was checked (Docker names dockerd as /proc/&lt;pid&gt;/exe, which
+     * another process could own by the time runc runs it).
      */
-    void checkHooks(JsonNode spec) throws Refusal {
+    void checkHooks(JsonNode spec, List<CheckedPaths.Pin> pins) throws Refusal {
         for (String kind : HOOK_KINDS) {
             int index = 0;
             for (JsonNode hook : spec.path("hooks").path(kind)) {
-                String field = "hooks." + kind + "[" + index++ + "].path";
+                String field = "hooks." + kind + "[" + index++ + "]";
                 String path = hook.path("path").asText();
-                if (!path.startsWith("/") || !Path.of(path).normalize().toString().equals(path)
-                        || !isTrustedHookProgram(host.realPath(path))) {
-                    throw new Refusal(field, "hook",
-                            "the " + kind + " hook would run host program " + path + " as root, which sandbox profile " + profileName
-                                    + " does not allow; add its directory to the profile's allowedHostPaths if the node needs it");
+                if (!(hook instanceof ObjectNode holder) || !path.startsWith("/") || !Path.of(path).normalize().toString().equals(path)) {
+                    throw new Refusal(field + ".path", "hook",
+                            "the " + kind + " hook's program " + path + " is not a normalized absolute path; sandbox profile " + profileName
+                                    + " runs only programs it can check");
                 }
+                String real = host.realPath(path);
+                Optional<String> notDockers = EngineHooks.dockerNetworkHookMismatch(kind, hook, real);
+                if (notDockers.isEmpty() || allowedHostPath(real).isPresent()) {
+                    pins.add(new CheckedPaths.Pin(holder, "path", real));
+                    continue;
+                }
+                String program = path + (real.equals(path) ? "" : " (really " + real + ")");
+                if (isEngineProgram(real)) {
+                    throw new Refusal(field, "hook",
+                            "the " + kind + " hook would run the container engine's binary " + program + " as root on the host with the "
+                                    + "arguments " + hook.path("args").valueStream().map(JsonNode::asText).toList() + ", which sandbox profile "
+                                    + profileName + " does not allow: an engine's binary runs only as the hook the engine adds itself, "
+                                    + EngineHooks.DOCKER_NETWORK_HOOK + " (" + notDockers.get() + "); remove the hook, or add the "
+                                    + "program's directory to the profile's allowedHostPaths if the node really needs it");
+                }
+                throw new Refusal(field + ".path", "hook",
+                        "the " + kind + " hook would run host program " + program + " as root, which sandbox profile " + profileName
+                                + " does not allow; add its directory to the profile's allowedHostPaths if the node needs it");
             }
         }
     }
 
-    private boolean isTrustedHookProgram(String realPath) {
+    private static boolean isEngineProgram(String realPath) {
         Path program = Path.of(realPath);
-        boolean engine = program.getParent() != null && SYSTEM_BINARY_DIRECTORIES.contains(program.getParent().toString())
-                && ENGINE_HOOK_PROGRAMS.contains(program.getFileName().toString());
-        return engine || allowedHostPath(realPath).isPresent();
+        return program.getParent() != null && EngineHooks.SYSTEM_BINARY_DIRECTORIES.contains(program.getParent().toString())
+                && ENGINE_PROGRAMS.contains(program.getFileName().toString());
     }
 
     /** Checks an exec's process.json and the capabilities of {@code runc exec --cap}. */

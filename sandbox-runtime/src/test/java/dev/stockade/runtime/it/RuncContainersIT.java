@@ -505,6 +505,66 @@ class RuncContainersIT {
         assertTrue(mounted.stdout().contains("inside\n"), mounted.describe());
     }
 
+    /**
+     * An engine's binary as a hook runs as root on the host with whatever arguments the spec
+     * gives: only the exact hooks the engines add pass.
+     */
+    @Test
+    void anEngineBinaryAsAHookWithOtherArgumentsIsRefused() throws Exception {
+        ObjectNode spec = containers.spec("echo", "container ran");
+        spec.with("hooks").withArray("prestart").addObject().put("path", "/usr/bin/containerd")
+                .putArray("args").add("containerd").add("--anything");
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        record("prestart hook running `containerd --anything` on the host", viaStockade, viaRunc);
+        assertTrue(viaRunc.stderr().contains("flag provided but not defined: -anything"), "runc runs containerd: " + viaRunc.describe());
+        assertRefused(viaStockade, "hooks.prestart[0]", "rule hook");
+    }
+
+    /**
+     * Docker's own network hook, as Docker 20.10 writes it: /proc/&lt;dockerd&gt;/exe with
+     * libnetwork-setkey, the exec root, the container's id and the controller's short id. A fake
+     * dockerd lies in /usr/local/sbin of a private mount namespace; it records how the hook ran it.
+     */
+    @Test
+    void dockersNetworkHookStillRuns() throws Exception {
+        Path marker = dir.resolve("setkey-args");
+        Path source = dir.resolve("fake-dockerd.c");
+        Files.writeString(source, """
+                #include <stdio.h>
+                #include <string.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    if (strcmp(argv[0], "libnetwork-setkey") != 0) {
+                        pause();
+                        return 0;
+                    }
+                    FILE *out = fopen(MARKER, "w");
+                    for (int i = 0; i < argc; i++) fprintf(out, "%s\\n", argv[i]);
+                    return fclose(out) == 0 ? 0 : 1;
+                }
+                """);
+        Path fake = dir.resolve("fake-dockerd");
+        Commands.run("gcc", "-static", "-O2", "-DMARKER=\"" + marker + "\"", "-o", fake.toString(), source.toString()).requireSuccess();
+        String containerId = "8f".repeat(32);
+        ObjectNode spec = containers.spec("echo", "container ran");
+        spec.with("hooks").withArray("prestart").addObject().put("path", "/proc/DOCKERD/exe")
+                .putArray("args").add("libnetwork-setkey").add("-exec-root=/var/run/docker").add(containerId).add("0bf16d27a1b4");
+        Path bundle = containers.bundle(spec);
+        Map<String, String> environment = new java.util.HashMap<>(containers.launcherEnvironment(untrusted));
+        // This test's own JVM runs in the private mount namespace; a spec server would not see the fake.
+        environment.put("STOCKADE_SPEC_SERVER", dir.resolve("no-spec-server").toString());
+        String script = "mount -t tmpfs -o size=4m tmpfs /usr/local/sbin && cp %s /usr/local/sbin/dockerd && { /usr/local/sbin/dockerd & }"
+                + " && pid=$! && sed -i \"s|/proc/DOCKERD/exe|/proc/$pid/exe|\" %s/config.json"
+                + " && %s --root %s --log %s/log.json --log-format json run --bundle %s %s; status=$?; kill $pid; exit $status";
+        CommandResult result = Commands.run(java.time.Duration.ofSeconds(60), environment, List.of("unshare", "--mount", "sh", "-c",
+                script.formatted(fake, bundle, containers.payload.resolve("bin/stockade-runtime"), containers.stateRoot, bundle, bundle,
+                        Containers.newId())));
+        assertEquals(0, result.exitCode(), result.describe());
+        assertEquals("container ran\n", result.stdout());
+        assertEquals("libnetwork-setkey\n-exec-root=/var/run/docker\n" + containerId + "\n0bf16d27a1b4\n", Files.readString(marker));
+    }
+
     private static String capabilityName(int number) {
         List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
                 "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",

@@ -131,17 +131,65 @@ class SpecValidatorTest {
         assertEquals("hook", refused(allowing, spec).rule(), "a path that climbs out is refused");
     }
 
-    /** Docker sets up a container's network with a prestart hook running dockerd itself. */
-    @Test
-    void theContainerEnginesOwnHookPasses() {
-        ObjectNode spec = Specs.app();
+    /** Docker's network hook exactly as moby's WithLibnetwork writes it (Docker 20.10 on). */
+    static ObjectNode withDockersNetworkHook(ObjectNode spec) {
         spec.with("hooks").withArray("prestart").addObject().put("path", "/proc/812/exe")
-                .putArray("args").add("libnetwork-setkey").add("-exec-root=/var/run/docker").add("c0ffee").add("5ca1ab1e");
-        HostView docker = Specs.host(Map.of("/proc/812/exe", "/usr/bin/dockerd"), Set.of());
-        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", docker).validate(spec));
+                .putArray("args").add("libnetwork-setkey").add("-exec-root=/var/run/docker")
+                .add("92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b").add("0bf16d27a1b4");
+        return spec;
+    }
+
+    static final HostView DOCKER = Specs.host(Map.of("/proc/812/exe", "/usr/bin/dockerd"), Set.of());
+
+    /** Docker sets up a container's network with a prestart hook running dockerd itself: it passes, pinned to dockerd's real path. */
+    @Test
+    void dockersNetworkHookPassesAndRunsTheDockerdThatWasChecked() throws Refusal {
+        ObjectNode spec = withDockersNetworkHook(Specs.app());
+        CheckedPaths checked = new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(spec);
+        new SpecHardener(SandboxProfile.defaults(), new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER), "untrusted", "amd64")
+                .harden(spec, checked);
+        assertEquals("/usr/bin/dockerd", spec.get("hooks").get("prestart").get(0).get("path").asText(),
+                "runc runs the dockerd that was checked, not whatever process has pid 812 by then");
+
+        ObjectNode traced = withDockersNetworkHook(Specs.app());
+        ((ObjectNode) traced.get("hooks").get("prestart").get(0)).putArray("env")
+                .add("TRACEPARENT=00-5ebf70084575ef7986a74f21e4a018db-df514d71c49d34e1-01");
+        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(traced));
+
         HostView impostor = Specs.host(Map.of("/proc/812/exe", "/tmp/dockerd"), Set.of());
-        assertEquals("hook", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", impostor), spec).rule(),
+        assertEquals("hook", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", impostor), withDockersNetworkHook(Specs.app())).rule(),
                 "a program named dockerd outside the system's binary directories is not the engine");
+    }
+
+    /** An engine's binary runs as root on the host with whatever the spec gives it, unless it is exactly the engine's own hook. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "prestart|/usr/bin/containerd|containerd,--anything|",
+            "prestart|/usr/bin/containerd|containerd,--config,/var/lib/kubelet/pods/x/volumes/a/b/config.toml|",
+            "createRuntime|/usr/bin/crio|crio,--root,/tmp|",
+            "prestart|/proc/812/exe|dockerd,--anything|",
+            "prestart|/proc/812/exe|libnetwork-setkey,92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b,0bf16d27a1b4|",
+            "prestart|/proc/812/exe|libnetwork-setkey,-exec-root=/var/run/docker,92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b,0bf16d27a1b4,--x|",
+            "prestart|/proc/812/exe|libnetwork-setkey,-exec-root=/var/run/../../tmp,92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b,0bf16d27a1b4|",
+            "prestart|/proc/812/exe|libnetwork-setkey,-exec-root=/var/run/docker,c0ffee,5ca1ab1e|",
+            "prestart|/proc/812/exe|libnetwork-setkey,-exec-root=/var/run/docker,92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b,0bf16d27a1b4|LD_PRELOAD=/tmp/x.so",
+            "poststop|/proc/812/exe|libnetwork-setkey,-exec-root=/var/run/docker,92281a44cc692ce594151300516f007fbdf6d8667a454623990f9cdcdd23cb6b,0bf16d27a1b4|"})
+    void anEngineBinaryAsAHookInAnyOtherShapeIsRefused(String shape) {
+        String[] parts = shape.split("\\|", -1);
+        ObjectNode spec = Specs.app();
+        ObjectNode hook = spec.with("hooks").withArray(parts[0]).addObject().put("path", parts[1]);
+        ArrayNode args = hook.putArray("args");
+        List.of(parts[2].split(",")).forEach(args::add);
+        if (!parts[3].isEmpty()) {
+            hook.putArray("env").add(parts[3]);
+        }
+        Refusal refusal = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER), spec);
+        assertEquals("hook", refusal.rule());
+        assertEquals("hooks." + parts[0] + "[0]", refusal.field());
+        assertTrue(refusal.getMessage().contains("as root on the host with the arguments " + List.of(parts[2].split(","))),
+                refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("remove the hook, or add the program's directory to the profile's allowedHostPaths"),
+                refusal.getMessage());
     }
 
     // ---- bind sources: what is checked is what runc mounts ----
