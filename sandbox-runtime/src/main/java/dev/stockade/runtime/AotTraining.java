@@ -30,6 +30,11 @@ public final class AotTraining {
             public boolean isHostNamespace(String type, String path) {
                 return false;
             }
+
+            @Override
+            public Entry entry(String hostPath) {
+                return Entry.MISSING;
+            }
         };
         Path bundle = Files.createTempDirectory("stockade-training");
         try {

@@ -121,7 +121,7 @@ public final class SandboxRuntime {
         } else {
             Path config = command.bundle().orElseThrow().resolve("config.json");
             ObjectNode spec = readObject(config, "bundle config");
-            hardener.harden(spec, validator.validate(spec));
+            hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow()));
             SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(SupervisorListener.POLICY_VARIABLE),
                     environment.getOrDefault(SupervisorListener.SOCKET_VARIABLE, SupervisorListener.DEFAULT_SOCKET),
                     SupervisorListener::answers);

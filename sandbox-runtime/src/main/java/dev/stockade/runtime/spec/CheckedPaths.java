@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
- * Paths as {@link SpecValidator} resolved and checked them (bind mount sources, hook programs),
- * for {@link SpecHardener} to write into the spec. runc then mounts and runs the very paths that
- * were checked: no link is left on the way, and the validator takes only paths whose directories
- * no container of the profile can write, so nothing can be swapped in between.
+ * Paths as {@link SpecValidator} resolved and checked them (bind mount sources, hook programs,
+ * cleaned mount destinations), for {@link SpecHardener} to write into the spec. runc then mounts
+ * and runs the very paths that were checked: no link is left on the way, and the validator takes
+ * only paths whose directories no container of the profile can write, so nothing can be swapped
+ * in between.
  */
 public record CheckedPaths(List<Pin> pins) {
 

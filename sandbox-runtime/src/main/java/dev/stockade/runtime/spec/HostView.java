@@ -12,4 +12,44 @@ public interface HostView {
      * cannot be examined counts as the host's: fail closed.
      */
     boolean isHostNamespace(String type, String path);
+
+    /** What is at {@code hostPath} itself, a last component that is a link not followed (lstat). */
+    Entry entry(String hostPath);
+
+    /** One file's type, with a link's target or a character device's numbers. */
+    record Entry(Kind kind, String linkTarget, int major, int minor) {
+
+        public enum Kind {
+            MISSING, DIRECTORY, REGULAR_FILE, LINK, CHARACTER_DEVICE, OTHER,
+            /** It could not be examined: whoever reads this must fail closed. */
+            UNREADABLE
+        }
+
+        public static final Entry MISSING = new Entry(Kind.MISSING, null, 0, 0);
+        public static final Entry DIRECTORY = new Entry(Kind.DIRECTORY, null, 0, 0);
+        public static final Entry REGULAR_FILE = new Entry(Kind.REGULAR_FILE, null, 0, 0);
+        public static final Entry OTHER = new Entry(Kind.OTHER, null, 0, 0);
+        public static final Entry UNREADABLE = new Entry(Kind.UNREADABLE, null, 0, 0);
+
+        public static Entry link(String target) {
+            return new Entry(Kind.LINK, target, 0, 0);
+        }
+
+        public static Entry characterDevice(int major, int minor) {
+            return new Entry(Kind.CHARACTER_DEVICE, null, major, minor);
+        }
+
+        /** For messages: "a link to /canary", "the character device 1:3", "a directory"… */
+        public String describe() {
+            return switch (kind) {
+                case MISSING -> "missing";
+                case DIRECTORY -> "a directory";
+                case REGULAR_FILE -> "a regular file";
+                case LINK -> "a symbolic link to " + linkTarget;
+                case CHARACTER_DEVICE -> "the character device " + major + ":" + minor;
+                case OTHER -> "a block device, FIFO or socket";
+                case UNREADABLE -> "not readable by the runtime";
+            };
+        }
+    }
 }

@@ -49,8 +49,8 @@ public final class SpecHardener {
         hardenProcess(object(spec, "process"));
         ObjectNode linux = object(spec, "linux");
         linux.set("seccomp", SeccompProfiles.narrowedBy(SeccompProfiles.allowlist(profile.seccomp(), architecture), linux.get("seccomp")));
-        union(linux, "maskedPaths", DEFAULT_MASKED_PATHS, profile.maskedPaths());
-        union(linux, "readonlyPaths", DEFAULT_READONLY_PATHS, profile.readonlyPaths());
+        replace(linux, "maskedPaths", maskedPaths(spec, profile));
+        replace(linux, "readonlyPaths", union(linux.path("readonlyPaths"), DEFAULT_READONLY_PATHS, profile.readonlyPaths()));
         ObjectNode resources = object(linux, "resources");
         ObjectNode pids = object(resources, "pids");
         long requested = pids.path("limit").asLong(0);
@@ -62,6 +62,11 @@ public final class SpecHardener {
         for (JsonNode mount : spec.path("mounts")) {
             hardenMount((ObjectNode) mount);
         }
+    }
+
+    /** The paths runc will mask: the spec's own, the defaults and the profile's, in that order. */
+    static List<String> maskedPaths(JsonNode spec, SandboxProfile profile) {
+        return union(spec.path("linux").path("maskedPaths"), DEFAULT_MASKED_PATHS, profile.maskedPaths());
     }
 
     /** Hardens an exec's process.json in place. */
@@ -100,11 +105,15 @@ public final class SpecHardener {
         resources.set("devices", rules);
     }
 
-    private static void union(ObjectNode linux, String field, List<String> defaults, List<String> extra) {
+    private static List<String> union(JsonNode own, List<String> defaults, List<String> extra) {
         Set<String> paths = new LinkedHashSet<>();
-        linux.path(field).forEach(path -> paths.add(path.asText()));
+        own.forEach(path -> paths.add(path.asText()));
         paths.addAll(defaults);
         paths.addAll(extra);
+        return List.copyOf(paths);
+    }
+
+    private static void replace(ObjectNode linux, String field, List<String> paths) {
         ArrayNode array = linux.putArray(field);
         paths.forEach(array::add);
     }

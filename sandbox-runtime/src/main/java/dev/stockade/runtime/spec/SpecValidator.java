@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -88,15 +89,16 @@ public final class SpecValidator {
     }
 
     /**
-     * Checks a container's config.json; throws the first refusal. Returns the host paths it
-     * resolved, which the hardener writes into the spec so that runc uses exactly what was checked.
+     * Checks a container's config.json, whose bundle is {@code bundle} (a relative root.path is
+     * taken from there); throws the first refusal. Returns the host paths it resolved, which the
+     * hardener writes into the spec so that runc uses exactly what was checked.
      */
-    public CheckedPaths validate(JsonNode spec) throws Refusal {
+    public CheckedPaths validate(JsonNode spec, Path bundle) throws Refusal {
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
         List<CheckedPaths.Pin> pins = new ArrayList<>();
-        checkMounts(spec, pins);
+        checkMounts(spec, rootfs(spec, bundle), pins);
         checkDevices(spec);
         checkSysctls(spec);
         checkHooks(spec, pins);
@@ -214,12 +216,14 @@ public final class SpecValidator {
         };
     }
 
-    /** A bind mount's source as checked: its real path, and the pod it belongs to (kubelet paths). */
-    private record BindSource(String realPath, String podUid) {
+    /** A bind mount's source as checked: its real path, what it is, and the pod it belongs to (kubelet paths). */
+    private record BindSource(String realPath, EngineMounts.Source kind, String podUid) {
     }
 
-    void checkMounts(JsonNode spec, List<CheckedPaths.Pin> pins) throws Refusal {
+    void checkMounts(JsonNode spec, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
         String kubeletPod = null;
+        List<String> mounted = new ArrayList<>();
+        Set<String> destinations = new HashSet<>();
         int index = 0;
         for (JsonNode mount : spec.path("mounts")) {
             String field = "mounts[" + index++ + "]";
@@ -230,21 +234,31 @@ public final class SpecValidator {
                         "shared propagation of " + destination + " would let the container mount on the host; "
                                 + "sandbox profile " + profileName + " does not allow it (mountPropagation: Bidirectional)");
             }
-            if (!isBind(mount)) {
+            boolean bind = isBind(mount);
+            EngineMounts.Source sourceKind = EngineMounts.Source.OTHER;
+            if (bind) {
+                BindSource source = checkBindSource(spec, mount, field);
+                if (source.podUid() != null) {
+                    kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
+                }
+                sourceKind = source.kind();
+                pins.add(new CheckedPaths.Pin((ObjectNode) mount, "source", source.realPath()));
+            } else {
                 checkSpecialFilesystem(mount, field);
-                continue;
             }
-            BindSource source = checkBindSource(spec, mount, field);
-            if (source.podUid() != null) {
-                kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
+            String cleaned = ContainerPaths.cleaned(destination);
+            mounted.add(checkDestination(mount, field, cleaned, bind, sourceKind, rootfs, mounted));
+            destinations.add(cleaned);
+            if (!cleaned.equals(destination) && mount instanceof ObjectNode holder) {
+                pins.add(new CheckedPaths.Pin(holder, "destination", cleaned));
             }
-            pins.add(new CheckedPaths.Pin((ObjectNode) mount, "source", source.realPath()));
         }
         String propagation = spec.path("linux").path("rootfsPropagation").asText("");
         if (propagation.contains("shared")) {
             throw new Refusal("linux.rootfsPropagation", "mount-propagation",
                     "shared root propagation is not allowed by sandbox profile " + profileName);
         }
+        checkImage(spec, rootfs, mounted, destinations.contains("/dev"));
     }
 
     /**
@@ -281,15 +295,19 @@ public final class SpecValidator {
                                 + "one of them could swap a directory on the way for a symbolic link between this check and runc's "
                                 + "mount. Mount " + writable.get().path() + " itself, or make that rule read-only");
             }
-            return new BindSource(real, null);
+            return new BindSource(real, EngineMounts.Source.OTHER, null);
         }
         if (kubelet.matches()) {
-            return new BindSource(real, kubelet.group(1));
+            String directory = kubelet.group(2);
+            EngineMounts.Source kind = directory.startsWith("volume") ? EngineMounts.Source.POD_VOLUME
+                    : directory.startsWith("containers/") ? EngineMounts.Source.KUBELET_CONTAINER_FILE : EngineMounts.Source.OTHER;
+            return new BindSource(real, kind, kubelet.group(1));
         }
         Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
         if (sandbox.matches()) {
             checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
-            return new BindSource(real, null);
+            String file = sandbox.group(2) != null ? sandbox.group(2) : sandbox.group(4);
+            return new BindSource(real, file.equals("shm") ? EngineMounts.Source.SANDBOX_SHM : EngineMounts.Source.OTHER, null);
         }
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
@@ -305,6 +323,97 @@ public final class SpecValidator {
                     return !realPath.equals(directory) && realPath.startsWith(directory.endsWith("/") ? directory : directory + "/");
                 })
                 .findFirst();
+    }
+
+    /**
+     * Where runc will really mount (the image's links followed), which is returned. On or below
+     * runc's own /dev, /proc and /sys only what the container engine itself mounts there may go
+     * ({@link EngineMounts}), at its place, reached through no link of the image.
+     */
+    private String checkDestination(JsonNode mount, String field, String destination, boolean bind, EngineMounts.Source source,
+                                    ContainerPaths rootfs, List<String> mountedBefore) throws Refusal {
+        String what = (bind ? "a bind mount of " + mount.path("source").asText() : "a " + mount.path("type").asText() + " mount")
+                + " at " + mount.path("destination").asText();
+        if (destination.equals("/")) {
+            throw new Refusal(field + ".destination", "mount-destination",
+                    what + " would cover the container's whole root filesystem, which sandbox profile " + profileName + " does not allow");
+        }
+        ContainerPaths.Resolved where = resolve(rootfs, destination, mountedBefore, field + ".destination", "mount-destination");
+        String runcTree = EngineMounts.RUNC_TREES.stream()
+                .filter(tree -> ContainerPaths.isAtOrBelow(destination, tree) || ContainerPaths.isAtOrBelow(where.path(), tree))
+                .findFirst().orElse(null);
+        if (runcTree == null) {
+            return where.path();
+        }
+        String refused = what + " is over runc's own " + runcTree + ", " + EngineMounts.RUNC_USE.get(runcTree) + "; sandbox profile "
+                + profileName + " does not allow it: ";
+        if (!where.links().isEmpty()) {
+            throw new Refusal(field + ".destination", "mount-destination",
+                    refused + "the image's symbolic link " + where.links().getFirst() + " takes it to " + where.path()
+                            + "; remove the link from the image or mount elsewhere");
+        }
+        Optional<String> mismatch = EngineMounts.mismatch(destination, mount, bind, source);
+        if (mismatch.isPresent()) {
+            throw new Refusal(field + ".destination", "mount-destination", refused + mismatch.get() + "; mount it elsewhere");
+        }
+        return where.path();
+    }
+
+    /**
+     * What runc takes from the image itself. Without a /dev mount it keeps the image's /dev: a
+     * device node there that is a link or another file stays, and /dev/null is what it masks /proc
+     * and /sys files with (a link to a file makes them that file, writable). A masked path reached
+     * through a link of the image would mask the link's target instead.
+     */
+    private void checkImage(JsonNode spec, ContainerPaths rootfs, List<String> mounted, boolean devMounted) throws Refusal {
+        if (!devMounted) {
+            for (String device : new TreeSet<>(STANDARD_DEVICES.keySet())) {
+                ContainerPaths.Resolved where = resolve(rootfs, device, mounted, "root.path", "rootfs");
+                String expected = STANDARD_DEVICES.get(device);
+                HostView.Entry entry = where.entry();
+                boolean fine = where.links().isEmpty() && switch (entry.kind()) {
+                    case MISSING -> true;
+                    case CHARACTER_DEVICE -> ("c " + entry.major() + ":" + entry.minor()).equals(expected);
+                    case REGULAR_FILE -> device.equals("/dev/console");
+                    default -> false;
+                };
+                if (!fine) {
+                    throw new Refusal("root.path", "rootfs",
+                            device + " in the image " + rootfs.rootfs() + " is " + (where.links().isEmpty() ? entry.describe()
+                                    : "reached through the symbolic link " + where.links().getFirst())
+                                    + ", not the device " + expected + ", which sandbox profile " + profileName + " does not allow: with "
+                                    + "no /dev mount runc keeps the image's /dev, and masks /proc and /sys files with its /dev/null. Rebuild "
+                                    + "the image with " + device + " absent or the device itself, or keep the container runtime's /dev tmpfs");
+                }
+            }
+        }
+        for (String masked : SpecHardener.maskedPaths(spec, profile)) {
+            ContainerPaths.Resolved where = resolve(rootfs, ContainerPaths.cleaned(masked), mounted, "linux.maskedPaths", "rootfs");
+            if (!where.links().isEmpty()) {
+                throw new Refusal("linux.maskedPaths", "rootfs",
+                        masked + " goes through the image's symbolic link " + where.links().getFirst() + ", so runc would mask "
+                                + where.path() + " instead; sandbox profile " + profileName + " does not allow it: remove the link from the "
+                                + "image " + rootfs.rootfs());
+            }
+        }
+    }
+
+    private static ContainerPaths.Resolved resolve(ContainerPaths rootfs, String path, List<String> mountedBefore, String field,
+                                                   String rule) throws Refusal {
+        try {
+            return rootfs.resolve(path, mountedBefore);
+        } catch (ContainerPaths.Unresolvable e) {
+            throw new Refusal(field, rule, e.getMessage() + "; the runtime fails closed");
+        }
+    }
+
+    /** The container's root filesystem on the host: root.path, from the bundle when relative. */
+    private ContainerPaths rootfs(JsonNode spec, Path bundle) throws Refusal {
+        String root = spec.path("root").path("path").asText("");
+        if (root.isEmpty()) {
+            throw new Refusal("root.path", "rootfs", "is missing; the runtime cannot check what the container's root filesystem holds");
+        }
+        return new ContainerPaths(host, host.realPath(bundle.resolve(root).normalize().toString()));
     }
 
     /** All of a container's kubelet pod directories belong to one pod, its own when the spec says which. */

@@ -565,6 +565,134 @@ class RuncContainersIT {
         assertEquals("libnetwork-setkey\n-exec-root=/var/run/docker\n" + containerId + "\n0bf16d27a1b4\n", Files.readString(marker));
     }
 
+    /** The spec without runc's /dev tmpfs and the mounts under it; {@code replacement} (if any) takes /dev's place. */
+    static ObjectNode withDevReplacedBy(ObjectNode spec, ObjectNode replacement) {
+        ArrayNode mounts = (ArrayNode) spec.get("mounts");
+        for (int i = mounts.size() - 1; i >= 0; i--) {
+            String destination = mounts.get(i).get("destination").asText();
+            if (destination.equals("/dev")) {
+                if (replacement == null) {
+                    mounts.remove(i);
+                } else {
+                    mounts.set(i, replacement);
+                }
+            } else if (destination.startsWith("/dev/")) {
+                mounts.remove(i);
+            }
+        }
+        return spec;
+    }
+
+    /** What Stockade and plain runc did with the same container of the pod. */
+    record Outcomes(CommandResult stockade, CommandResult runc) {
+    }
+
+    /** {@code spec} as a container of the pod under Stockade and under plain runc, recorded for the table. */
+    static Outcomes podAttack(String name, ObjectNode spec) {
+        Outcomes outcomes = new Outcomes(inPod(Runtime.STOCKADE, spec.deepCopy()), inPod(Runtime.RUNC, spec.deepCopy()));
+        record(name, outcomes.stockade(), outcomes.runc());
+        return outcomes;
+    }
+
+    static int mountIndex(ObjectNode spec, String destination) {
+        ArrayNode mounts = (ArrayNode) spec.get("mounts");
+        for (int i = 0; i < mounts.size(); i++) {
+            if (mounts.get(i).get("destination").asText().equals(destination)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no mount at " + destination);
+    }
+
+    /**
+     * CVE-2025-31133: runc masks /proc/keys, /proc/timer_list… by bind-mounting the container's
+     * /dev/null over them. A pod volume at /dev decides what that is: here a link to a file of the
+     * image, which then stands in for those /proc files, writable.
+     */
+    @Test
+    void aPodVolumeOverDevWhoseNullIsALinkIsRefused() throws Exception {
+        Path volume = podVolume("dev");
+        Files.createSymbolicLink(volume.resolve("null"), Path.of("/canary-dev"));
+        Files.writeString(containers.rootfs.resolve("canary-dev"), "canary\n");
+        ObjectNode spec = withDevReplacedBy(containers.spec("sh", "-c", "echo written > /proc/keys; cat /proc/timer_list"),
+                bind("/dev", volume));
+        Outcomes outcomes = podAttack("pod volume at /dev whose `null` links to a file (CVE-2025-31133)", spec);
+        assertEquals("written\n", outcomes.runc().stdout(),
+                "runc masks /proc/keys and /proc/timer_list with the file, writable: " + outcomes.runc().describe());
+        assertRefused(outcomes.stockade(), "mounts[" + mountIndex(spec, "/dev") + "].destination", "rule mount-destination");
+    }
+
+    /**
+     * The same with no /dev mount at all: runc keeps the image's own /dev/null, a link here. (runc
+     * also reopens the container's stdio from that /dev/null, so what it wrote is read on the host;
+     * the container must not read the file to its stdout, which would then be the same file.)
+     */
+    @Test
+    void anImageWhoseDevNullIsALinkIsRefused() throws Exception {
+        Path rootfs = dir.resolve("rootfs-dev-null-link");
+        Commands.run("cp", "-a", containers.rootfs.toString(), rootfs.toString()).requireSuccess();
+        Files.deleteIfExists(rootfs.resolve("dev/null"));
+        Files.createSymbolicLink(rootfs.resolve("dev/null"), Path.of("/canary-image"));
+        Path canary = Files.writeString(rootfs.resolve("canary-image"), "canary\n");
+        ObjectNode spec = withDevReplacedBy(containers.spec("sh", "-c", "echo written > /proc/keys"), null);
+        spec.with("root").put("path", rootfs.toString());
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        assertEquals("canary\n", Files.readString(canary));
+        CommandResult viaRunc = runc(spec.deepCopy());
+        TABLE.put("image whose /dev/null is a link to a file, no /dev mount (CVE-2025-31133)", cell(viaStockade) + " | "
+                + cell(viaRunc) + " /proc/keys is the image's file: it now reads " + Files.readString(canary).lines().findFirst().orElse(""));
+        assertTrue(Files.readString(canary).startsWith("written\n"), "runc masks /proc/keys with the link's target: " + viaRunc.describe());
+        assertRefused(viaStockade, "root.path", "/dev/null", "rule rootfs");
+    }
+
+    /**
+     * CVE-2025-52565: runc bind-mounts the container's terminal from /dev/pts; a pod volume there
+     * decides what /dev/pts/N is (here a link to a /proc file).
+     */
+    @Test
+    void aPodVolumeOverDevPtsIsRefused() throws Exception {
+        Path volume = podVolume("pts");
+        Files.createSymbolicLink(volume.resolve("0"), Path.of("/proc/sys/kernel/core_pattern"));
+        ObjectNode spec = containers.spec("ls", "/dev/pts");
+        ((ArrayNode) spec.get("mounts")).set(mountIndex(spec, "/dev/pts"), bind("/dev/pts", volume));
+        Outcomes outcomes = podAttack("pod volume at /dev/pts (CVE-2025-52565)", spec);
+        assertEquals("0\n", outcomes.runc().stdout(), "under runc /dev/pts is the pod's volume: " + outcomes.runc().describe());
+        assertRefused(outcomes.stockade(), "mounts[" + mountIndex(spec, "/dev/pts") + "].destination", "rule mount-destination");
+    }
+
+    /** CVE-2025-52881: runc writes sysctls and masks through /proc; a tmpfs over /proc/sys takes those writes. */
+    @Test
+    void aTmpfsOverProcSysIsRefused() throws Exception {
+        ObjectNode spec = containers.spec("grep", " /proc/sys ", "/proc/mounts");
+        ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/proc/sys").put("type", "tmpfs").put("source", "tmpfs")
+                .putArray("options").add("nosuid");
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        record("tmpfs over /proc/sys (CVE-2025-52881)", viaStockade, viaRunc);
+        assertTrue(viaRunc.stdout().startsWith("tmpfs /proc/sys tmpfs"), "under runc /proc/sys is a tmpfs: " + viaRunc.describe());
+        assertRefused(viaStockade, "mounts[" + mountIndex(spec, "/proc/sys") + "].destination", "rule mount-destination");
+    }
+
+    /**
+     * What the kubelet and the container runtime put under /dev still works: the termination log
+     * (a file of the kubelet's pod directory) and /dev/shm as a pod volume (emptyDir, medium Memory).
+     */
+    @Test
+    void theKubeletsTerminationLogAndAShmVolumeUnderDevStillWork() throws Exception {
+        Path shm = podVolume("dshm");
+        Files.writeString(shm.resolve("from-the-pod"), "");
+        Path terminationLog = Files.createDirectories(kubeletRoot().resolve("pods/" + POD_UID + "/containers/app")).resolve("5f2a9c1d");
+        Files.writeString(terminationLog, "");
+        ObjectNode spec = containers.spec("sh", "-c", "echo finished > /dev/termination-log && ls /dev/shm && cat /dev/null");
+        ArrayNode mounts = (ArrayNode) spec.get("mounts");
+        mounts.set(mountIndex(spec, "/dev/shm"), bind("/dev/shm", shm));
+        mounts.add(bind("/dev/termination-log", terminationLog));
+        CommandResult result = inPod(Runtime.STOCKADE, spec);
+        assertEquals(0, result.exitCode(), result.describe());
+        assertEquals("from-the-pod\n", result.stdout());
+        assertEquals("finished\n", Files.readString(terminationLog));
+    }
+
     private static String capabilityName(int number) {
         List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
                 "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",

@@ -9,6 +9,7 @@ import dev.stockade.api.profile.SandboxProfile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,8 +85,18 @@ public final class Specs {
         return spec;
     }
 
+    /** The bundle the sample specs are in: their root.path "rootfs" is taken from there. */
+    public static final Path BUNDLE = Path.of("/run/containerd/io.containerd.runtime.v2.task/k8s.io/0b3c5a1e");
+    /** The sample specs' root filesystem on the host. */
+    public static final String ROOTFS = BUNDLE.resolve("rootfs").toString();
+
     /** A host view in which every path is its own real path, except the given links. */
     public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths) {
+        return host(links, hostNamespacePaths, Map.of());
+    }
+
+    /** The same, where {@code files} says what is at a host path (links not followed); anything else is missing. */
+    public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths, Map<String, HostView.Entry> files) {
         return new HostView() {
             @Override
             public String realPath(String hostPath) {
@@ -95,6 +106,11 @@ public final class Specs {
             @Override
             public boolean isHostNamespace(String type, String path) {
                 return hostNamespacePaths.contains(path);
+            }
+
+            @Override
+            public Entry entry(String hostPath) {
+                return files.getOrDefault(hostPath, Entry.MISSING);
             }
         };
     }
