@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,9 +46,17 @@ class ImagesTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         if (containerd != null) {
             containerd.close();
+        }
+        // Two unpacked images (about 570 MiB): left behind, every build filled /tmp further.
+        if (work != null) {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 
