@@ -18,10 +18,15 @@ public record SandboxProfile(
         @JsonPropertyDescription("Enforce (default) validates and hardens every container. Passthrough hands every spec to runc unchanged: no sandbox at all, for debugging only.")
         Mode mode,
 
-        @JsonPropertyDescription("Linux capabilities a container may keep, without the CAP_ prefix. Containers asking for more are refused; the rest are dropped. Default: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE.")
+        @JsonPropertyDescription("Linux capabilities a container may keep, without the CAP_ prefix. Containers asking for more are refused; the rest are dropped. "
+                + "Default: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE. A container that keeps SYS_CHROOT, "
+                + "SYS_PTRACE (Linux 4.8 or later), SYS_BOOT, SYS_PACCT or SYS_TTY_CONFIG may also make the calls it governs (chroot; ptrace and "
+                + "process_vm_readv/writev; reboot of its own PID namespace; acct; vhangup); no capability opens mount, namespace, BPF, perf, "
+                + "module, clock-setting, I/O-port or syslog calls.")
         List<String> allowedCapabilities,
 
-        @JsonPropertyDescription("Strictness of the seccomp allowlist: Default allows what ordinary programs need and denies namespace, mount, kernel-keyring, BPF, tracing and module calls; Strict also denies process-tracing helpers and legacy calls.")
+        @JsonPropertyDescription("Strictness of the seccomp allowlist: Default allows what ordinary programs need and denies namespace, mount, kernel-keyring, BPF "
+                + "and module calls, and tracing unless the container keeps SYS_PTRACE; Strict also denies process-tracing helpers and legacy calls.")
         SeccompLevel seccomp,
 
         @JsonPropertyDescription("Host paths a container may bind-mount besides those the kubelet and container runtime manage for the pod, "

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.api.profile.SandboxProfile.SeccompLevel;
 
 import java.util.ArrayList;
@@ -14,13 +15,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The seccomp allowlists of the profile levels, as OCI {@code linux.seccomp}. Deny by default
  * (EPERM), native architecture only. Left out on purpose: mount and pivot calls, unshare, setns
- * and namespace flags of clone, keyctl and the key calls, bpf, ptrace and the cross-process memory
- * calls, perf_event_open, userfaultfd, io_uring, open_by_handle_at, module, kexec, reboot, clock,
- * swap and quota calls, personality changes, chroot, acct, the new mount API and fanotify_init.
+ * and namespace flags of clone, keyctl and the key calls, bpf, perf_event_open, userfaultfd,
+ * io_uring, open_by_handle_at, module, kexec, clock-setting, swap and quota calls, personality
+ * changes, the new mount API and fanotify_init. A few calls follow the container's capabilities
+ * ({@link #FOLLOW_CAPABILITY}).
  * {@link SupervisorListener} adds SCMP_ACT_NOTIFY rules and a listenerPath to this object (issue 5).
  */
 public final class SeccompProfiles {
@@ -31,7 +35,12 @@ public final class SeccompProfiles {
     /** CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET: clone may not set any. */
     static final long CLONE_NAMESPACE_FLAGS = 0x7E020000L;
 
-    /** What ordinary programs (shells, language runtimes, servers) call. */
+    /**
+     * What ordinary programs (shells, language runtimes, servers) call. With the NUMA memory-policy
+     * calls (ZGC, numactl; Docker wants SYS_NICE for them, but the kernel itself checks it where it
+     * matters, moving other processes' pages), memory protection keys, Landlock (programs that
+     * sandbox themselves) and name_to_handle_at (a handle opens nothing without open_by_handle_at).
+     */
     static final List<String> DEFAULT_ALLOWED = List.of(
             "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "capset", "chdir",
             "chmod", "chown", "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range",
@@ -40,19 +49,21 @@ public final class SeccompProfiles {
             "eventfd", "eventfd2", "execve", "execveat", "exit", "exit_group", "faccessat", "faccessat2",
             "fadvise64", "fallocate", "fchdir", "fchmod", "fchmodat", "fchown", "fchownat", "fcntl",
             "fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr", "fsetxattr", "fstat",
-            "fstatfs", "fsync", "ftruncate", "futex", "futex_waitv", "futimesat", "get_robust_list",
+            "fstatfs", "fsync", "ftruncate", "futex", "futex_waitv", "futimesat", "get_mempolicy", "get_robust_list",
             "get_thread_area", "getcpu", "getcwd", "getdents", "getdents64", "getegid", "geteuid", "getgid",
             "getgroups", "getitimer", "getpeername", "getpgid", "getpgrp", "getpid", "getppid", "getpriority",
             "getrandom", "getresgid", "getresuid", "getrlimit", "getrusage", "getsid", "getsockname",
             "getsockopt", "gettid", "gettimeofday", "getuid", "getxattr", "inotify_add_watch", "inotify_init",
             "inotify_init1", "inotify_rm_watch", "io_cancel", "io_destroy", "io_getevents", "io_pgetevents",
-            "io_setup", "io_submit", "ioctl", "ioprio_get", "ioprio_set", "kill", "lchown", "lgetxattr", "link",
+            "io_setup", "io_submit", "ioctl", "ioprio_get", "ioprio_set", "kill", "landlock_add_rule",
+            "landlock_create_ruleset", "landlock_restrict_self", "lchown", "lgetxattr", "link",
             "linkat", "listen", "listxattr", "llistxattr", "lremovexattr", "lseek", "lsetxattr", "lstat",
-            "madvise", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
+            "madvise", "mbind", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
             "mlock2", "mlockall", "mmap", "modify_ldt", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
             "mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv", "msgsnd",
-            "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat", "open", "openat", "openat2",
-            "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "poll", "ppoll", "prctl", "pread64",
+            "msync", "munlock", "munlockall", "munmap", "name_to_handle_at", "nanosleep", "newfstatat", "open", "openat",
+            "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "pkey_alloc", "pkey_free",
+            "pkey_mprotect", "poll", "ppoll", "prctl", "pread64",
             "preadv", "preadv2", "prlimit64", "pselect6", "pwrite64", "pwritev", "pwritev2", "read",
             "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
             "remap_file_pages", "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir",
@@ -61,7 +72,8 @@ public final class SeccompProfiles {
             "sched_get_priority_min", "sched_getaffinity", "sched_getattr", "sched_getparam",
             "sched_getscheduler", "sched_rr_get_interval", "sched_setaffinity", "sched_setattr",
             "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp", "select", "semctl", "semget",
-            "semop", "semtimedop", "sendfile", "sendmmsg", "sendmsg", "sendto", "set_robust_list",
+            "semop", "semtimedop", "sendfile", "sendmmsg", "sendmsg", "sendto", "set_mempolicy",
+            "set_mempolicy_home_node", "set_robust_list",
             "set_thread_area", "set_tid_address", "setfsgid", "setfsuid", "setgid", "setgroups", "setitimer",
             "setpgid", "setpriority", "setregid", "setresgid", "setresuid", "setreuid", "setrlimit", "setsid",
             "setsockopt", "setuid", "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown",
@@ -78,11 +90,75 @@ public final class SeccompProfiles {
             "pidfd_open", "pidfd_send_signal", "vmsplice", "mq_notify", "io_submit", "io_setup", "io_cancel",
             "io_destroy", "io_getevents", "io_pgetevents");
 
-    public static ObjectNode allowlist(SeccompLevel level, String javaArch) {
+    /**
+     * Calls allowed only when the container keeps the capability the kernel checks for them, as
+     * Docker's and containerd's profiles do. Each stays inside the container: chroot within its own
+     * root (sshd's privilege separation), ptrace and its helpers on the container's own processes
+     * (its PID namespace is always its own), reboot ends only the container's init in that
+     * namespace, acct records only that namespace's processes, vhangup hangs up its own terminal.
+     */
+    static final Map<String, List<String>> FOLLOW_CAPABILITY = Map.of(
+            "CAP_SYS_CHROOT", List.of("chroot"),
+            "CAP_SYS_PTRACE", List.of("kcmp", "pidfd_getfd", "process_madvise", "process_vm_readv", "process_vm_writev", "ptrace"),
+            "CAP_SYS_BOOT", List.of("reboot"),
+            "CAP_SYS_PACCT", List.of("acct"),
+            "CAP_SYS_TTY_CONFIG", List.of("vhangup"));
+
+    /**
+     * Calls Docker allows with a capability that stay denied here whatever the profile allows:
+     * each reaches past the container to what every tenant shares. Mounts, namespaces, BPF, perf
+     * events and the syslog (SYS_ADMIN); code loaded into the kernel (SYS_MODULE); the host's I/O
+     * ports (SYS_RAWIO); the host's clock (SYS_TIME); the host's kernel log (SYSLOG); BPF programs
+     * (BPF); system-wide performance monitoring (PERFMON); any file of the host by its handle,
+     * past the mount namespace (DAC_READ_SEARCH, the "shocker" escape).
+     */
+    static final Map<String, List<String>> NEVER_WITH_CAPABILITY = Map.of(
+            "CAP_SYS_ADMIN", List.of("bpf", "fanotify_init", "fsconfig", "fsmount", "fsopen", "fspick", "lookup_dcookie", "mount",
+                    "mount_setattr", "move_mount", "open_tree", "perf_event_open", "quotactl", "quotactl_fd", "setdomainname",
+                    "sethostname", "setns", "syslog", "umount2", "unshare"),
+            "CAP_SYS_MODULE", List.of("delete_module", "finit_module", "init_module"),
+            "CAP_SYS_RAWIO", List.of("ioperm", "iopl"),
+            "CAP_SYS_TIME", List.of("clock_settime", "settimeofday"),
+            "CAP_SYSLOG", List.of("syslog"),
+            "CAP_BPF", List.of("bpf"),
+            "CAP_PERFMON", List.of("perf_event_open"),
+            "CAP_DAC_READ_SEARCH", List.of("open_by_handle_at"));
+
+    /**
+     * Read the clock's state (ntptime, glibc's ntp_gettime, node_exporter): allowed unless the
+     * container keeps CAP_SYS_TIME, with which the same calls would set the host's clock.
+     */
+    static final List<String> CLOCK_STATE = List.of("adjtimex", "clock_adjtime");
+
+    /**
+     * From Linux 4.8 seccomp checks a call again after a tracer changed it; before, a traced
+     * process could be made to run calls its filter denies, so ptrace is never allowed there.
+     */
+    static final int[] PTRACE_SAFE_KERNEL = {4, 8};
+    private static final Pattern KERNEL_RELEASE = Pattern.compile("(\\d+)\\.(\\d+).*");
+
+    /** The allowlist for a container with these capabilities (any set, CAP_ names), on this kernel. */
+    public static ObjectNode allowlist(SandboxProfile profile, JsonNode capabilities, String javaArch) {
+        Set<String> names = new HashSet<>();
+        for (String set : CapabilityRules.SETS) {
+            capabilities.path(set).forEach(capability -> names.add(CapabilityRules.withPrefix(capability.asText())));
+        }
+        return allowlist(profile, names, javaArch, System.getProperty("os.version"));
+    }
+
+    static ObjectNode allowlist(SandboxProfile profile, Set<String> capabilities, String javaArch, String kernelRelease) {
         JsonNodeFactory json = JsonNodeFactory.instance;
         TreeSet<String> allowed = new TreeSet<>(DEFAULT_ALLOWED);
-        if (level == SeccompLevel.Strict) {
+        if (profile.seccomp() == SeccompLevel.Strict) {
             allowed.removeAll(STRICT_REMOVED);
+        }
+        FOLLOW_CAPABILITY.forEach((capability, calls) -> {
+            if (capabilities.contains(capability) && (!capability.equals("CAP_SYS_PTRACE") || atLeast(kernelRelease, PTRACE_SAFE_KERNEL))) {
+                allowed.addAll(calls);
+            }
+        });
+        if (!capabilities.contains("CAP_SYS_TIME")) {
+            allowed.addAll(CLOCK_STATE);
         }
         ObjectNode seccomp = json.objectNode();
         seccomp.put("defaultAction", "SCMP_ACT_ERRNO");
@@ -117,6 +193,17 @@ public final class SeccompProfiles {
         linuxPersonality.put("action", "SCMP_ACT_ALLOW");
         linuxPersonality.putArray("args").addObject().put("index", 0).put("value", 0).put("op", "SCMP_CMP_EQ");
         return seccomp;
+    }
+
+    /** Whether a kernel release ("6.1.0-18-amd64") is at least major.minor; an unreadable one is not. */
+    static boolean atLeast(String release, int[] version) {
+        Matcher matcher = KERNEL_RELEASE.matcher(release == null ? "" : release);
+        if (!matcher.matches()) {
+            return false;
+        }
+        int major = Integer.parseInt(matcher.group(1));
+        int minor = Integer.parseInt(matcher.group(2));
+        return major > version[0] || (major == version[0] && minor >= version[1]);
     }
 
     /**
@@ -176,6 +263,25 @@ public final class SeccompProfiles {
         }));
         ours.set("syscalls", narrowed);
         return ours;
+    }
+
+    /** Whether a seccomp argument condition holds for a value (unsigned 64-bit, as the kernel compares). */
+    static boolean holds(JsonNode condition, long value) {
+        long operand = unsigned(condition.path("value"));
+        return switch (condition.path("op").asText()) {
+            case "SCMP_CMP_NE" -> value != operand;
+            case "SCMP_CMP_LT" -> Long.compareUnsigned(value, operand) < 0;
+            case "SCMP_CMP_LE" -> Long.compareUnsigned(value, operand) <= 0;
+            case "SCMP_CMP_EQ" -> value == operand;
+            case "SCMP_CMP_GE" -> Long.compareUnsigned(value, operand) >= 0;
+            case "SCMP_CMP_GT" -> Long.compareUnsigned(value, operand) > 0;
+            case "SCMP_CMP_MASKED_EQ" -> (value & operand) == unsigned(condition.path("valueTwo"));
+            default -> false;
+        };
+    }
+
+    private static long unsigned(JsonNode number) {
+        return number.isNumber() ? number.bigIntegerValue().longValue() : 0;
     }
 
     /** What the container's own profile says of each call name. */

@@ -48,7 +48,9 @@ public final class SpecHardener {
         checked.writeInto();
         hardenProcess(object(spec, "process"));
         ObjectNode linux = object(spec, "linux");
-        linux.set("seccomp", SeccompProfiles.narrowedBy(SeccompProfiles.allowlist(profile.seccomp(), architecture), linux.get("seccomp")));
+        // After hardenProcess: capability-gated calls follow the capabilities the container keeps.
+        linux.set("seccomp", SeccompProfiles.narrowedBy(SeccompProfiles.allowlist(profile, spec.path("process").path("capabilities"), architecture),
+                linux.get("seccomp")));
         replace(linux, "maskedPaths", maskedPaths(spec, profile));
         replace(linux, "readonlyPaths", union(linux.path("readonlyPaths"), DEFAULT_READONLY_PATHS, profile.readonlyPaths()));
         ObjectNode resources = object(linux, "resources");

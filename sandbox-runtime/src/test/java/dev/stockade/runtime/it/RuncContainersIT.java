@@ -693,6 +693,83 @@ class RuncContainersIT {
         assertEquals("finished\n", Files.readString(terminationLog));
     }
 
+    // ---- what the kernel lets a container reach ----
+
+    private static Path profileWithDefaultCapabilitiesAnd(String name, String capability) {
+        return containers.profile(name, "{\"allowedCapabilities\":[\"CHOWN\",\"DAC_OVERRIDE\",\"FOWNER\",\"FSETID\",\"KILL\",\"SETGID\","
+                + "\"SETUID\",\"SETPCAP\",\"NET_BIND_SERVICE\",\"" + capability + "\"]}");
+    }
+
+    /** What ZGC and NUMA-aware programs, OpenSSL's secure heap, self-sandboxing programs and systemd's tools call. */
+    @Test
+    void numaPolicyProtectionKeysLandlockFileHandlesAndTheClocksStateWorkAsUnderRunc() {
+        ObjectNode spec = containers.spec("sh", "-c", "probe mempolicy; probe pkey; probe name-to-handle /; probe adjtimex; probe landlock");
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        assertEquals(viaRunc.stdout(), viaStockade.stdout(), viaStockade.describe());
+        assertFalse(viaStockade.stdout().contains("Operation not permitted"), viaStockade.stdout());
+        assertTrue(viaStockade.stdout().contains("get_mempolicy: ok\nset_mempolicy: ok\nmbind: ok\n"), viaStockade.stdout());
+        assertTrue(viaStockade.stdout().contains("name_to_handle_at: ok\nadjtimex (read): ok\n"), viaStockade.stdout());
+    }
+
+    /** sshd's pre-authentication child chroots into /run/sshd; the default profile drops SYS_CHROOT. */
+    @Test
+    void chrootWorksWhenTheProfileAllowsSysChroot() {
+        ObjectNode spec = containers.spec("probe", "chroot", "/tmp");
+        assertEquals("chroot: Operation not permitted\n", stockade(spec.deepCopy()).stdout());
+        CommandResult allowed = containers.run(Runtime.STOCKADE, profileWithDefaultCapabilitiesAnd("chroot", "SYS_CHROOT"), spec.deepCopy());
+        assertEquals("chroot: ok\n", allowed.stdout(), allowed.describe());
+    }
+
+    /** strace, gdb and ASan's leak checker trace the container's own processes. */
+    @Test
+    void ptraceWorksWhenTheProfileAllowsSysPtraceAndThePodAsksForIt() {
+        Path profile = profileWithDefaultCapabilitiesAnd("ptrace", "SYS_PTRACE");
+        ObjectNode notAsked = containers.spec("probe", "trace-child");
+        assertEquals("ptrace: Operation not permitted\n", containers.run(Runtime.STOCKADE, profile, notAsked.deepCopy()).stdout());
+        ObjectNode asked = notAsked.deepCopy();
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            asked.with("process").with("capabilities").withArray(set).add("CAP_SYS_PTRACE");
+        }
+        CommandResult result = containers.run(Runtime.STOCKADE, profile, asked);
+        assertEquals("ptrace: ok\nprocess_vm_readv: ok\n", result.stdout(), result.describe());
+    }
+
+    /**
+     * Debian's ping carries cap_net_raw as a file capability: with NET_RAW outside the container's
+     * bounding set the kernel refuses to run it at all. The default profile keeps NET_RAW off; one
+     * line of profile brings ping back.
+     */
+    @Test
+    void pingWithItsFileCapabilityNeedsNetRawInTheProfile() throws Exception {
+        Path ping = containers.rootfs.resolve("opt/iputils/ping");
+        if (!Files.exists(ping)) {
+            Files.createDirectories(ping.getParent());
+            Files.copy(containers.rootfs.resolve("bin/busybox"), ping);
+            Commands.run("setcap", "cap_net_raw+ep", ping.toString()).requireSuccess();
+        }
+        String netns = "stockade-ping-" + ProcessHandle.current().pid();
+        Commands.run("ip", "netns", "add", netns).requireSuccess();
+        try {
+            Commands.run("ip", "-n", netns, "link", "set", "lo", "up").requireSuccess();
+            ObjectNode spec = containers.spec("/opt/iputils/ping", "-c", "1", "-W", "2", "127.0.0.1");
+            for (var namespace : spec.get("linux").get("namespaces")) {
+                if (namespace.get("type").asText().equals("network")) {
+                    ((ObjectNode) namespace).put("path", "/var/run/netns/" + netns);
+                }
+            }
+            CommandResult refused = stockade(spec.deepCopy());
+            assertNotEquals(0, refused.exitCode(), refused.describe());
+            assertTrue(refused.stderr().contains("exec /opt/iputils/ping: operation not permitted"), refused.describe());
+            CommandResult withNetRaw = containers.run(Runtime.STOCKADE, profileWithDefaultCapabilitiesAnd("ping", "NET_RAW"), spec.deepCopy());
+            assertEquals(0, withNetRaw.exitCode(), withNetRaw.describe());
+            assertTrue(withNetRaw.stdout().contains("1 packets transmitted, 1 packets received"), withNetRaw.describe());
+            assertEquals(0, runc(spec.deepCopy()).exitCode());
+        } finally {
+            Commands.run("ip", "netns", "delete", netns);
+        }
+    }
+
     private static String capabilityName(int number) {
         List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
                 "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
