@@ -6,8 +6,10 @@ import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.api.profile.SandboxProfile.Mode;
 import dev.stockade.api.profile.SandboxProfile.SeccompLevel;
+import dev.stockade.api.profile.SocketFamily;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -21,7 +23,8 @@ import java.util.function.Function;
 final class ProfileReader {
 
     static final Set<String> FIELDS = Set.of("mode", "allowedCapabilities", "seccomp", "allowedHostPaths", "allowedSysctls",
-            "pidsLimit", "readOnlyRootFilesystem", "maskedPaths", "readonlyPaths", "kernelIdentity", "tripwireSyscalls");
+            "pidsLimit", "readOnlyRootFilesystem", "maskedPaths", "readonlyPaths", "kernelIdentity", "tripwireSyscalls",
+            "allowedSocketFamilies");
 
     static SandboxProfile read(JsonNode json) {
         object(json, "profile", FIELDS);
@@ -36,7 +39,8 @@ final class ProfileReader {
                 strings(json.get("maskedPaths"), "maskedPaths"),
                 strings(json.get("readonlyPaths"), "readonlyPaths"),
                 kernelIdentity(json.get("kernelIdentity")),
-                strings(json.get("tripwireSyscalls"), "tripwireSyscalls")).resolved();
+                strings(json.get("tripwireSyscalls"), "tripwireSyscalls"),
+                socketFamilies(json.get("allowedSocketFamilies"))).resolved();
     }
 
     private static void object(JsonNode node, String field, Set<String> known) {
@@ -125,6 +129,23 @@ final class ProfileReader {
             rules.add(new HostPathRule(text(rule.get("path"), "allowedHostPaths[].path"), bool(rule.get("readOnly"), "allowedHostPaths[].readOnly")));
         }
         return rules;
+    }
+
+    private static List<SocketFamily> socketFamilies(JsonNode node) {
+        List<String> names = strings(node, "allowedSocketFamilies");
+        if (names == null) {
+            return null;
+        }
+        List<SocketFamily> families = new ArrayList<>();
+        for (String name : names) {
+            try {
+                families.add(SocketFamily.valueOf(name));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("allowedSocketFamilies has no value " + name + "; the kernel's names are "
+                        + Arrays.stream(SocketFamily.values()).map(Enum::name).toList());
+            }
+        }
+        return families;
     }
 
     private static KernelIdentity kernelIdentity(JsonNode node) {

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProfileReaderTest {
 
@@ -27,7 +28,8 @@ class ProfileReaderTest {
             "{\"mode\":\"Enforce\",\"allowedCapabilities\":[\"CHOWN\",\"SYS_PTRACE\"],\"seccomp\":\"Strict\","
                     + "\"allowedHostPaths\":[{\"path\":\"/srv\"},{\"path\":\"/data\",\"readOnly\":false}],\"allowedSysctls\":[\"kernel.msgmax\"],"
                     + "\"pidsLimit\":64,\"readOnlyRootFilesystem\":true,\"maskedPaths\":[\"/proc/cpuinfo\"],\"readonlyPaths\":[\"/proc/meminfo\"],"
-                    + "\"kernelIdentity\":{\"release\":\"4.4.0\",\"machine\":\"x86_64\"},\"tripwireSyscalls\":[\"ptrace\"]}"})
+                    + "\"kernelIdentity\":{\"release\":\"4.4.0\",\"machine\":\"x86_64\"},\"tripwireSyscalls\":[\"ptrace\"],"
+                    + "\"allowedSocketFamilies\":[\"AF_PACKET\",\"NETLINK_AUDIT\"]}"})
     void readsWhatProfilesParseReads(String json) throws Exception {
         assertEquals(Profiles.parse(json), read(json));
     }
@@ -45,9 +47,17 @@ class ProfileReaderTest {
         assertEquals(components, ProfileReader.FIELDS);
     }
 
+    @Test
+    void anUnknownSocketFamilyIsRefusedWithTheKernelsNames() {
+        IllegalArgumentException refusal = assertThrows(IllegalArgumentException.class, () -> read("{\"allowedSocketFamilies\":[\"AF_WIFI\"]}"));
+        assertTrue(refusal.getMessage().startsWith("allowedSocketFamilies has no value AF_WIFI; the kernel's names are [AF_UNIX, AF_INET"),
+                refusal.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"allowEverything\":true}", "{\"pidsLimit\":\"many\"}", "{\"mode\":\"Open\"}",
-            "{\"allowedHostPaths\":[{\"path\":\"/x\",\"writable\":true}]}", "[]", "{\"allowedCapabilities\":\"ALL\"}"})
+            "{\"allowedHostPaths\":[{\"path\":\"/x\",\"writable\":true}]}", "[]", "{\"allowedCapabilities\":\"ALL\"}",
+            "{\"allowedSocketFamilies\":[\"packet\"]}", "{\"allowedSocketFamilies\":\"AF_PACKET\"}"})
     void refusesWhatProfilesParseRefuses(String json) {
         assertThrows(Exception.class, () -> Profiles.parse(json));
         assertThrows(IllegalArgumentException.class, () -> read(json));

@@ -53,7 +53,12 @@ public record SandboxProfile(
         KernelIdentity kernelIdentity,
 
         @JsonPropertyDescription("Denied syscalls that the supervisor reports as escape attempts (metrics, Events, logs). Needs the supervisor running on the node.")
-        List<String> tripwireSyscalls) {
+        List<String> tripwireSyscalls,
+
+        @JsonPropertyDescription("Socket families (AF_PACKET, AF_VSOCK…) and netlink protocols (NETLINK_AUDIT, NETLINK_SOCK_DIAG…) containers may open "
+                + "beyond AF_UNIX, AF_INET, AF_INET6 and NETLINK_ROUTE; AF_NETLINK opens every netlink protocol. Any other socket fails with "
+                + "EAFNOSUPPORT (a netlink protocol with EPROTONOSUPPORT), as on a kernel built without it.")
+        List<SocketFamily> allowedSocketFamilies) {
 
     public enum Mode { Enforce, Passthrough }
 
@@ -63,9 +68,17 @@ public record SandboxProfile(
             "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE");
     public static final long DEFAULT_PIDS_LIMIT = 1024;
 
+    /** A profile that leaves allowedSocketFamilies unset (its default). */
+    public SandboxProfile(Mode mode, List<String> allowedCapabilities, SeccompLevel seccomp, List<HostPathRule> allowedHostPaths,
+                          List<String> allowedSysctls, Long pidsLimit, Boolean readOnlyRootFilesystem, List<String> maskedPaths,
+                          List<String> readonlyPaths, KernelIdentity kernelIdentity, List<String> tripwireSyscalls) {
+        this(mode, allowedCapabilities, seccomp, allowedHostPaths, allowedSysctls, pidsLimit, readOnlyRootFilesystem, maskedPaths,
+                readonlyPaths, kernelIdentity, tripwireSyscalls, null);
+    }
+
     /** The profile a runtime class gets when the policy says nothing about it. */
     public static SandboxProfile defaults() {
-        return new SandboxProfile(null, null, null, null, null, null, null, null, null, null, null).resolved();
+        return new SandboxProfile(null, null, null, null, null, null, null, null, null, null, null, null).resolved();
     }
 
     /** This profile with every unset field at its safe default, as the node receives it. */
@@ -81,7 +94,8 @@ public record SandboxProfile(
                 maskedPaths == null ? List.of() : List.copyOf(maskedPaths),
                 readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths),
                 kernelIdentity == null ? null : kernelIdentity.resolved(),
-                tripwireSyscalls == null ? List.of() : List.copyOf(tripwireSyscalls));
+                tripwireSyscalls == null ? List.of() : List.copyOf(tripwireSyscalls),
+                allowedSocketFamilies == null ? List.of() : List.copyOf(allowedSocketFamilies));
     }
 
     /** Whether containers of this profile need the node's supervisor (seccomp user notification). */

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.api.profile.SandboxProfile.SeccompLevel;
+import dev.stockade.api.profile.SocketFamily;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,13 +27,15 @@ import java.util.regex.Pattern;
  * and namespace flags of clone, keyctl and the key calls, bpf, perf_event_open, userfaultfd,
  * io_uring, open_by_handle_at, module, kexec, clock-setting, swap and quota calls, personality
  * changes, the new mount API and fanotify_init. A few calls follow the container's capabilities
- * ({@link #FOLLOW_CAPABILITY}).
+ * ({@link #FOLLOW_CAPABILITY}); socket(2) and socketpair(2) follow the profile's socket families.
  * {@link SupervisorListener} adds SCMP_ACT_NOTIFY rules and a listenerPath to this object (issue 5).
  */
 public final class SeccompProfiles {
 
     static final int EPERM = 1;
     static final int ENOSYS = 38;
+    static final int EPROTONOSUPPORT = 93;
+    static final int EAFNOSUPPORT = 97;
 
     /** CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET: clone may not set any. */
     static final long CLONE_NAMESPACE_FLAGS = 0x7E020000L;
@@ -77,7 +82,7 @@ public final class SeccompProfiles {
             "set_thread_area", "set_tid_address", "setfsgid", "setfsuid", "setgid", "setgroups", "setitimer",
             "setpgid", "setpriority", "setregid", "setresgid", "setresuid", "setreuid", "setrlimit", "setsid",
             "setsockopt", "setuid", "setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown",
-            "sigaltstack", "signalfd", "signalfd4", "socket", "socketpair", "splice", "stat", "statfs", "statx",
+            "sigaltstack", "signalfd", "signalfd4", "splice", "stat", "statfs", "statx",
             "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
             "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime",
             "timerfd_create", "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask",
@@ -137,6 +142,14 @@ public final class SeccompProfiles {
     static final int[] PTRACE_SAFE_KERNEL = {4, 8};
     private static final Pattern KERNEL_RELEASE = Pattern.compile("(\\d+)\\.(\\d+).*");
 
+    /** socket(2) and socketpair(2), whose rules follow the profile's socket families. */
+    static final List<String> SOCKET_CALLS = List.of("socket", "socketpair");
+    /** The family and netlink protocol arguments of socket(2) (socketpair's protocol is the same argument). */
+    static final int FAMILY_ARGUMENT = 0;
+    static final int PROTOCOL_ARGUMENT = 2;
+    /** Family and protocol numbers are below this; refusal rules cover it by aligned blocks and the rest with one GE. */
+    static final long NUMBER_SPAN = 64;
+
     /** The allowlist for a container with these capabilities (any set, CAP_ names), on this kernel. */
     public static ObjectNode allowlist(SandboxProfile profile, JsonNode capabilities, String javaArch) {
         Set<String> names = new HashSet<>();
@@ -192,7 +205,108 @@ public final class SeccompProfiles {
         linuxPersonality.putArray("names").add("personality");
         linuxPersonality.put("action", "SCMP_ACT_ALLOW");
         linuxPersonality.putArray("args").addObject().put("index", 0).put("value", 0).put("op", "SCMP_CMP_EQ");
+
+        syscalls.addAll(socketRules(profile.allowedSocketFamilies()));
         return seccomp;
+    }
+
+    /**
+     * socket(2) and socketpair(2) for the always-allowed families and netlink protocols and the
+     * profile's own: one allowing rule per family (per netlink protocol, unless the profile allows
+     * AF_NETLINK whole). Every other family fails with EAFNOSUPPORT and every other netlink
+     * protocol with EPROTONOSUPPORT, what a kernel built without them answers, so that programs
+     * carry on as they do there (libaudit, and through it sshd, login and useradd, stop on EPERM).
+     * The refusals cover all other values of the 64-bit argument, the upper half too (the kernel
+     * reads only the lower half: a rule that refuses one value could be passed with a high bit set).
+     * No two rules overlap, so libseccomp's order cannot matter.
+     */
+    static List<ObjectNode> socketRules(List<SocketFamily> profileFamilies) {
+        Set<Long> families = new TreeSet<>();
+        Set<Long> protocols = new TreeSet<>();
+        boolean everyNetlinkProtocol = profileFamilies.contains(SocketFamily.AF_NETLINK);
+        List<SocketFamily> all = new ArrayList<>(SocketFamily.ALWAYS_ALLOWED);
+        all.addAll(profileFamilies);
+        for (SocketFamily family : all) {
+            if (family.isNetlinkProtocol()) {
+                protocols.add((long) family.number());
+            } else if (family != SocketFamily.AF_NETLINK) {
+                families.add((long) family.number());
+            }
+        }
+        long netlink = SocketFamily.AF_NETLINK.number();
+        List<ObjectNode> rules = new ArrayList<>();
+        for (long family : families) {
+            rules.add(socketRule("SCMP_ACT_ALLOW", null, equal(FAMILY_ARGUMENT, family)));
+        }
+        if (everyNetlinkProtocol) {
+            rules.add(socketRule("SCMP_ACT_ALLOW", null, equal(FAMILY_ARGUMENT, netlink)));
+        } else {
+            for (long protocol : protocols) {
+                rules.add(socketRule("SCMP_ACT_ALLOW", null, equal(FAMILY_ARGUMENT, netlink), equal(PROTOCOL_ARGUMENT, protocol)));
+            }
+            for (ObjectNode others : everyValueBut(PROTOCOL_ARGUMENT, protocols)) {
+                rules.add(socketRule("SCMP_ACT_ERRNO", EPROTONOSUPPORT, equal(FAMILY_ARGUMENT, netlink), others));
+            }
+        }
+        Set<Long> handled = new TreeSet<>(families);
+        handled.add(netlink);
+        for (ObjectNode others : everyValueBut(FAMILY_ARGUMENT, handled)) {
+            rules.add(socketRule("SCMP_ACT_ERRNO", EAFNOSUPPORT, others));
+        }
+        return rules;
+    }
+
+    private static ObjectNode socketRule(String action, Integer errno, ObjectNode... conditions) {
+        ObjectNode rule = JsonNodeFactory.instance.objectNode();
+        ArrayNode names = rule.putArray("names");
+        SOCKET_CALLS.forEach(names::add);
+        rule.put("action", action);
+        if (errno != null) {
+            rule.put("errnoRet", errno);
+        }
+        ArrayNode args = rule.putArray("args");
+        for (ObjectNode condition : conditions) {
+            args.add(condition);
+        }
+        return rule;
+    }
+
+    private static ObjectNode equal(int index, long value) {
+        return JsonNodeFactory.instance.objectNode().put("index", index).put("value", value).put("op", "SCMP_CMP_EQ");
+    }
+
+    /**
+     * One condition per block of argument values that together match every 64-bit value except
+     * {@code excluded} (all below {@link #NUMBER_SPAN}), without overlapping: the largest aligned
+     * power-of-two blocks below the span (a masked compare each) and one GE for the rest.
+     */
+    static List<ObjectNode> everyValueBut(int index, Set<Long> excluded) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        List<ObjectNode> conditions = new ArrayList<>();
+        long start = 0;
+        while (start < NUMBER_SPAN) {
+            if (excluded.contains(start)) {
+                start++;
+                continue;
+            }
+            long size = Long.lowestOneBit(start == 0 ? NUMBER_SPAN : start);
+            while (size > 1 && !freeOf(excluded, start, size)) {
+                size /= 2;
+            }
+            if (size == 1) {
+                conditions.add(equal(index, start));
+            } else {
+                BigInteger mask = new BigInteger(Long.toUnsignedString(-size));
+                conditions.add(json.objectNode().put("index", index).put("value", mask).put("valueTwo", start).put("op", "SCMP_CMP_MASKED_EQ"));
+            }
+            start += size;
+        }
+        conditions.add(json.objectNode().put("index", index).put("value", NUMBER_SPAN).put("op", "SCMP_CMP_GE"));
+        return conditions;
+    }
+
+    private static boolean freeOf(Set<Long> excluded, long start, long size) {
+        return excluded.stream().noneMatch(value -> value >= start && value < start + size);
     }
 
     /** Whether a kernel release ("6.1.0-18-amd64") is at least major.minor; an unreadable one is not. */
@@ -212,36 +326,53 @@ public final class SeccompProfiles {
      * profile denies. Per call name, by what their profile says of it:
      * <ul>
      * <li>allowed for any arguments: ours stays;</li>
-     * <li>allowed for some arguments only: their rules replace our unconditional allow; where ours
-     * conditions the arguments too (clone, personality), ours stays;</li>
-     * <li>otherwise denied: ours goes, and their denying rule comes with its action and errno (a
-     * program may rely on ENOSYS to fall back). A call they deny only for some arguments, in a
-     * profile that allows by default, is denied altogether: narrower than theirs, never wider.</li>
+     * <li>allowed for some arguments only: their rules replace our unconditional allow. Where ours
+     * allows single argument values (socket's families, personality's), each stays as far as
+     * theirs allows it, with their conditions on the other arguments added; where ours
+     * conditions the arguments otherwise (clone's flags), ours stays;</li>
+     * <li>otherwise denied: ours goes, our refusals of it too, and their denying rule comes with
+     * its action and errno (a program may rely on ENOSYS to fall back). A call they deny only for
+     * some arguments, in a profile that allows by default, is denied altogether: narrower than
+     * theirs, never wider.</li>
      * </ul>
-     * Our own refusals (clone3) stay, and a call theirs allows and ours does not stays denied.
+     * Our other refusals (clone3) stay, and a call theirs allows and ours does not stays denied.
      */
     static ObjectNode narrowedBy(ObjectNode ours, JsonNode theirs) {
         if (!(theirs instanceof ObjectNode) || !theirs.path("syscalls").isArray()) {
             return ours;
         }
         TheirRules rules = TheirRules.of(theirs);
+        Set<String> deniedByTheirs = new HashSet<>();
+        for (JsonNode rule : ours.path("syscalls")) {
+            if (isAllow(rule.path("action").asText())) {
+                rule.path("names").forEach(name -> {
+                    if (!rules.allowsFully(name.asText()) && !rules.allowsPartly(name.asText())) {
+                        deniedByTheirs.add(name.asText());
+                    }
+                });
+            }
+        }
         ArrayNode narrowed = JsonNodeFactory.instance.arrayNode();
         Map<String, List<JsonNode>> adopted = new TreeMap<>();
+        Map<String, ObjectNode> intersected = new LinkedHashMap<>();
         for (JsonNode rule : ours.path("syscalls")) {
-            if (!isAllow(rule.path("action").asText())) {
-                // Our refusals stay as they are (clone3's ENOSYS is what makes libc fall back to clone).
-                narrowed.add(rule.deepCopy());
-                continue;
-            }
-            boolean ourUnconditionalAllow = isAllow(rule.path("action").asText()) && !isConditional(rule);
+            boolean allow = isAllow(rule.path("action").asText());
             List<String> kept = new ArrayList<>();
             for (JsonNode nameNode : rule.path("names")) {
                 String name = nameNode.asText();
-                if (rules.allowsFully(name)) {
+                if (!allow) {
+                    // Our refusals stay (clone3's ENOSYS is what makes libc fall back to clone), unless
+                    // theirs denies the call outright: then their answer holds for every argument.
+                    if (!deniedByTheirs.contains(name)) {
+                        kept.add(name);
+                    }
+                } else if (rules.allowsFully(name)) {
                     kept.add(name);
                 } else if (rules.allowsPartly(name)) {
-                    if (ourUnconditionalAllow) {
+                    if (!isConditional(rule)) {
                         adopted.put(name, rules.conditionalAllows(name));
+                    } else if (isValues(rule)) {
+                        intersection(name, rule, rules.conditionalAllows(name)).forEach(r -> intersected.putIfAbsent(r.toString(), r));
                     } else {
                         kept.add(name);
                     }
@@ -256,6 +387,7 @@ public final class SeccompProfiles {
                 narrowed.add(copy);
             }
         }
+        intersected.values().forEach(narrowed::add);
         adopted.forEach((name, theirRules) -> theirRules.forEach(rule -> {
             ObjectNode copy = ((ObjectNode) rule).deepCopy();
             copy.putArray("names").add(name);
@@ -263,6 +395,52 @@ public final class SeccompProfiles {
         }));
         ours.set("syscalls", narrowed);
         return ours;
+    }
+
+    /** A rule that allows single values of its arguments: every condition an EQ, each on its own argument. */
+    private static boolean isValues(JsonNode rule) {
+        Set<Integer> indexes = new HashSet<>();
+        for (JsonNode condition : rule.path("args")) {
+            if (!condition.path("op").asText().equals("SCMP_CMP_EQ") || !indexes.add(condition.path("index").asInt())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The part of our single-values rule that their allowing rules allow too: for each of theirs
+     * whose conditions on our arguments our values meet, our rule with their conditions on the
+     * other arguments added. runc splits a rule with two conditions on one argument into one rule
+     * per condition (an OR), so such a rule of theirs is read that way here too.
+     */
+    private static List<ObjectNode> intersection(String name, JsonNode ours, List<JsonNode> theirAllows) {
+        Map<Integer, Long> values = new HashMap<>();
+        ours.path("args").forEach(condition -> values.put(condition.path("index").asInt(), unsigned(condition.path("value"))));
+        List<ObjectNode> result = new ArrayList<>();
+        for (JsonNode theirs : theirAllows) {
+            for (List<JsonNode> conditions : asRuncApplies(theirs)) {
+                if (!conditions.stream().allMatch(c -> !values.containsKey(c.path("index").asInt()) || holds(c, values.get(c.path("index").asInt())))) {
+                    continue;
+                }
+                ObjectNode rule = JsonNodeFactory.instance.objectNode();
+                rule.putArray("names").add(name);
+                rule.put("action", "SCMP_ACT_ALLOW");
+                ArrayNode args = rule.putArray("args");
+                ours.path("args").forEach(condition -> args.add(condition.deepCopy()));
+                conditions.stream().filter(c -> !values.containsKey(c.path("index").asInt())).forEach(c -> args.add(c.deepCopy()));
+                result.add(rule);
+            }
+        }
+        return result;
+    }
+
+    private static List<List<JsonNode>> asRuncApplies(JsonNode rule) {
+        List<JsonNode> conditions = new ArrayList<>();
+        rule.path("args").forEach(conditions::add);
+        Set<Integer> indexes = new HashSet<>();
+        boolean repeated = conditions.stream().anyMatch(c -> !indexes.add(c.path("index").asInt()));
+        return repeated ? conditions.stream().map(List::of).toList() : List.of(conditions);
     }
 
     /** Whether a seccomp argument condition holds for a value (unsigned 64-bit, as the kernel compares). */

@@ -700,6 +700,64 @@ class RuncContainersIT {
                 + "\"SETUID\",\"SETPCAP\",\"NET_BIND_SERVICE\",\"" + capability + "\"]}");
     }
 
+    private static void assertEveryLineEndsWith(CommandResult result, int lines, String error) {
+        List<String> output = result.stdout().lines().toList();
+        assertEquals(lines, output.size(), result.describe());
+        output.forEach(line -> assertTrue(line.endsWith(": " + error), line + "\n" + result.describe()));
+    }
+
+    /** This machine is a VM with a vsock device: under runc a container reaches the hypervisor's sockets. */
+    @Test
+    void vsockSocketsFailAlsoWithTheHighHalfOfTheArgumentSet() {
+        CommandResult result = attack("socket(AF_VSOCK); also as 0x100000028 (the kernel reads the low 32 bits)",
+                containers.spec("sh", "-c", "probe socket vsock; probe socket-raw 0x100000028"), s -> s);
+        assertEquals("vsock: Address family not supported by protocol\nsocket(0x100000028): Address family not supported by protocol\n",
+                result.stdout(), result.describe());
+    }
+
+    /** Packet and XDP sockets need NET_RAW, which the default profile drops; the rest are rarely built or used at all. */
+    @Test
+    void rarelyUsedSocketFamiliesFailAsOnAKernelBuiltWithoutThem() {
+        CommandResult result = attack("socket(AF_PACKET / AF_XDP / AF_ALG / AF_LLC / AF_TIPC / AF_RDS / AF_KEY / AF_CAN / AF_BLUETOOTH)",
+                containers.spec("probe", "socket", "packet", "xdp", "alg", "llc", "tipc", "rds", "key", "can", "bluetooth"), s -> s);
+        assertEveryLineEndsWith(result, 9, "Address family not supported by protocol");
+    }
+
+    @Test
+    void netlinkProtocolsButRoutingFailAsOnAKernelBuiltWithoutThem() {
+        CommandResult result = attack("netlink AUDIT / SOCK_DIAG / NETFILTER / KOBJECT_UEVENT / GENERIC / XFRM sockets",
+                containers.spec("probe", "socket", "netlink-audit", "netlink-sock-diag", "netlink-netfilter", "netlink-kobject-uevent",
+                        "netlink-generic", "netlink-xfrm"), s -> s);
+        assertEveryLineEndsWith(result, 6, "Protocol not supported");
+    }
+
+    @Test
+    void unixInetAndRoutingNetlinkSocketsWorkAndIpListsTheInterfaces() {
+        CommandResult result = stockade(containers.spec("sh", "-c",
+                "probe socket unix inet inet6 netlink-route && probe socketpair unix && ip addr show lo"));
+        assertEquals(0, result.exitCode(), result.describe());
+        assertTrue(result.stdout().startsWith("unix: ok\ninet: ok\ninet6: ok\nnetlink-route: ok\nunix: ok\n1: lo: <LOOPBACK"), result.stdout());
+        assertTrue(result.stdout().contains("inet 127.0.0.1/8 scope host lo"), result.stdout());
+    }
+
+    @Test
+    void aProfileOpensASocketFamilyOrNetlinkProtocolByItsKernelName() {
+        Path profile = containers.profile("vsock-and-audit", "{\"allowedSocketFamilies\":[\"AF_VSOCK\",\"NETLINK_AUDIT\"]}");
+        CommandResult result = containers.run(Runtime.STOCKADE, profile,
+                containers.spec("probe", "socket", "vsock", "netlink-audit", "netlink-sock-diag", "packet"));
+        assertEquals("vsock: ok\nnetlink-audit: ok\nnetlink-sock-diag: Protocol not supported\npacket: Address family not supported by protocol\n",
+                result.stdout(), result.describe());
+    }
+
+    @Test
+    void aProfileNamingNoSocketFamilyOfTheKernelRefusesEveryContainer() throws Exception {
+        Path profile = containers.profile("wifi", "{\"allowedSocketFamilies\":[\"AF_WIFI\"]}");
+        CommandResult result = containers.run(Runtime.STOCKADE, profile, containers.spec("true"));
+        assertEquals(1, result.exitCode(), result.describe());
+        assertTrue(result.stderr().contains("cannot read sandbox profile " + profile + " (allowedSocketFamilies has no value AF_WIFI; "
+                + "the kernel's names are [AF_UNIX, AF_INET"), result.describe());
+    }
+
     /** What ZGC and NUMA-aware programs, OpenSSL's secure heap, self-sandboxing programs and systemd's tools call. */
     @Test
     void numaPolicyProtectionKeysLandlockFileHandlesAndTheClocksStateWorkAsUnderRunc() {
