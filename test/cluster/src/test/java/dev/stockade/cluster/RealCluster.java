@@ -83,7 +83,7 @@ final class RealCluster {
 
     private static Map<String, String> readSettings(Path repository) {
         List<String> names = List.of("CLUSTER_DIR", "TOOLS_CACHE", "K8S_BIN", "CRICTL_BIN", "HELM_BIN", "NODE_NAME", "NODE_IP",
-                "BUSYBOX_IMAGE", "KUBERNETES_VERSION");
+                "NETNS", "BUSYBOX_IMAGE", "KUBERNETES_VERSION");
         StringBuilder script = new StringBuilder(". \"$1\"");
         for (String name : names) {
             script.append("; echo \"").append(name).append("=$").append(name).append('"');
@@ -116,6 +116,32 @@ final class RealCluster {
 
     String kubernetesVersion() {
         return settings.get("KUBERNETES_VERSION");
+    }
+
+    /** The node's address on its link to the host: the API server's, and where a test may listen for the host to reach it. */
+    String nodeIp() {
+        return settings.get("NODE_IP");
+    }
+
+    /**
+     * Starts {@code command} in the node's network namespace only: it reaches pod addresses and the
+     * API server as a process on the node would, while reading the host's files. Output goes to {@code log}.
+     */
+    Process startInNodeNetwork(List<String> command, Path log) {
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + settings.get("NETNS"), "--"));
+        full.addAll(command);
+        try {
+            return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A command in the node's network namespace only (e.g. curl to a pod address), waited for. */
+    CommandResult inNodeNetwork(Duration timeout, String... command) {
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + settings.get("NETNS"), "--"));
+        full.addAll(List.of(command));
+        return Commands.run(timeout, Map.of(), full);
     }
 
     Path logs() {

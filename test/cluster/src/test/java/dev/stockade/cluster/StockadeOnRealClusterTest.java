@@ -57,6 +57,8 @@ class StockadeOnRealClusterTest {
     private static final String RUNTIME_CLASS = "sandboxed";
     private static final String HANDLER = "stockade-sandboxed";
     private static final String KERNEL_RELEASE = "4.4.0";
+    /** A syscall the test policy's profile treats as an escape attempt: denied, counted, alerted on. */
+    private static final String TRIPWIRE = "mount";
     private static final Duration SLOW = Duration.ofMinutes(5);
     /** Where pods may run on the pool without its RuntimeClass (spec.admission.exemptNamespaces' default). */
     private static final String EXEMPT_NAMESPACE = "kube-system";
@@ -149,6 +151,7 @@ class StockadeOnRealClusterTest {
                 + "      overhead: {cpu: 10m, memory: 16Mi}\n"
                 + "      profile:\n"
                 + "        kernelIdentity: {release: \"" + KERNEL_RELEASE + "\"}\n"
+                + "        tripwireSyscalls: [" + TRIPWIRE + "]\n"
                 + "  installer:\n"
                 + "    containerRuntimeRestart: \"signal:containerd:TERM\"\n");
         long applied = System.nanoTime();
@@ -374,6 +377,96 @@ class StockadeOnRealClusterTest {
 
     @Test
     @Order(9)
+    void prometheusReadsTheNodesMetricsWhichASandboxedPodCannotAndTheEscapeAlertFires(@TempDir Path dir) throws IOException {
+        String nodeIp = cluster.nodeIp();
+        Pod installer = client.pods().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/name", "stockade-installer").list().getItems()
+                .getFirst();
+        String endpoint = "https://" + installer.getStatus().getPodIP() + ":9465/metrics";
+        // A tenant's view: its pod's own ServiceAccount token, and the node's address.
+        client.pods().inNamespace("default").resource(busybox("snooper", RUNTIME_CLASS,
+                "timeout 5 wget -q -O- http://" + nodeIp + ":9464/metrics; echo plaintext=$?; sleep 3600")).create();
+        // Prometheus as an admin sets it up: pod discovery, and the chart's ClusterRole that allows get on /metrics.
+        cluster.kubectl("create", "namespace", "monitoring").requireSuccess();
+        try {
+            cluster.kubectl("-n", "monitoring", "create", "serviceaccount", "prometheus").requireSuccess();
+            cluster.kubectl("create", "clusterrole", "stockade-test-prometheus-discovery", "--verb=get,list,watch", "--resource=pods")
+                    .requireSuccess();
+            cluster.kubectl("create", "clusterrolebinding", "stockade-test-prometheus-discovery",
+                    "--clusterrole=stockade-test-prometheus-discovery", "--serviceaccount=monitoring:prometheus").requireSuccess();
+            cluster.kubectl("create", "clusterrolebinding", "stockade-test-prometheus-metrics", "--clusterrole=stockade-metrics-reader",
+                    "--serviceaccount=monitoring:prometheus").requireSuccess();
+            Path token = Files.writeString(dir.resolve("token"),
+                    cluster.kubectl("-n", "monitoring", "create", "token", "prometheus", "--duration=1h").requireSuccess().stdout().strip());
+
+            awaitRunning("snooper");
+            await("the snooper tried the node's old plaintext port").atMost(Duration.ofMinutes(2)).until(() -> allLogs("snooper").contains("plaintext="));
+            assertFalse(allLogs("snooper").contains("stockade_"), "no node series in plain text on the node's address: " + allLogs("snooper"));
+            String tenantToken = cluster.kubectl("exec", "snooper", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")
+                    .requireSuccess().stdout().strip();
+            Path tenantTokenFile = Files.writeString(dir.resolve("tenant-token"), tenantToken);
+            assertEquals("401", scrape(endpoint, null), "without a token");
+            assertEquals("403", scrape(endpoint, tenantTokenFile), "with the sandboxed pod's own token");
+            assertEquals("200", scrape(endpoint, token), "with Prometheus' token");
+
+            try (RealPrometheus prometheus = RealPrometheus.start(cluster, client, token, dir)) {
+                for (String job : List.of("stockade-node", "stockade-operator-metrics")) {
+                    await(job + " scraped").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(() ->
+                            prometheus.query("up{job=\"" + job + "\"} == 1"), series -> !series.isEmpty());
+                }
+                List<Map<String, String>> daemons = await("the node's daemons reported up").atMost(Duration.ofMinutes(1)).until(() ->
+                        prometheus.query("{__name__=~\"stockade_supervisor_up|stockade_spec_server_up\"}"),
+                        series -> series.size() == 2 && series.stream().allMatch(up -> up.get("value").equals("1")));
+                assertTrue(daemons.stream().allMatch(series -> cluster.nodeName().equals(series.get("node"))), daemons.toString());
+                assertEquals(List.of("1"), prometheus.query("stockade_policy_condition{policy=\"" + POLICY + "\",condition=\"Ready\"}")
+                        .stream().map(series -> series.get("value")).toList());
+
+                client.pods().inNamespace("default").resource(busybox("escapee", RUNTIME_CLASS,
+                        "mkdir -p /tmp/m; mount -t tmpfs none /tmp/m; echo mount=$?; sleep 3600")).create();
+                await("the escapee's mount failed").atMost(Duration.ofMinutes(2)).until(() -> allLogs("escapee").contains("mount="));
+                assertFalse(allLogs("escapee").contains("mount=0"), allLogs("escapee"));
+                Map<String, String> hit = await("the tripwire series of the escapee").atMost(Duration.ofMinutes(1)).until(() ->
+                        prometheus.query("stockade_supervisor_tripwire_total{pod=\"escapee\",syscall=\"" + TRIPWIRE + "\"}"),
+                        series -> !series.isEmpty()).getFirst();
+                assertEquals(List.of("default", POLICY, "main", cluster.nodeName()),
+                        List.of(hit.get("namespace"), hit.get("policy"), hit.get("container"), hit.get("node")), hit.toString());
+                long alertSeen = System.nanoTime();
+                Map<String, String> alert = await("the escape-attempt alert firing").atMost(Duration.ofMinutes(1)).until(() ->
+                        prometheus.query("ALERTS{alertname=\"StockadeSandboxEscapeAttempt\",alertstate=\"firing\",pod=\"escapee\"}"),
+                        series -> !series.isEmpty()).getFirst();
+                assertEquals(List.of("default", TRIPWIRE, cluster.nodeName()), List.of(alert.get("namespace"), alert.get("syscall"), alert.get("node")),
+                        alert.toString());
+                System.out.printf("prometheus: escape alert firing %.1f s after the tripwire series appeared%n",
+                        (System.nanoTime() - alertSeen) / 1e9);
+                assertTrue(prometheus.query("ALERTS{alertstate=\"firing\",alertname!=\"StockadeSandboxEscapeAttempt\"}").isEmpty(),
+                        "no other alert on a healthy pool: " + prometheus.query("ALERTS"));
+            }
+        } finally {
+            client.pods().inNamespace("default").withName("snooper").delete();
+            client.pods().inNamespace("default").withName("escapee").delete();
+            cluster.kubectl("delete", "--ignore-not-found", "clusterrolebinding", "stockade-test-prometheus-discovery",
+                    "stockade-test-prometheus-metrics");
+            cluster.kubectl("delete", "--ignore-not-found", "clusterrole", "stockade-test-prometheus-discovery");
+            cluster.kubectl("delete", "namespace", "monitoring", "--wait=false");
+        }
+    }
+
+    /** The HTTP status curl gets from the node's metrics endpoint, from the node's network (where pod traffic flows). */
+    private String scrape(String endpoint, Path token) {
+        List<String> command = new java.util.ArrayList<>(List.of("curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"));
+        if (token != null) {
+            command.addAll(List.of("-H", "@" + token.getParent().resolve(token.getFileName() + ".header")));
+            try {
+                Files.writeString(token.getParent().resolve(token.getFileName() + ".header"), "Authorization: Bearer " + Files.readString(token).strip() + "\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        command.add(endpoint);
+        return cluster.inNodeNetwork(Duration.ofSeconds(30), command.toArray(String[]::new)).stdout().strip();
+    }
+
+    @Test
+    @Order(10)
     void crictlRunsAPodSandboxThroughTheHandler(@TempDir Path dir) throws IOException {
         // The CRI path the kubelet takes, driven by hand: RunPodSandbox with runtime_handler set.
         Path sandbox = dir.resolve("sandbox.json");
@@ -406,7 +499,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aProfileChangeRollsTheInstallersWithoutRestartingContainerd() throws IOException {
         int containerdStarts = containerdStarts();
         String installerBefore = installerPod();
@@ -427,7 +520,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
         int containerdStarts = containerdStarts();
         String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
@@ -459,7 +552,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void killedKubeletAndContainerdComeBackAndThePoolRecoversWithoutAReinstall() {
         int containerdStarts = containerdStarts();
         cluster.onNodeRun(Duration.ofSeconds(30), "pkill", "-KILL", "-x", "kubelet").requireSuccess();
@@ -477,7 +570,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void deletingThePolicyWaitsForSandboxedPodsThenLeavesTheNodeClean() throws IOException {
         String policyUid = policyField("{.metadata.uid}");
         DaemonSet daemonSet = client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().stream()
@@ -528,7 +621,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void theGarbageCollectorRemovesWhatAPolicyOwnedWhenItIsForceDeleted(@TempDir Path dir) throws IOException {
         // A policy that selects no node owns a DaemonSet, a ConfigMap and a RuntimeClass. With the
         // operator stopped and the finalizer removed by hand, only the garbage collector can delete them.
@@ -549,7 +642,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(15)
+    @Order(16)
     void theOperatorWasNeverDeniedByRbac() throws IOException {
         String logs = cluster.kubectl("-n", NAMESPACE, "logs", "deployment/stockade-operator").requireSuccess().stdout();
         assertFalse(logs.toLowerCase().contains("forbidden"), "the operator's log has an RBAC denial:\n" + logs);
@@ -561,7 +654,7 @@ class StockadeOnRealClusterTest {
     }
 
     @Test
-    @Order(16)
+    @Order(17)
     void anApiFailureMakesThePolicyDegradedNamingTheCallAndTheNextSuccessClearsIt(@TempDir Path dir) throws IOException {
         // After the RBAC check above: this step makes the API server deny the operator on purpose.
         Path policy = applyPolicyOnNoNode(dir, "rbac-probe");
@@ -675,6 +768,11 @@ class StockadeOnRealClusterTest {
         Supplier<String> firstLine = () -> cluster.kubectl("logs", "-n", namespace, pod).stdout().lines().findFirst().orElse("");
         await("a line in " + pod + "'s log").atMost(Duration.ofMinutes(1)).until(() -> !firstLine.get().isEmpty());
         return firstLine.get().strip();
+    }
+
+    /** Every line the pod wrote so far, stderr included (kubectl logs). */
+    private String allLogs(String pod) {
+        return cluster.kubectl("logs", "-n", "default", pod).stdout();
     }
 
     private String crictl(String... args) {
