@@ -23,11 +23,11 @@ import java.util.regex.Pattern;
  */
 public final class SpecValidator {
 
-    /** Sysctls Kubernetes considers safe (namespaced, no effect outside the pod). */
+    /** Sysctls Kubernetes considers safe (namespaced, no effect outside the pod), as of Kubernetes 1.34. */
     static final Set<String> SAFE_SYSCTLS = Set.of("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range",
             "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
             "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-            "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes");
+            "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem");
 
     static final List<String> REQUIRED_NAMESPACES = List.of("pid", "network", "ipc", "uts", "mount");
 

@@ -793,6 +793,15 @@ class RuncContainersIT {
         assertEquals("ptrace: ok\nprocess_vm_readv: ok\n", result.stdout(), result.describe());
     }
 
+    /** In Kubernetes' safe set since v1.32. */
+    @Test
+    void tcpBufferSysctlsOfTheKubernetesSafeSetAreAllowed() {
+        ObjectNode spec = containers.spec("cat", "/proc/sys/net/ipv4/tcp_rmem", "/proc/sys/net/ipv4/tcp_wmem");
+        spec.with("linux").with("sysctl").put("net.ipv4.tcp_rmem", "4096 131072 6291456").put("net.ipv4.tcp_wmem", "4096 20480 4194304");
+        CommandResult result = stockade(spec);
+        assertEquals("4096\t131072\t6291456\n4096\t20480\t4194304\n", result.stdout(), result.describe());
+    }
+
     /**
      * Debian's ping carries cap_net_raw as a file capability: with NET_RAW outside the container's
      * bounding set the kernel refuses to run it at all. The default profile keeps NET_RAW off; one
