@@ -837,6 +837,19 @@ class RuncContainersIT {
         }
     }
 
+    /** One environment variable of 20 million characters: refused by the limit, naming it and the file. */
+    @Test
+    void aSpecOverTheSizeLimitIsRefusedNamingTheLimitAndTheFile() throws Exception {
+        ObjectNode spec = containers.spec("true");
+        spec.with("process").withArray("env").add("HUGE=" + "x".repeat(20_000_000));
+        CommandResult result = stockade(spec);
+        assertEquals(1, result.exitCode(), result.describe());
+        assertTrue(result.stderr().contains("/config.json: cannot be read: it is 2000"), result.describe());
+        assertTrue(result.stderr().contains(" bytes, more than the 4194304 bytes (4 MiB) the sandbox runtime reads; make the container's "
+                + "environment, arguments or annotations smaller (envFrom and service links add to its environment) (rule spec)"), result.describe());
+        assertTrue(Files.readString(containers.log(result)).contains("more than the 4194304 bytes (4 MiB)"));
+    }
+
     private static String capabilityName(int number) {
         List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
                 "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
