@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.CriAnnotations;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
 
@@ -14,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Routes a profile's supervised syscalls to the node's Stockade supervisor (issue 5): uname when
@@ -38,10 +40,6 @@ public final class SupervisorListener {
     public static final int MAX_LISTENER_MESSAGE_BYTES = 16 << 20;
     /** The rest of runc's message: ids, bundle path, pid, status, field names; generous. */
     static final int LISTENER_MESSAGE_OVERHEAD_BYTES = 64 << 10;
-
-    static final String NAMESPACE_ANNOTATION = "io.kubernetes.cri.sandbox-namespace";
-    static final String POD_ANNOTATION = "io.kubernetes.cri.sandbox-name";
-    static final String CONTAINER_ANNOTATION = "io.kubernetes.cri.container-name";
 
     /** Whether something accepts connections on the supervisor's socket. */
     public interface Probe {
@@ -162,12 +160,13 @@ public final class SupervisorListener {
     /** What the supervisor reads back: who the container is, and what uname answers. */
     static ObjectNode metadata(JsonNode spec, KernelIdentity identity, String profileName, String policy) {
         JsonNode annotations = spec.path("annotations");
+        UnaryOperator<String> annotation = key -> annotations.path(key).asText("");
         ObjectNode metadata = JsonNodeFactory.instance.objectNode();
         metadata.put("policy", policy == null ? "" : policy)
                 .put("runtimeClass", profileName)
-                .put("namespace", annotations.path(NAMESPACE_ANNOTATION).asText(""))
-                .put("pod", annotations.path(POD_ANNOTATION).asText(""))
-                .put("container", annotations.path(CONTAINER_ANNOTATION).asText(""));
+                .put("namespace", CriAnnotations.first(annotation, CriAnnotations.POD_NAMESPACE))
+                .put("pod", CriAnnotations.first(annotation, CriAnnotations.POD_NAME))
+                .put("container", CriAnnotations.first(annotation, CriAnnotations.CONTAINER_NAME));
         if (identity != null) {
             ObjectNode kernel = metadata.putObject("kernelIdentity");
             kernel.put("sysname", identity.sysname()).put("release", identity.release()).put("version", identity.version());

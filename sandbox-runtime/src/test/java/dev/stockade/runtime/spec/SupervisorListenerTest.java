@@ -73,6 +73,20 @@ class SupervisorListenerTest {
     }
 
     @Test
+    void aCrioSpecNamesItsPodThroughCriosOwnAnnotations() throws Exception {
+        SandboxProfile profile = Specs.profile("{\"tripwireSyscalls\":[\"mount\"]}");
+        ObjectNode spec = hardened(profile);
+        ObjectNode annotations = spec.putObject("annotations");
+        annotations.put("io.kubernetes.pod.namespace", "team-c").put("io.kubernetes.pod.name", "miner-0")
+                .put("io.kubernetes.container.name", "app");
+        SupervisorListener.attach(spec, profile, "sandboxed", "tenants", SOCKET, UP);
+        JsonNode metadata = JsonMapper.builder().build().readTree(spec.get("linux").get("seccomp").get("listenerMetadata").asText());
+        assertEquals(List.of("team-c", "miner-0", "app"),
+                List.of(metadata.get("namespace").asText(), metadata.get("pod").asText(), metadata.get("container").asText()),
+                "tripwire series and alerts name the pod on CRI-O nodes too");
+    }
+
+    @Test
     void tripwiresAreNotifiedInsteadOfSilentlyDenied() throws Exception {
         SandboxProfile profile = Specs.profile("{\"tripwireSyscalls\":[\"mount\",\"keyctl\",\"bpf\"]}");
         ObjectNode spec = hardened(profile);

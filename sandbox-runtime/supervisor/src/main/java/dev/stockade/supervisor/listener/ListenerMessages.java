@@ -10,12 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.CriAnnotations;
 import dev.stockade.api.profile.KernelIdentity;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads what runc (or crun) sends to {@code linux.seccomp.listenerPath}, the OCI
@@ -38,9 +40,6 @@ public final class ListenerMessages {
                     .maxDocumentLength(MAX_STATE_BYTES).maxStringLength(MAX_STATE_BYTES).maxNameLength(MAX_STATE_BYTES).build())
             .build()).build();
 
-    public static final String SANDBOX_NAMESPACE_ANNOTATION = "io.kubernetes.cri.sandbox-namespace";
-    public static final String SANDBOX_NAME_ANNOTATION = "io.kubernetes.cri.sandbox-name";
-    public static final String CONTAINER_NAME_ANNOTATION = "io.kubernetes.cri.container-name";
 
     /**
      * The {@code listenerMetadata} string the runtime sets: who the container is and what uname
@@ -94,9 +93,10 @@ public final class ListenerMessages {
             JsonNode state = root.get("state");
             Metadata metadata = Metadata.parse(root.path("metadata").asText(""));
             JsonNode annotations = state.path("annotations");
-            String namespace = firstNonEmpty(metadata.namespace(), annotations.path(SANDBOX_NAMESPACE_ANNOTATION).asText(""));
-            String pod = firstNonEmpty(metadata.pod(), annotations.path(SANDBOX_NAME_ANNOTATION).asText(""));
-            String container = firstNonEmpty(metadata.container(), annotations.path(CONTAINER_NAME_ANNOTATION).asText(""));
+            UnaryOperator<String> annotation = key -> annotations.path(key).asText("");
+            String namespace = firstNonEmpty(metadata.namespace(), CriAnnotations.first(annotation, CriAnnotations.POD_NAMESPACE));
+            String pod = firstNonEmpty(metadata.pod(), CriAnnotations.first(annotation, CriAnnotations.POD_NAME));
+            String container = firstNonEmpty(metadata.container(), CriAnnotations.first(annotation, CriAnnotations.CONTAINER_NAME));
             String[] uts = utsNames(state.path("bundle").asText(""), hostNodename, hostDomainname);
             return new SandboxContainer(state.get("id").asText(), root.path("pid").asLong(state.path("pid").asLong(0)),
                     metadata.policy(), metadata.runtimeClass(), namespace, pod, container, metadata.kernelIdentity(),

@@ -128,9 +128,9 @@ class SupervisorIT {
             ObjectNode spec = NotifiedContainers.notify(containers.spec("notify-probe", "call", "bpf"), supervisor.socket,
                     List.of("bpf"), new ListenerMessages.Metadata("tenants", "sandboxed", "", "", "", null));
             spec.putObject("annotations")
-                    .put(ListenerMessages.SANDBOX_NAMESPACE_ANNOTATION, "team-b")
-                    .put(ListenerMessages.SANDBOX_NAME_ANNOTATION, "job-42")
-                    .put(ListenerMessages.CONTAINER_NAME_ANNOTATION, "worker");
+                    .put(dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAMESPACE, "team-b")
+                    .put(dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAME, "job-42")
+                    .put(dev.stockade.api.node.CriAnnotations.CONTAINERD_CONTAINER_NAME, "worker");
             CommandResult result = containers.run(spec).requireSuccess();
             assertEquals("bpf -1 EPERM", result.stdout().strip(), result.describe());
             assertEquals(1, counter(supervisor.metrics(), "stockade_supervisor_tripwire_total{policy=\"tenants\",namespace=\"team-b\","

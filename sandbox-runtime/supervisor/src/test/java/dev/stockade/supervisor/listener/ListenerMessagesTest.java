@@ -92,7 +92,7 @@ class ListenerMessagesTest {
     /** 200 KiB of '<' in an annotation (Go escapes each as six bytes), a long name and a 3 MiB value. */
     @Test
     void aStateOfSeveralMebibytesIsReadWhole() throws Exception {
-        String annotations = "{\"" + ListenerMessages.SANDBOX_NAMESPACE_ANNOTATION + "\":\"team-a\","
+        String annotations = "{\"" + dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAMESPACE + "\":\"team-a\","
                 + "\"example.com/markup\":\"" + "\\u003c".repeat(200 * 1024) + "\","
                 + "\"example.com/" + "k".repeat(100_000) + "\":\"" + "x".repeat(3 << 20) + "\"}";
         byte[] message = runcMessage("\"\"", annotations).getBytes(StandardCharsets.UTF_8);
