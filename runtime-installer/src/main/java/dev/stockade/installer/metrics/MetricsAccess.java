@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -55,16 +56,23 @@ public final class MetricsAccess {
     static final Duration DECIDED_TTL = Duration.ofMinutes(1);
     static final Duration UNAUTHENTICATED_TTL = Duration.ofSeconds(10);
     static final int MAX_CACHED = 1024;
-    /** Reviews per second this endpoint may ask of the API server, with a burst of as many. */
+    /**
+     * Reviews per second this endpoint may ask of the API server for tokens it has not allowed
+     * before, with a burst of as many; tokens it allowed before (Prometheus' own, whose answer
+     * expired) have a budget of their own, so a pod sending made-up tokens cannot starve them.
+     */
     static final int REVIEWS_PER_SECOND = 5;
+    /** How many allowed tokens are remembered for their own budget: scrapers are few. */
+    static final int MAX_REMEMBERED_ALLOWED = 64;
 
     private record Cached(Decision decision, long expiresNanos) {
     }
 
     private final Reviews reviews;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-    private double reviewTokens = REVIEWS_PER_SECOND;
-    private long reviewTokensAtNanos = Long.MIN_VALUE;
+    private final Set<String> allowedBefore = ConcurrentHashMap.newKeySet();
+    private final Budget unknownTokens = new Budget();
+    private final Budget knownTokens = new Budget();
 
     public MetricsAccess(Reviews reviews) {
         this.reviews = reviews;
@@ -81,7 +89,7 @@ public final class MetricsAccess {
         if (cached != null && nowNanos - cached.expiresNanos() < 0) {
             return cached.decision();
         }
-        if (!takeReview(nowNanos)) {
+        if (!(allowedBefore.contains(key) ? knownTokens : unknownTokens).take(nowNanos)) {
             return new Decision(Outcome.THROTTLED, "too many tokens to check; try again in a second");
         }
         Decision decision;
@@ -96,21 +104,35 @@ public final class MetricsAccess {
                 cache.clear();
             }
         }
+        if (decision.outcome() == Outcome.ALLOWED) {
+            if (allowedBefore.size() >= MAX_REMEMBERED_ALLOWED) {
+                allowedBefore.clear();
+            }
+            allowedBefore.add(key);
+        } else {
+            allowedBefore.remove(key);
+        }
         Duration ttl = decision.outcome() == Outcome.UNAUTHENTICATED ? UNAUTHENTICATED_TTL : DECIDED_TTL;
         cache.put(key, new Cached(decision, nowNanos + ttl.toNanos()));
         return decision;
     }
 
-    private synchronized boolean takeReview(long nowNanos) {
-        if (reviewTokensAtNanos != Long.MIN_VALUE) {
-            reviewTokens = Math.min(REVIEWS_PER_SECOND, reviewTokens + (nowNanos - reviewTokensAtNanos) * REVIEWS_PER_SECOND / 1e9);
+    /** A token bucket of {@link #REVIEWS_PER_SECOND}; the caller passes the clock. */
+    private static final class Budget {
+        private double tokens = REVIEWS_PER_SECOND;
+        private long atNanos = Long.MIN_VALUE;
+
+        synchronized boolean take(long nowNanos) {
+            if (atNanos != Long.MIN_VALUE) {
+                tokens = Math.min(REVIEWS_PER_SECOND, tokens + (nowNanos - atNanos) * REVIEWS_PER_SECOND / 1e9);
+            }
+            atNanos = nowNanos;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
         }
-        reviewTokensAtNanos = nowNanos;
-        if (reviewTokens < 1) {
-            return false;
-        }
-        reviewTokens -= 1;
-        return true;
     }
 
     private Decision review(String token) {

@@ -79,15 +79,20 @@ class MetricsAccessTest {
     }
 
     @Test
-    void madeUpTokensCannotTurnTheEndpointIntoLoadOnTheApiServer() {
+    void madeUpTokensCannotTurnTheEndpointIntoLoadOnTheApiServerNorStarvePrometheus() {
         Answers answers = new Answers();
         MetricsAccess access = new MetricsAccess(answers);
+        assertEquals(MetricsAccess.Outcome.ALLOWED, access.decide("Bearer prometheus-token", 0).outcome());
+        answers.calls.clear();
+        long later = MetricsAccess.DECIDED_TTL.toNanos() + 1;
         for (int i = 0; i < 100; i++) {
-            access.decide("Bearer made-up-" + i, 1_000);
+            access.decide("Bearer made-up-" + i, later);
         }
         assertEquals(MetricsAccess.REVIEWS_PER_SECOND, answers.calls.size(), "reviews asked in one instant: " + answers.calls.size());
-        assertEquals(MetricsAccess.Outcome.THROTTLED, access.decide("Bearer prometheus-token", 1_000).outcome());
-        assertEquals(MetricsAccess.Outcome.ALLOWED, access.decide("Bearer prometheus-token", 1_000 + 1_000_000_000L).outcome(),
-                "a second later the budget is back");
+        assertEquals(MetricsAccess.Outcome.THROTTLED, access.decide("Bearer made-up-101", later).outcome());
+        assertEquals(MetricsAccess.Outcome.ALLOWED, access.decide("Bearer prometheus-token", later).outcome(),
+                "a token allowed before is checked again on a budget of its own, while made-up ones are refused");
+        assertEquals(MetricsAccess.Outcome.UNAUTHENTICATED, access.decide("Bearer made-up-101", later + 1_000_000_000L).outcome(),
+                "a second later the budget for new tokens is back");
     }
 }
