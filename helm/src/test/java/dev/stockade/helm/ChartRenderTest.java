@@ -181,6 +181,11 @@ class ChartRenderTest {
         assertEquals("alert-rules", rule.path("metadata").path("labels").path("role").asText());
         assertEquals(file, rule.path("spec"), "spec is the rules file's groups, untemplated");
         assertTrue(rule.path("spec").toString().contains("{{ $labels.node }}"), "Prometheus' templates are left alone");
+
+        // Installed elsewhere, the runbooks' kubectl commands name the release's namespace.
+        String elsewhere = ChartRendering.template("sandboxing", Map.of("metrics.prometheusRule.enabled", true));
+        String rules = new Rendered(ChartRendering.parse(elsewhere)).get("PrometheusRule", "stockade").path("spec").toString();
+        assertTrue(rules.contains("kubectl -n sandboxing logs deploy/stockade-operator") && !rules.contains("-n stockade-system"), rules);
     }
 
     @Test
