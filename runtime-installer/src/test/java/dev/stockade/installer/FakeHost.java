@@ -1,5 +1,6 @@
 package dev.stockade.installer;
 
+import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.host.HostProcesses;
@@ -51,16 +52,15 @@ final class FakeHost {
                 null, null, null, null));
     }
 
-    /** The fake tree's own processes (none) and its launchers run directly, never in this machine's namespaces. */
+    /**
+     * The fake tree's launchers run directly, never in this machine's namespaces, and the node paths
+     * they are given ({@code /opt/stockade/...}, {@code /run/stockade/...}) are the tree's. The
+     * processes are this machine's: the installer must tell its own from everyone else's.
+     */
     HostProcesses hostProcesses(HostRoot host) {
-        Path proc = root.resolveSibling("proc");
-        try {
-            Files.createDirectories(proc);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new HostProcesses(proc, command -> command.stream()
-                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") ? host.resolve(argument).toString() : argument).toList(), false);
+        return new HostProcesses(host, command -> command.stream()
+                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") || argument.startsWith(Stockade.HOST_STATE_DIR + "/")
+                        ? host.resolve(argument).toString() : argument).toList(), false);
     }
 
     SupervisorControl supervisorControl(HostRoot host) {

@@ -26,6 +26,15 @@ public final class FakeHostAccess {
         host.write(hostPath, content);
     }
 
+    /** The payload the installer copies (write a {@code bin/...} here to give it one). */
+    public Path payload() {
+        return host.payload;
+    }
+
+    public Path root() {
+        return host.root;
+    }
+
     public Path profileSource() {
         return host.profileSource;
     }

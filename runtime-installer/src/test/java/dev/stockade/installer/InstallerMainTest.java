@@ -1,6 +1,12 @@
 package dev.stockade.installer;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.NodeMetrics;
+import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.specserver.SpecServerControl;
+import dev.stockade.installer.supervisor.SupervisorControl;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,12 +15,16 @@ import java.io.PrintStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as an admin uses it: help, errors, exit codes, install/status/uninstall. */
@@ -25,6 +35,7 @@ class InstallerMainTest {
 
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    final List<Process> standIns = new ArrayList<>();
 
     private int run(Map<String, String> environment, String... args) {
         return InstallerMain.run(List.of(args), environment, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -146,5 +157,51 @@ class InstallerMainTest {
 
         assertEquals(0, run(environment, "uninstall", "--force"), err.toString());
         assertEquals(2, host.restarts());
+    }
+
+    /**
+     * An installer given another host root than the node's (a test's tree, a second install) on a
+     * machine where the node's daemons run: it sees this machine's /proc, where the node's
+     * supervisor and spec server carry exactly the arguments it would give its own.
+     */
+    @Test
+    void anInstallAndUninstallOnAnotherHostRootLeaveTheNodesSupervisorAndSpecServerRunning() throws Exception {
+        Process supervisor = standIn(List.of("/opt/stockade/current/supervisor-jre/bin/java", "--enable-native-access=ALL-UNNAMED",
+                "-cp", "/opt/stockade/current/lib/supervisor/*", "dev.stockade.supervisor.SupervisorMain",
+                "run", "--socket", SupervisorControl.SOCKET, "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", "off"));
+        Process specServer = standIn(List.of("/opt/stockade/releases/0.1.0-1234abcd/jre/bin/java", "--enable-native-access=ALL-UNNAMED",
+                "-cp", "/opt/stockade/releases/0.1.0-1234abcd/lib/stockade-sandbox-runtime.jar", "dev.stockade.runtime.server.SpecServer",
+                "--dir", SpecServerControl.DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET));
+        FakeHostAccess host = containerdHost();
+        // A payload with a spec server: the install replaces whatever spec server it takes for its own.
+        Path specServerLauncher = host.payload().resolve("bin/stockade-spec-server");
+        Files.writeString(specServerLauncher, "#!/bin/sh\necho 'not to be started on this machine' >&2\nexit 99\n");
+        Files.setPosixFilePermissions(specServerLauncher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> environment = installEnvironment(host);
+
+        assertEquals(0, run(environment, "install"), err.toString());
+        assertTrue(supervisor.isAlive() && specServer.isAlive(), "the install left the node's daemons running: " + out);
+        // Started through PID 1's namespaces, it would serve the node's /run/stockade, not this tree's.
+        assertTrue(out.toString().contains("spec server not running (each create starts a JVM): cannot start the spec-server for the host root "
+                + host.root() + ": "), out.toString());
+        assertFalse(Files.exists(new HostRoot(host.root()).resolve(HostProcesses.records(SpecServerControl.DAEMON))), "nothing was recorded");
+
+        assertEquals(0, run(environment, "uninstall"), err.toString());
+        assertTrue(supervisor.isAlive(), "the uninstall left the node's supervisor running");
+        assertTrue(specServer.isAlive(), "the uninstall left the node's spec server running");
+    }
+
+    /** A process whose arguments are {@code arguments}, doing nothing until the test ends. */
+    private Process standIn(List<String> arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "while :; do sleep 1; done", "stand-in"));
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        standIns.add(process);
+        return process;
+    }
+
+    @AfterEach
+    void stopStandIns() {
+        standIns.forEach(Process::destroyForcibly);
     }
 }

@@ -27,7 +27,8 @@ public final class SpecServerControl {
     public static final String DIRECTORY = Stockade.HOST_STATE_DIR + "/spec-server";
     public static final String LOG_FILE = "/var/log/stockade-spec-server.log";
     private static final String BINARY = "bin/stockade-spec-server";
-    private static final String MAIN_CLASS = "dev.stockade.runtime.server.SpecServer";
+    /** The name this install records its spec servers under ({@link HostProcesses#records}). */
+    public static final String DAEMON = "spec-server";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final System.Logger LOG = System.getLogger(SpecServerControl.class.getName());
@@ -58,15 +59,20 @@ public final class SpecServerControl {
         if (!Files.isExecutable(host.resolve(launcher))) {
             return new Ensured("no spec server in this payload (each create starts a JVM)", false);
         }
-        if (serving(releaseDirectory)) {
-            return new Ensured("spec server serving on " + DIRECTORY, false);
+        try {
+            if (serving(releaseDirectory)) {
+                return new Ensured("spec server serving on " + DIRECTORY, false);
+            }
+        } catch (InstallerException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot tell whether the spec server runs; leaving it as it is: {0}", e.getMessage());
+            return new Ensured("spec server unknown (creates may start a JVM each): " + e.getMessage(), false);
         }
         try {
             stop();
             // Started from its release directory, not through the current link, so that an upgrade
             // never has it load classes from another release's jars.
-            processes.startDetached(List.of(launcher, "--dir", DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET), Map.of(), host,
-                    LOG_FILE, START_TIMEOUT);
+            processes.startDetached(DAEMON, List.of(launcher, "--dir", DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET),
+                    Map.of(), LOG_FILE, START_TIMEOUT);
             long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             while (!serving(releaseDirectory)) {
                 if (System.nanoTime() > deadline) {
@@ -85,10 +91,13 @@ public final class SpecServerControl {
         }
     }
 
-    /** Stops every spec server of {@link #DIRECTORY} (TERM, then KILL) and removes the directory. */
+    /**
+     * Stops the spec servers this install started (TERM, then KILL) and removes {@link #DIRECTORY}.
+     * Another host root's spec server, whatever its arguments, is not touched.
+     */
     public void stop() throws InstallerException {
         try {
-            HostProcesses.stop(running(), STOP_TIMEOUT);
+            processes.stop(DAEMON, STOP_TIMEOUT);
             HostFiles.deleteTree(host.resolve(DIRECTORY));
         } catch (IOException e) {
             throw new InstallerException("cannot remove " + DIRECTORY + " on the node: " + e.getMessage(), e);
@@ -98,15 +107,19 @@ public final class SpecServerControl {
         }
     }
 
-    /** Spec servers of {@link #DIRECTORY}, of any release. */
-    public List<Long> running() {
-        return processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--dir", DIRECTORY));
+    /** The spec servers this install started that still run (any release), by their records under the host root. */
+    public List<Long> running() throws InstallerException {
+        return processes.running(DAEMON).stream().map(ProcessHandle::pid).toList();
     }
 
-    /** What the launcher checks: the FIFO is there and the pid file names a live server, here one of this release. */
-    private boolean serving(String releaseDirectory) {
-        List<Long> ofRelease = processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--dir", DIRECTORY)
-                && arguments.stream().anyMatch(argument -> argument.contains(releaseDirectory)));
+    /**
+     * What the launcher checks, the FIFO is there and the pid file names a live server, and more:
+     * that server is one this install started, of this release.
+     */
+    private boolean serving(String releaseDirectory) throws InstallerException {
+        List<Long> ofRelease = processes.running(DAEMON).stream()
+                .filter(process -> HostProcesses.arguments(process).stream().anyMatch(argument -> argument.contains(releaseDirectory)))
+                .map(ProcessHandle::pid).toList();
         try {
             Path pidFile = host.resolve(DIRECTORY + "/pid");
             return Files.exists(host.resolve(DIRECTORY + "/requests")) && Files.exists(pidFile)

@@ -47,7 +47,8 @@ public final class SupervisorControl {
     public static final String HOST_CREDENTIALS = Stockade.HOST_STATE_DIR + "/serviceaccount";
     static final Path POD_CREDENTIALS = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
     private static final List<String> CREDENTIAL_FILES = List.of("token", "ca.crt", "namespace");
-    private static final String MAIN_CLASS = "dev.stockade.supervisor.SupervisorMain";
+    /** The name this install records its supervisors under ({@link HostProcesses#records}). */
+    public static final String DAEMON = "supervisor";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -73,12 +74,12 @@ public final class SupervisorControl {
     }
 
     /**
-     * Whether a running supervisor serves its metrics elsewhere than asked: a new one then takes
-     * over, as for a new release.
+     * Whether a supervisor of this install serves its metrics elsewhere than asked: a new one then
+     * takes over, as for a new release.
      */
-    public boolean metricsChanged() {
-        return !processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--socket", SOCKET)
-                && !HostProcesses.runs(arguments, MAIN_CLASS, "--metrics", metrics)).isEmpty();
+    public boolean metricsChanged() throws InstallerException {
+        return processes.running(DAEMON).stream()
+                .anyMatch(process -> !HostProcesses.argument(HostProcesses.arguments(process), "--metrics").equals(Optional.of(metrics)));
     }
 
     /** Why this host cannot run the supervisor (its own {@code check}), or empty when it can. */
@@ -131,14 +132,16 @@ public final class SupervisorControl {
             environment.put("KUBERNETES_CERTS_CA_FILE", HOST_CREDENTIALS + "/ca.crt");
         }
         List<Long> before = runningSupervisors();
-        processes.startDetached(command, environment, host, LOG_FILE, START_TIMEOUT);
+        processes.startDetached(DAEMON, command, environment, LOG_FILE, START_TIMEOUT);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {
-            // A hand-over is complete when a new process answers; a fresh start when anything answers.
-            while (!(answers() && runningSupervisors().stream().anyMatch(pid -> !before.contains(pid)))) {
+            // Started when one of ours answers that was not running before; a hand-over only once the
+            // ones before have exited, which they do when the new one has taken their containers.
+            while (!started(before)) {
                 if (System.nanoTime() > deadline) {
                     throw new InstallerException("the supervisor started with " + String.join(" ", command) + " does not answer on "
-                            + SOCKET + " after " + START_TIMEOUT.toSeconds() + " s; see " + LOG_FILE + " on the node");
+                            + SOCKET + (before.isEmpty() ? "" : " or the one before it (pid " + before + ") did not hand over to it")
+                            + " after " + START_TIMEOUT.toSeconds() + " s; see " + LOG_FILE + " on the node");
                 }
                 Thread.sleep(50);
             }
@@ -146,6 +149,11 @@ public final class SupervisorControl {
             Thread.currentThread().interrupt();
             throw new InstallerException("interrupted while starting the supervisor", e);
         }
+    }
+
+    private boolean started(List<Long> before) throws InstallerException {
+        List<Long> running = runningSupervisors();
+        return answers() && running.stream().anyMatch(pid -> !before.contains(pid)) && running.stream().noneMatch(before::contains);
     }
 
     /**
@@ -192,7 +200,7 @@ public final class SupervisorControl {
                 Files.deleteIfExists(target.resolve(file));
             }
             Files.deleteIfExists(target);
-            processes.removeCgroups(host);
+            processes.removeCgroups();
             // The supervisor and the spec server are stopped by now: their metrics sockets are leftovers.
             HostFiles.deleteTree(host.resolve(NodeMetrics.DIRECTORY));
             Path stateDirectory = host.resolve(Stockade.HOST_STATE_DIR);
@@ -209,10 +217,13 @@ public final class SupervisorControl {
         }
     }
 
-    /** Stops every supervisor serving {@link #SOCKET} (TERM, then KILL) and removes its sockets, which it leaves behind. */
+    /**
+     * Stops the supervisors this install started (TERM, then KILL) and removes the sockets they
+     * leave behind. Another host root's supervisor, whatever its arguments, is not touched.
+     */
     public void stop() throws InstallerException {
         try {
-            HostProcesses.stop(runningSupervisors(), STOP_TIMEOUT);
+            processes.stop(DAEMON, STOP_TIMEOUT);
             Files.deleteIfExists(host.resolve(SOCKET));
             Files.deleteIfExists(host.resolve(HANDOVER_SOCKET));
         } catch (IOException e) {
@@ -223,8 +234,8 @@ public final class SupervisorControl {
         }
     }
 
-    /** Supervisors serving our socket, found by their command line. */
-    public List<Long> runningSupervisors() {
-        return processes.find(arguments -> HostProcesses.runs(arguments, MAIN_CLASS, "--socket", SOCKET));
+    /** The supervisors this install started that still run, by their records under the host root. */
+    public List<Long> runningSupervisors() throws InstallerException {
+        return processes.running(DAEMON).stream().map(ProcessHandle::pid).toList();
     }
 }

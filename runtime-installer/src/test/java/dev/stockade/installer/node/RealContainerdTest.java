@@ -240,9 +240,23 @@ class RealContainerdTest {
             assertEquals(hostRelease, plain.stdout().strip(), "runc shows the host's kernel");
             assertEquals("4.4.0", sandboxed.stdout().strip(), "the handler's container sees the profile's kernel: " + sandboxed);
 
+            // An installer given another host root on this machine (a test's tree, a second install)
+            // sees this /proc, where this install's daemons carry the arguments it would give its own.
+            List<Long> supervisorsBefore = supervisors();
+            List<Long> specServersBefore = specServers();
+            assertEquals(1, specServersBefore.size(), install.text());
+            Path otherRoot = Files.createDirectories(directory.resolve("other-host"));
+            Output other = run(Map.of(InstallerEnvironment.HOST_ROOT, otherRoot.toString(), InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                    InstallerConfig.CONTAINERD_CONFIG, "/etc/containerd/config.toml", InstallerConfig.RESTART, "command:true",
+                    InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
+            assertEquals(0, other.exitCode(), other.text());
+            assertEquals(supervisorsBefore, supervisors(), "an uninstall on another host root left this one's supervisor running");
+            assertEquals(specServersBefore, specServers(), "and its spec server");
+
             Output reinstall = run(environment, "install");
             assertEquals(0, reinstall.exitCode(), reinstall.text());
             assertEquals(1, supervisors().size(), "a second pass keeps the running supervisor: " + supervisors());
+            assertEquals(specServersBefore, specServers(), "and the running spec server");
 
             // The policy moves the metrics endpoint: a new supervisor takes over and serves there.
             long beforeMove = supervisors().getFirst();

@@ -28,7 +28,7 @@ class SupervisorCredentialsTest {
         Files.writeString(pod.resolve("ca.crt"), "ca");
         Files.writeString(pod.resolve("namespace"), "stockade-system");
         Path hostRoot = Files.createDirectories(directory.resolve("host"));
-        SupervisorControl control = new SupervisorControl(new HostRoot(hostRoot), Optional.of("node-1"), new HostProcesses(directory, List::copyOf, false));
+        SupervisorControl control = new SupervisorControl(new HostRoot(hostRoot), Optional.of("node-1"), new HostProcesses(new HostRoot(hostRoot), List::copyOf, false));
 
         assertTrue(control.shareCredentials(pod));
         Path copy = hostRoot.resolve("run/stockade/serviceaccount");
@@ -50,7 +50,7 @@ class SupervisorCredentialsTest {
     @Test
     void nothingIsCopiedWithoutCredentials() throws Exception {
         Path hostRoot = Files.createDirectories(directory.resolve("host"));
-        SupervisorControl control = new SupervisorControl(new HostRoot(hostRoot), Optional.empty(), new HostProcesses(directory, List::copyOf, false));
+        SupervisorControl control = new SupervisorControl(new HostRoot(hostRoot), Optional.empty(), new HostProcesses(new HostRoot(hostRoot), List::copyOf, false));
 
         assertFalse(control.shareCredentials(directory.resolve("no-serviceaccount")));
         assertFalse(Files.exists(hostRoot.resolve("run/stockade/serviceaccount")));
