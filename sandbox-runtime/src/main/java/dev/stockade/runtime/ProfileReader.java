@@ -24,7 +24,7 @@ final class ProfileReader {
 
     static final Set<String> FIELDS = Set.of("mode", "allowedCapabilities", "seccomp", "allowedHostPaths", "allowedSysctls",
             "pidsLimit", "readOnlyRootFilesystem", "maskedPaths", "readonlyPaths", "kernelIdentity", "tripwireSyscalls",
-            "allowedSocketFamilies");
+            "allowedSocketFamilies", "maxRealtimePriority", "maxLockedMemoryBytes");
 
     static SandboxProfile read(JsonNode json) {
         object(json, "profile", FIELDS);
@@ -34,13 +34,15 @@ final class ProfileReader {
                 enumValue(json.get("seccomp"), "seccomp", SeccompLevel::valueOf),
                 hostPaths(json.get("allowedHostPaths")),
                 strings(json.get("allowedSysctls"), "allowedSysctls"),
-                pidsLimit(json.get("pidsLimit")),
+                wholeNumber(json.get("pidsLimit"), "pidsLimit"),
                 bool(json.get("readOnlyRootFilesystem"), "readOnlyRootFilesystem"),
                 strings(json.get("maskedPaths"), "maskedPaths"),
                 strings(json.get("readonlyPaths"), "readonlyPaths"),
                 kernelIdentity(json.get("kernelIdentity")),
                 strings(json.get("tripwireSyscalls"), "tripwireSyscalls"),
-                socketFamilies(json.get("allowedSocketFamilies"))).resolved();
+                socketFamilies(json.get("allowedSocketFamilies")),
+                wholeNumber(json.get("maxRealtimePriority"), "maxRealtimePriority"),
+                wholeNumber(json.get("maxLockedMemoryBytes"), "maxLockedMemoryBytes")).resolved();
     }
 
     private static void object(JsonNode node, String field, Set<String> known) {
@@ -106,12 +108,12 @@ final class ProfileReader {
         return node.asBoolean();
     }
 
-    private static Long pidsLimit(JsonNode node) {
+    private static Long wholeNumber(JsonNode node, String field) {
         if (absent(node)) {
             return null;
         }
-        if (!node.isIntegralNumber()) {
-            throw new IllegalArgumentException("pidsLimit must be a whole number");
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw new IllegalArgumentException(field + " must be a whole number");
         }
         return node.asLong();
     }

@@ -29,7 +29,8 @@ class ProfileReaderTest {
                     + "\"allowedHostPaths\":[{\"path\":\"/srv\"},{\"path\":\"/data\",\"readOnly\":false}],\"allowedSysctls\":[\"kernel.msgmax\"],"
                     + "\"pidsLimit\":64,\"readOnlyRootFilesystem\":true,\"maskedPaths\":[\"/proc/cpuinfo\"],\"readonlyPaths\":[\"/proc/meminfo\"],"
                     + "\"kernelIdentity\":{\"release\":\"4.4.0\",\"machine\":\"x86_64\"},\"tripwireSyscalls\":[\"ptrace\"],"
-                    + "\"allowedSocketFamilies\":[\"AF_PACKET\",\"NETLINK_AUDIT\"]}"})
+                    + "\"allowedSocketFamilies\":[\"AF_PACKET\",\"NETLINK_AUDIT\"],\"maxRealtimePriority\":10,\"maxLockedMemoryBytes\":-1}",
+            "{\"maxLockedMemoryBytes\":1073741824}"})
     void readsWhatProfilesParseReads(String json) throws Exception {
         assertEquals(Profiles.parse(json), read(json));
     }
@@ -57,7 +58,8 @@ class ProfileReaderTest {
     @ParameterizedTest
     @ValueSource(strings = {"{\"allowEverything\":true}", "{\"pidsLimit\":\"many\"}", "{\"mode\":\"Open\"}",
             "{\"allowedHostPaths\":[{\"path\":\"/x\",\"writable\":true}]}", "[]", "{\"allowedCapabilities\":\"ALL\"}",
-            "{\"allowedSocketFamilies\":[\"packet\"]}", "{\"allowedSocketFamilies\":\"AF_PACKET\"}"})
+            "{\"allowedSocketFamilies\":[\"packet\"]}", "{\"allowedSocketFamilies\":\"AF_PACKET\"}", "{\"maxLockedMemoryBytes\":\"64Mi\"}",
+            "{\"maxLockedMemoryBytes\":18446744073709551615}"})
     void refusesWhatProfilesParseRefuses(String json) {
         assertThrows(Exception.class, () -> Profiles.parse(json));
         assertThrows(IllegalArgumentException.class, () -> read(json));

@@ -58,7 +58,20 @@ public record SandboxProfile(
         @JsonPropertyDescription("Socket families (AF_PACKET, AF_VSOCK…) and netlink protocols (NETLINK_AUDIT, NETLINK_SOCK_DIAG…) containers may open "
                 + "beyond AF_UNIX, AF_INET, AF_INET6 and NETLINK_ROUTE; AF_NETLINK opens every netlink protocol. Any other socket fails with "
                 + "EAFNOSUPPORT (a netlink protocol with EPROTONOSUPPORT), as on a kernel built without it.")
-        List<SocketFamily> allowedSocketFamilies) {
+        List<SocketFamily> allowedSocketFamilies,
+
+        @JsonPropertyDescription("Highest real-time priority a container may ask for: its RLIMIT_RTPRIO (Docker's --ulimit rtprio) and a SCHED_FIFO or "
+                + "SCHED_RR priority in process.scheduler. A real-time thread runs before every ordinary process of the node on its CPU. Default 0: "
+                + "no real-time scheduling (a container keeping SYS_NICE may still make itself real-time). SCHED_DEADLINE and the real-time I/O class are "
+                + "never allowed.")
+        @Min(0) @Max(99)
+        Long maxRealtimePriority,
+
+        @JsonPropertyDescription("Largest RLIMIT_MEMLOCK, in bytes, a container may ask for (Docker's --ulimit memlock): memory it may lock against "
+                + "reclaim. Default 67108864 (64 MiB); the kernel gives processes 8 MiB. -1 allows unlimited (Elasticsearch's bootstrap.memory_lock, DPDK). A "
+                + "container that asks for none keeps the container runtime's own.")
+        @Min(-1)
+        Long maxLockedMemoryBytes) {
 
     public enum Mode { Enforce, Passthrough }
 
@@ -67,18 +80,23 @@ public record SandboxProfile(
     public static final List<String> DEFAULT_CAPABILITIES = List.of(
             "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE");
     public static final long DEFAULT_PIDS_LIMIT = 1024;
+    public static final long DEFAULT_MAX_REALTIME_PRIORITY = 0;
+    /** 64 MiB: eight times the kernel's default RLIMIT_MEMLOCK (8 MiB since Linux 5.16, 64 KiB before). */
+    public static final long DEFAULT_MAX_LOCKED_MEMORY_BYTES = 64L << 20;
+    /** maxLockedMemoryBytes that allows RLIMIT_MEMLOCK unlimited. */
+    public static final long UNLIMITED_LOCKED_MEMORY = -1;
 
-    /** A profile that leaves allowedSocketFamilies unset (its default). */
+    /** A profile that leaves allowedSocketFamilies, maxRealtimePriority and maxLockedMemoryBytes unset (their defaults). */
     public SandboxProfile(Mode mode, List<String> allowedCapabilities, SeccompLevel seccomp, List<HostPathRule> allowedHostPaths,
                           List<String> allowedSysctls, Long pidsLimit, Boolean readOnlyRootFilesystem, List<String> maskedPaths,
                           List<String> readonlyPaths, KernelIdentity kernelIdentity, List<String> tripwireSyscalls) {
         this(mode, allowedCapabilities, seccomp, allowedHostPaths, allowedSysctls, pidsLimit, readOnlyRootFilesystem, maskedPaths,
-                readonlyPaths, kernelIdentity, tripwireSyscalls, null);
+                readonlyPaths, kernelIdentity, tripwireSyscalls, null, null, null);
     }
 
     /** The profile a runtime class gets when the policy says nothing about it. */
     public static SandboxProfile defaults() {
-        return new SandboxProfile(null, null, null, null, null, null, null, null, null, null, null, null).resolved();
+        return new SandboxProfile(null, null, null, null, null, null, null, null, null, null, null, null, null, null).resolved();
     }
 
     /** This profile with every unset field at its safe default, as the node receives it. */
@@ -95,7 +113,9 @@ public record SandboxProfile(
                 readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths),
                 kernelIdentity == null ? null : kernelIdentity.resolved(),
                 tripwireSyscalls == null ? List.of() : List.copyOf(tripwireSyscalls),
-                allowedSocketFamilies == null ? List.of() : List.copyOf(allowedSocketFamilies));
+                allowedSocketFamilies == null ? List.of() : List.copyOf(allowedSocketFamilies),
+                maxRealtimePriority == null ? DEFAULT_MAX_REALTIME_PRIORITY : maxRealtimePriority,
+                maxLockedMemoryBytes == null ? DEFAULT_MAX_LOCKED_MEMORY_BYTES : maxLockedMemoryBytes);
     }
 
     /** Whether containers of this profile need the node's supervisor (seccomp user notification). */

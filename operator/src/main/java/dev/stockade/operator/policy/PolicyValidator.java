@@ -139,6 +139,12 @@ public final class PolicyValidator {
         if (profile.pidsLimit() != null && profile.pidsLimit() < 1) {
             problems.add(at + ".pidsLimit must be at least 1");
         }
+        if (profile.maxRealtimePriority() != null && (profile.maxRealtimePriority() < 0 || profile.maxRealtimePriority() > 99)) {
+            problems.add(at + ".maxRealtimePriority must be between 0 (no real-time scheduling) and 99, the kernel's highest priority");
+        }
+        if (profile.maxLockedMemoryBytes() != null && profile.maxLockedMemoryBytes() < SandboxProfile.UNLIMITED_LOCKED_MEMORY) {
+            problems.add(at + ".maxLockedMemoryBytes must be a number of bytes, or -1 to allow RLIMIT_MEMLOCK unlimited");
+        }
     }
 
     private PolicyValidator() {

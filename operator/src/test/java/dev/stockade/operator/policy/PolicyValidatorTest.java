@@ -52,6 +52,21 @@ class PolicyValidatorTest {
     }
 
     @Test
+    void realtimePriorityAndLockedMemoryBoundsMustBeWhatTheKernelKnows() {
+        SandboxPolicy policy = policy("sandbox", selectLabel("a", "b"), "isolated", "open");
+        policy.getSpec().getRuntimeClasses().getFirst().setProfile(new SandboxProfile(null, null, null, null, null, null, null, null, null,
+                null, null, null, 100L, -2L));
+        policy.getSpec().getRuntimeClasses().get(1).setProfile(new SandboxProfile(null, null, null, null, null, null, null, null, null,
+                null, null, null, 99L, SandboxProfile.UNLIMITED_LOCKED_MEMORY));
+
+        List<String> problems = PolicyValidator.validate(policy);
+
+        assertEquals(2, problems.size(), problems.toString());
+        assertHas(problems, "spec.runtimeClasses[0].profile.maxRealtimePriority must be between 0 (no real-time scheduling) and 99");
+        assertHas(problems, "spec.runtimeClasses[0].profile.maxLockedMemoryBytes must be a number of bytes, or -1");
+    }
+
+    @Test
     void aPolicyWithoutRuntimeClassesIsRefused() {
         SandboxPolicy policy = policy("sandbox", selectLabel("a", "b"));
         assertEquals(List.of("spec.runtimeClasses must list at least one runtime class"), PolicyValidator.validate(policy));

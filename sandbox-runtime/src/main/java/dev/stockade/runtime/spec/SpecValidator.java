@@ -70,6 +70,7 @@ public final class SpecValidator {
     private final String profileName;
     private final HostView host;
     private final CapabilityRules capabilities;
+    private final ProcessSettings processSettings;
     private final Pattern kubeletPodPath;
     private final Pattern belowKubeletPodPath;
 
@@ -83,6 +84,7 @@ public final class SpecValidator {
         this.profileName = profileName;
         this.host = host;
         this.capabilities = new CapabilityRules(profile.allowedCapabilities(), profileName);
+        this.processSettings = new ProcessSettings(profile, profileName);
         String realKubeletRoot = Pattern.quote(host.realPath(kubeletRoot));
         this.kubeletPodPath = Pattern.compile(realKubeletRoot + KUBELET_POD_DIRECTORIES);
         this.belowKubeletPodPath = Pattern.compile(realKubeletRoot + BELOW_KUBELET_POD_DIRECTORIES);
@@ -97,6 +99,7 @@ public final class SpecValidator {
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
+        processSettings.check(spec.get("process"));
         List<CheckedPaths.Pin> pins = new ArrayList<>();
         checkMounts(spec, rootfs(spec, bundle), pins);
         checkDevices(spec);
@@ -162,6 +165,7 @@ public final class SpecValidator {
     public void validateProcess(JsonNode process, List<String> addedCapabilities) throws Refusal {
         if (process != null) {
             capabilities.check(process.path("capabilities"), "process.capabilities");
+            processSettings.check(process);
         }
         for (String capability : addedCapabilities) {
             capabilities.check(capability, "exec --cap");

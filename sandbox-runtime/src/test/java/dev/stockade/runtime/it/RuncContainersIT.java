@@ -151,26 +151,48 @@ class RuncContainersIT {
         assertEquals(runc(killed).exitCode(), viaStockade.exitCode());
     }
 
+    /** A detached {@code sleep 30} container, created through Stockade with the environment of a profile, to exec into. */
+    private record SleepingContainer(String id, Map<String, String> environment) {
+
+        /** {@code stockade-runtime --root <state> <args>} with the container's environment. */
+        CommandResult stockade(String... args) {
+            List<String> command = new ArrayList<>(List.of(containers.payload.resolve("bin/stockade-runtime").toString(),
+                    "--root", containers.stateRoot.toString()));
+            command.addAll(List.of(args));
+            return Commands.run(java.time.Duration.ofSeconds(30), environment, command);
+        }
+
+        /** {@code process} written as an exec process file. */
+        Path processFile(ObjectNode process) throws Exception {
+            return Files.write(dir.resolve("process-" + id + ".json"), Containers.JSON.writeValueAsBytes(process));
+        }
+    }
+
+    private interface ExecTest {
+        void run(SleepingContainer container) throws Exception;
+    }
+
+    private static void withSleepingContainer(Path profile, ExecTest test) throws Exception {
+        SleepingContainer container = new SleepingContainer(Containers.newId(), containers.launcherEnvironment(profile));
+        Path bundle = containers.bundle(containers.spec("sleep", "30"));
+        try {
+            assertEquals(0, container.stockade("run", "--detach", "--bundle", bundle.toString(), container.id()).exitCode());
+            test.run(container);
+        } finally {
+            container.stockade("kill", container.id(), "KILL");
+            container.stockade("delete", "--force", container.id());
+        }
+    }
+
     @Test
     void execIntoARunningContainerIsHardenedToo() throws Exception {
-        String id = Containers.newId();
-        Path bundle = containers.bundle(containers.spec("sleep", "30"));
-        String runtime = containers.payload.resolve("bin/stockade-runtime").toString();
-        String root = containers.stateRoot.toString();
-        Map<String, String> env = containers.launcherEnvironment(untrusted);
-        try {
-            assertEquals(0, Commands.run(java.time.Duration.ofSeconds(30), env,
-                    List.of(runtime, "--root", root, "run", "--detach", "--bundle", bundle.toString(), id)).exitCode());
-            CommandResult plain = Commands.run(java.time.Duration.ofSeconds(30), env,
-                    List.of(runtime, "--root", root, "exec", id, "sh", "-c", "echo from-exec; grep NoNewPrivs /proc/self/status"));
+        withSleepingContainer(untrusted, container -> {
+            CommandResult plain = container.stockade("exec", container.id(), "sh", "-c", "echo from-exec; grep NoNewPrivs /proc/self/status");
             assertEquals(0, plain.exitCode(), plain.describe());
             assertEquals("from-exec\nNoNewPrivs:\t1\n", plain.stdout());
 
             ObjectNode process = (ObjectNode) containers.spec("sh", "-c", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status").get("process");
-            Path processFile = dir.resolve("process-" + id + ".json");
-            Files.write(processFile, Containers.JSON.writeValueAsBytes(process));
-            CommandResult withProcess = Commands.run(java.time.Duration.ofSeconds(30), env,
-                    List.of(runtime, "--root", root, "exec", "--process", processFile.toString(), id));
+            CommandResult withProcess = container.stockade("exec", "--process", container.processFile(process).toString(), container.id());
             assertEquals(0, withProcess.exitCode(), withProcess.describe());
             assertTrue(withProcess.stdout().contains("NoNewPrivs:\t1"), withProcess.stdout());
             assertTrue(withProcess.stdout().contains("Seccomp:\t2"), withProcess.stdout());
@@ -179,15 +201,10 @@ class RuncContainersIT {
             assertEquals(0, effective & (1L << 13), "CAP_NET_RAW must be gone from an exec'd process");
 
             process.with("capabilities").withArray("bounding").add("CAP_SYS_ADMIN");
-            Files.write(processFile, Containers.JSON.writeValueAsBytes(process));
-            CommandResult escalating = Commands.run(java.time.Duration.ofSeconds(30), env,
-                    List.of(runtime, "--root", root, "exec", "--process", processFile.toString(), id));
+            CommandResult escalating = container.stockade("exec", "--process", container.processFile(process).toString(), container.id());
             assertNotEquals(0, escalating.exitCode());
             assertTrue(escalating.stderr().contains("CAP_SYS_ADMIN"), escalating.describe());
-        } finally {
-            Commands.run(runtime, "--root", root, "kill", id, "KILL");
-            Commands.run(runtime, "--root", root, "delete", "--force", id);
-        }
+        });
     }
 
     // ---- what the container inherits: fds, signal state, no JVM output ----
@@ -848,6 +865,98 @@ class RuncContainersIT {
         assertTrue(result.stderr().contains(" bytes, more than the 4194304 bytes (4 MiB) the sandbox runtime reads; make the container's "
                 + "environment, arguments or annotations smaller (envFrom and service links add to its environment) (rule spec)"), result.describe());
         assertTrue(Files.readString(containers.log(result)).contains("more than the 4194304 bytes (4 MiB)"));
+    }
+
+    // ---- what runc sets as root before the container starts: process settings and cgroup files (issue 11) ----
+
+    /** This machine's root lacks CAP_SYS_RESOURCE: no process here may lower oom_score_adj below 0 or raise a hard rlimit. */
+    private static final String NO_SYS_RESOURCE_HERE = " (here root lacks CAP_SYS_RESOURCE; on a node runc sets it)";
+
+    /** At -1000 the kernel's OOM killer never takes the container; the node would lose the kubelet and the engine first. */
+    @Test
+    void anOomScoreAdjBelowTheSandboxContainersIsRefused() throws Exception {
+        CommandResult viaStockade = stockade(withProcess(containers.spec("cat", "/proc/self/oom_score_adj"), p -> p.put("oomScoreAdj", -1000)));
+        CommandResult viaRunc = runc(withProcess(containers.spec("cat", "/proc/self/oom_score_adj"), p -> p.put("oomScoreAdj", -1000)));
+        TABLE.put("`oomScoreAdj: -1000` (never OOM-killed)", cell(viaStockade) + " | " + cell(viaRunc) + NO_SYS_RESOURCE_HERE);
+        assertTrue(Files.readString(containers.log(viaRunc)).contains("failed to update /proc/self/oom_score_adj"),
+                "runc writes it: " + viaRunc.describe());
+        assertRefused(viaStockade, "process.oomScoreAdj", "allows no less than -998", "rule oom-score-adj");
+    }
+
+    /** The kubelet's BestEffort and Burstable values reach the container as written. */
+    @Test
+    void theKubeletsOomScoreAdjReachesTheContainer() {
+        for (int value : List.of(1000, 500)) {
+            CommandResult result = stockade(withProcess(containers.spec("cat", "/proc/self/oom_score_adj"), p -> p.put("oomScoreAdj", value)));
+            assertEquals(value + "\n", result.stdout(), result.describe());
+        }
+    }
+
+    @Test
+    void aRealtimePriorityRlimitIsRefused() throws Exception {
+        ObjectNode spec = withRlimit(containers.spec("sh", "-c", "ulimit -r"), "RLIMIT_RTPRIO", 99);
+        CommandResult viaStockade = stockade(spec.deepCopy());
+        CommandResult viaRunc = runc(spec.deepCopy());
+        TABLE.put("`rlimits: RLIMIT_RTPRIO 99` (`--ulimit rtprio=99`: SCHED_FIFO 99 without CAP_SYS_NICE)", cell(viaStockade) + " | "
+                + cell(viaRunc) + NO_SYS_RESOURCE_HERE);
+        assertTrue(viaRunc.stderr().contains("error setting rlimit type 14"), "runc sets it: " + viaRunc.describe());
+        // runc spec's own RLIMIT_NOFILE 1024 comes first, as in containerd's default spec.
+        assertRefused(viaStockade, "process.rlimits[1].soft", "RLIMIT_RTPRIO soft 99", "rule rlimits");
+    }
+
+    /**
+     * This machine's hard RLIMIT_MEMLOCK is 8 MiB, so the effect shows with a profile bounding it at
+     * 4 MiB: runc gives the container the 8 MiB asked for, Stockade refuses; unlimited is refused by
+     * the default profile, and 8 MiB passes it.
+     */
+    @Test
+    void lockedMemoryAboveTheProfilesBoundIsRefused() throws Exception {
+        Path fourMiB = containers.profile("memlock-4mib", "{\"maxLockedMemoryBytes\":4194304}");
+        ObjectNode eightMiB = withRlimit(containers.spec("sh", "-c", "ulimit -l"), "RLIMIT_MEMLOCK", 8L << 20);
+        CommandResult bounded = containers.run(Runtime.STOCKADE, fourMiB, eightMiB.deepCopy());
+        CommandResult viaRunc = runc(eightMiB.deepCopy());
+        assertEquals("8192\n", viaRunc.stdout(), "runc gives the container what the spec asks: " + viaRunc.describe());
+        assertNotEquals(0, bounded.exitCode(), bounded.describe());
+        assertTrue(bounded.stderr().contains("process.rlimits[1].soft: RLIMIT_MEMLOCK soft 8388608 would let the container lock that much "
+                + "of the node's memory") && bounded.stderr().contains("allows at most 4194304 bytes (4 MiB)")
+                && bounded.stderr().contains("(rule rlimits)"), bounded.describe());
+        CommandResult kernelDefault = stockade(eightMiB.deepCopy());
+        assertEquals("8192\n", kernelDefault.stdout(), "the default profile's 64 MiB lets it through: " + kernelDefault.describe());
+
+        ObjectNode unlimited = withRlimit(containers.spec("sh", "-c", "ulimit -l"), "RLIMIT_MEMLOCK", -1);
+        CommandResult viaStockade = stockade(unlimited.deepCopy());
+        CommandResult unlimitedViaRunc = runc(unlimited.deepCopy());
+        TABLE.put("`rlimits: RLIMIT_MEMLOCK unlimited` (`--ulimit memlock=-1`)", cell(viaStockade) + " | " + cell(unlimitedViaRunc)
+                + NO_SYS_RESOURCE_HERE + "; a profile bounding it at 4 MiB refuses 8 MiB, which runc gives: " + cell(viaRunc));
+        assertRefused(viaStockade, "RLIMIT_MEMLOCK soft unlimited", "rule rlimits");
+    }
+
+    /** runc exec applies the rlimits of an exec's process file: they are checked like the container's. */
+    @Test
+    void anExecProcessFileIsCheckedLikeTheContainers() throws Exception {
+        withSleepingContainer(containers.profile("memlock-4mib-exec", "{\"maxLockedMemoryBytes\":4194304}"), container -> {
+            ObjectNode process = (ObjectNode) withRlimit(containers.spec("sh", "-c", "ulimit -l"), "RLIMIT_MEMLOCK", 8L << 20).get("process");
+            String processFile = container.processFile(process).toString();
+            CommandResult viaRunc = Commands.run(containers.runc.toString(), "--root", containers.stateRoot.toString(), "exec", "--process",
+                    processFile, container.id());
+            assertEquals("8192\n", viaRunc.stdout(), "runc exec applies the file's rlimits: " + viaRunc.describe());
+            CommandResult viaStockade = container.stockade("exec", "--process", processFile, container.id());
+            assertNotEquals(0, viaStockade.exitCode(), viaStockade.describe());
+            assertTrue(viaStockade.stderr().contains("process.rlimits[1].soft: RLIMIT_MEMLOCK soft 8388608")
+                    && viaStockade.stderr().contains("(rule rlimits)"), viaStockade.describe());
+        });
+    }
+
+    private static ObjectNode withProcess(ObjectNode spec, java.util.function.Consumer<ObjectNode> change) {
+        change.accept((ObjectNode) spec.get("process"));
+        return spec;
+    }
+
+    private static ObjectNode withRlimit(ObjectNode spec, String type, long both) {
+        java.math.BigInteger value = both < 0 ? java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE)
+                : java.math.BigInteger.valueOf(both);
+        spec.with("process").withArray("rlimits").addObject().put("type", type).put("hard", value).put("soft", value);
+        return spec;
     }
 
     private static String capabilityName(int number) {

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** CRI-shaped sample specs (test resources cri/*.json) and the changes Kubernetes makes for pod options. */
 public final class Specs {
 
@@ -122,6 +125,16 @@ public final class Specs {
             return dev.stockade.api.profile.Profiles.parse(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A refusal by the profile named untrusted: its field, rule, and what its message must say. */
+    static void assertRefusal(Refusal refusal, String field, String rule, String... texts) {
+        assertEquals(field, refusal.field(), refusal.getMessage());
+        assertEquals(rule, refusal.rule(), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("sandbox profile untrusted"), refusal.getMessage());
+        for (String text : texts) {
+            assertTrue(refusal.getMessage().contains(text), refusal.getMessage());
         }
     }
 
