@@ -103,6 +103,9 @@ public final class SpecValidator {
         List<CheckedPaths.Pin> pins = new ArrayList<>();
         checkMounts(spec, rootfs(spec, bundle), pins);
         checkDevices(spec);
+        checkCgroupFiles(spec);
+        checkNetworkClass(spec);
+        checkIntelRdt(spec);
         checkSysctls(spec);
         checkHooks(spec, pins);
         return new CheckedPaths(pins);
@@ -486,6 +489,99 @@ public final class SpecValidator {
                         "access " + access + " to devices " + device + " is not allowed by sandbox profile " + profileName);
             }
             index++;
+        }
+    }
+
+    /**
+     * cgroup v2 controllers whose files a container may set through linux.resources.unified, which
+     * runc writes as root into the container's own cgroup: each only shares out what the pod's
+     * cgroup above it holds. What the kubelet writes there is memory.oom.group, memory.min and
+     * memory.high.
+     */
+    static final Set<String> CGROUP_CONTROLLERS = Set.of("memory", "cpu", "cpuset", "io", "hugetlb", "rdma", "misc");
+    /** Files of those that reach beyond the pod: a cpuset partition takes its CPUs from every other cgroup. */
+    static final Set<String> CGROUP_FILES_REFUSED = Set.of("cpuset.cpus.partition", "cpuset.cpus.exclusive");
+
+    /**
+     * The core cgroup files (cgroup.procs takes any process, the host's too, into the container's
+     * cgroup, where the container's limits, freezing and kill reach it) and the pids controller's
+     * (which the profile's pidsLimit governs) are not the container's to write.
+     */
+    void checkCgroupFiles(JsonNode spec) throws Refusal {
+        var files = spec.path("linux").path("resources").path("unified").fieldNames();
+        while (files.hasNext()) {
+            String file = files.next();
+            String controller = file.contains(".") ? file.substring(0, file.indexOf('.')) : "";
+            String problem;
+            if (file.contains("/") || controller.isEmpty()) {
+                problem = "is not a cgroup file of the form controller.name";
+            } else if (controller.equals("cgroup")) {
+                problem = "is one of the cgroup's core files: runc would write it as root on the host, and cgroup.procs, for one, moves any "
+                        + "process, the host's included, into the container's cgroup, under its limits, freezing and kill";
+            } else if (controller.equals("pids")) {
+                problem = "would change the container's process limit, which sandbox profile " + profileName + " sets to "
+                        + profile.pidsLimit() + " (pidsLimit)";
+            } else if (CGROUP_FILES_REFUSED.contains(file)) {
+                problem = "would take CPUs from every other cgroup of the node";
+            } else if (!CGROUP_CONTROLLERS.contains(controller)) {
+                problem = "belongs to the " + controller + " controller, which is not one whose files containers may set";
+            } else {
+                continue;
+            }
+            throw new Refusal("linux.resources.unified." + file, "cgroup-files",
+                    file + " " + problem + "; sandbox profile " + profileName + " lets a container set files of the "
+                            + CGROUP_CONTROLLERS.stream().sorted().toList() + " controllers only, each within its pod's cgroup; remove it "
+                            + "(the kubelet writes only memory files here)");
+        }
+    }
+
+    /**
+     * The net_cls class ID and net_prio priorities mark the container's packets for the host's
+     * traffic control (cgroup v1); no engine sets them for a pod.
+     */
+    void checkNetworkClass(JsonNode spec) throws Refusal {
+        JsonNode network = spec.path("linux").path("resources").path("network");
+        JsonNode classId = network.path("classID");
+        if (!classId.isMissingNode() && !classId.isNull()) {
+            throw new Refusal("linux.resources.network.classID", "network-class",
+                    "net_cls class " + classId + " would have the host's traffic control shape and filter the container's packets as that "
+                            + "class of the host's; sandbox profile " + profileName + " does not allow it (Kubernetes never sets it): remove it");
+        }
+        if (!network.path("priorities").isEmpty()) {
+            throw new Refusal("linux.resources.network.priorities", "network-class",
+                    "net_prio priorities would set the priority of the container's packets on the host's interfaces "
+                            + network.path("priorities").valueStream().map(p -> p.path("name").asText()).toList() + "; sandbox profile "
+                            + profileName + " does not allow it (Kubernetes never sets them): remove them");
+        }
+    }
+
+    /**
+     * Intel RDT: which share of the node's last-level cache and memory bandwidth a resctrl group
+     * gets, groups being few (often 16) and shared. A container may join a class the node prepared
+     * (containerd's RDT classes write the closID alone, and runc then requires the group to exist);
+     * it may not create a group of its own, nor write any group's schemata.
+     */
+    void checkIntelRdt(JsonNode spec) throws Refusal {
+        JsonNode rdt = spec.path("linux").path("intelRdt");
+        if (rdt.isMissingNode() || rdt.isNull()) {
+            return;
+        }
+        for (String schema : List.of("l3CacheSchema", "memBwSchema", "schemata")) {
+            JsonNode value = rdt.path(schema);
+            boolean given = value.isContainerNode() ? !value.isEmpty() : !value.isMissingNode() && !value.isNull() && !value.asText().isEmpty();
+            if (given) {
+                throw new Refusal("linux.intelRdt." + schema, "intel-rdt",
+                        "runc would write the schemata of resctrl group " + rdt.path("closID").asText("<container id>") + ", the share of the "
+                                + "node's cache and memory bandwidth that every process in it gets; sandbox profile " + profileName
+                                + " lets a container only join a class the node prepared (closID alone)");
+            }
+        }
+        String closId = rdt.path("closID").asText("");
+        if (closId.isEmpty() || closId.equals(".") || closId.equals("..") || closId.contains("/")) {
+            throw new Refusal("linux.intelRdt.closID", "intel-rdt",
+                    (closId.isEmpty() ? "is missing, so runc would create a resctrl group of the container's own (the node has few)"
+                            : "'" + closId + "' is not the name of a resctrl group")
+                            + "; sandbox profile " + profileName + " lets a container only join a class the node prepared, by its name");
         }
     }
 

@@ -947,6 +947,64 @@ class RuncContainersIT {
         });
     }
 
+    /**
+     * runc writes linux.resources.unified's files as root into the container's cgroup (cgroup v2):
+     * cgroup.procs takes a host process in, under the container's limits, freezing and kill. This
+     * machine mounts cgroup v2 beside v1, so runc runs in a mount namespace where /sys/fs/cgroup is
+     * the v2 hierarchy.
+     */
+    @Test
+    void aCgroupFileMovingAHostProcessIntoTheContainerIsRefused() throws Exception {
+        Process hostProcess = new ProcessBuilder("sleep", "120").start();
+        try {
+            String before = cgroupV2Of(hostProcess.pid());
+            ObjectNode spec = containers.spec("echo", "container ran");
+            spec.with("linux").put("cgroupsPath", "/stockade-it-cgroup-" + ProcessHandle.current().pid());
+            spec.with("linux").with("resources").with("unified").put("cgroup.procs", Long.toString(hostProcess.pid()));
+            CommandResult viaStockade = inCgroupV2(Runtime.STOCKADE, spec.deepCopy());
+            String afterStockade = cgroupV2Of(hostProcess.pid());
+            CommandResult viaRunc = inCgroupV2(Runtime.RUNC, spec.deepCopy());
+            String afterRunc = cgroupV2Of(hostProcess.pid());
+            TABLE.put("`linux.resources.unified: {cgroup.procs: <host pid>}`", cell(viaStockade) + " | " + cell(viaRunc)
+                    + "; the host's process is now in the container's cgroup " + afterRunc);
+            assertEquals(spec.get("linux").get("cgroupsPath").asText(), afterRunc, "runc moves the host's process: " + viaRunc.describe());
+            assertEquals(before, afterStockade, "Stockade leaves it where it was");
+            assertNotEquals(0, viaStockade.exitCode(), viaStockade.describe());
+            for (String text : List.of("linux.resources.unified.cgroup.procs", "moves any process, the host's included", "sandbox profile untrusted",
+                    "rule cgroup-files")) {
+                assertTrue(viaStockade.stderr().contains(text), viaStockade.describe());
+            }
+        } finally {
+            hostProcess.destroyForcibly().waitFor();
+            Path cgroup = cgroupV2Root().resolve("stockade-it-cgroup-" + ProcessHandle.current().pid());
+            if (Files.isDirectory(cgroup)) {
+                Files.delete(cgroup);
+            }
+        }
+    }
+
+    /** Where this machine mounts the cgroup v2 hierarchy: beside v1 (hybrid) or at /sys/fs/cgroup. */
+    private static Path cgroupV2Root() {
+        Path hybrid = Path.of("/sys/fs/cgroup/unified");
+        return Files.exists(hybrid.resolve("cgroup.procs")) ? hybrid : Path.of("/sys/fs/cgroup");
+    }
+
+    private static String cgroupV2Of(long pid) throws Exception {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream().filter(line -> line.startsWith("0::"))
+                .map(line -> line.substring(3)).findFirst().orElseThrow();
+    }
+
+    /** {@code run} of {@code spec} where runc sees cgroup v2 at /sys/fs/cgroup (a private mount namespace on a hybrid machine). */
+    private static CommandResult inCgroupV2(Runtime runtime, ObjectNode spec) {
+        Path bundle = containers.bundle(spec);
+        String run = String.join(" ", runtime.command(containers)) + " --root " + containers.stateRoot + " --log " + bundle.resolve("log.json")
+                + " --log-format json run --bundle " + bundle + " " + Containers.newId();
+        String script = (cgroupV2Root().equals(Path.of("/sys/fs/cgroup")) ? "" : "mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && ")
+                + "exec " + run;
+        return Commands.run(java.time.Duration.ofSeconds(60), runtime.environment(containers, untrusted),
+                List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script));
+    }
+
     private static ObjectNode withProcess(ObjectNode spec, java.util.function.Consumer<ObjectNode> change) {
         change.accept((ObjectNode) spec.get("process"));
         return spec;
