@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The build's training run for the JDK AOT cache: the whole create path (command line, profile,
@@ -34,6 +35,11 @@ public final class AotTraining {
             @Override
             public Entry entry(String hostPath) {
                 return Entry.MISSING;
+            }
+
+            @Override
+            public Optional<String> versionOutput(String program) {
+                return Optional.of("runc version 1.1.5\n");
             }
         };
         Path bundle = Files.createTempDirectory("stockade-training");

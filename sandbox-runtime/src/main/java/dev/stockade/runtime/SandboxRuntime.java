@@ -65,9 +65,9 @@ public final class SandboxRuntime {
     public int run(RuncCommandLine command, PrintStream stderr) {
         RuncLog runcLog = new RuncLog(command.logFile(), command.logFormat(), stderr);
         try {
-            DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
+            Path delegate = DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
             if (command.carriesSpec()) {
-                prepare(command);
+                prepare(command, delegate);
             }
             return 0;
         } catch (Refusal refusal) {
@@ -95,7 +95,7 @@ public final class SandboxRuntime {
     }
 
     /** Validates and hardens the spec the subcommand carries, writing it back beside and renaming. */
-    void prepare(RuncCommandLine command) throws Refusal {
+    void prepare(RuncCommandLine command, Path delegate) throws Refusal {
         String subcommand = command.subcommand().orElseThrow();
         if (subcommand.equals("checkpoint") || subcommand.equals("restore")) {
             throw new Refusal("subcommand " + subcommand, "unsupported",
@@ -106,7 +106,7 @@ public final class SandboxRuntime {
             runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": passthrough profile " + loaded.name());
             return;
         }
-        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot());
+        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), delegate.toString());
         SpecHardener hardener = new SpecHardener(loaded.profile(), validator, loaded.name(), System.getProperty("os.arch"));
         if (subcommand.equals("exec")) {
             if (command.processFile().isEmpty()) {

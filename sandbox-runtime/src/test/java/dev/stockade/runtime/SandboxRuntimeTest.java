@@ -22,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The create/exec preparation on real files, short of executing runc (the IT tests do that). */
 class SandboxRuntimeTest {
 
+    /** The delegate runtime the launcher found. */
+    private static final Path RUNC = Path.of("/usr/sbin/runc");
+
     @TempDir
     Path dir;
 
@@ -44,7 +47,7 @@ class SandboxRuntimeTest {
     @Test
     void createRewritesTheBundleConfigHardened() throws Exception {
         Path bundle = bundle(Specs.app());
-        runtime("{}").prepare(create(bundle));
+        runtime("{}").prepare(create(bundle), RUNC);
         JsonNode written = Specs.JSON.readTree(bundle.resolve("config.json").toFile());
         assertTrue(written.get("process").get("noNewPrivileges").asBoolean());
         assertEquals("SCMP_ACT_ERRNO", written.get("linux").get("seccomp").get("defaultAction").asText());
@@ -60,7 +63,7 @@ class SandboxRuntimeTest {
                 .put("destination", "/host").put("type", "bind").put("source", "/").putArray("options").add("rbind");
         Path bundle = bundle(spec);
         byte[] before = Files.readAllBytes(bundle.resolve("config.json"));
-        Refusal refusal = assertThrows(Refusal.class, () -> runtime("{}").prepare(create(bundle)));
+        Refusal refusal = assertThrows(Refusal.class, () -> runtime("{}").prepare(create(bundle), RUNC));
         assertTrue(refusal.getMessage().contains("mounts[14].source"), refusal.getMessage());
         assertTrue(refusal.getMessage().contains("sandbox profile untrusted"), refusal.getMessage());
         assertArrayEquals(before, Files.readAllBytes(bundle.resolve("config.json")));
@@ -70,7 +73,7 @@ class SandboxRuntimeTest {
     void passthroughChangesNothing() throws Exception {
         Path bundle = bundle(Specs.privileged(Specs.app()));
         byte[] before = Files.readAllBytes(bundle.resolve("config.json"));
-        runtime("{\"mode\":\"Passthrough\"}").prepare(create(bundle));
+        runtime("{\"mode\":\"Passthrough\"}").prepare(create(bundle), RUNC);
         assertArrayEquals(before, Files.readAllBytes(bundle.resolve("config.json")));
     }
 
@@ -78,7 +81,7 @@ class SandboxRuntimeTest {
     void missingProfileVariableRefuses() throws Exception {
         Path bundle = bundle(Specs.app());
         SandboxRuntime runtime = new SandboxRuntime(Map.of(), Specs.host(Map.of(), Set.of()));
-        Refusal refusal = assertThrows(Refusal.class, () -> runtime.prepare(create(bundle)));
+        Refusal refusal = assertThrows(Refusal.class, () -> runtime.prepare(create(bundle), RUNC));
         assertTrue(refusal.getMessage().startsWith("STOCKADE_PROFILE: is not set"), refusal.getMessage());
     }
 
@@ -89,12 +92,12 @@ class SandboxRuntimeTest {
         Path bundle = bundle(Specs.app());
         SandboxRuntime elsewhere = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
                 "STOCKADE_KUBELET_ROOT", "/data/kubelet"), Specs.host(Map.of(), Set.of()));
-        Refusal refusal = assertThrows(Refusal.class, () -> elsewhere.prepare(create(bundle)));
+        Refusal refusal = assertThrows(Refusal.class, () -> elsewhere.prepare(create(bundle), RUNC));
         assertTrue(refusal.getMessage().contains("/var/lib/kubelet/pods/"), refusal.getMessage());
 
         SandboxRuntime malformed = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
                 "STOCKADE_KUBELET_ROOT", "data/kubelet"), Specs.host(Map.of(), Set.of()));
-        Refusal refusedRoot = assertThrows(Refusal.class, () -> malformed.prepare(create(bundle)));
+        Refusal refusedRoot = assertThrows(Refusal.class, () -> malformed.prepare(create(bundle), RUNC));
         assertTrue(refusedRoot.getMessage().startsWith("STOCKADE_KUBELET_ROOT: 'data/kubelet' is not a normalized absolute path"),
                 refusedRoot.getMessage());
     }
@@ -102,18 +105,18 @@ class SandboxRuntimeTest {
     @Test
     void unreadableOrInvalidProfileRefuses() throws Exception {
         Path bundle = bundle(Specs.app());
-        Refusal invalid = assertThrows(Refusal.class, () -> runtime("{\"allowEverything\":true}").prepare(create(bundle)));
+        Refusal invalid = assertThrows(Refusal.class, () -> runtime("{\"allowEverything\":true}").prepare(create(bundle), RUNC));
         assertTrue(invalid.getMessage().contains("untrusted.json"), invalid.getMessage());
         SandboxRuntime missing = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, dir.resolve("nope.json").toString()),
                 Specs.host(Map.of(), Set.of()));
-        assertThrows(Refusal.class, () -> missing.prepare(create(bundle)));
+        assertThrows(Refusal.class, () -> missing.prepare(create(bundle), RUNC));
     }
 
     @Test
     void execProcessFileIsHardenedInPlace() throws Exception {
         Path process = dir.resolve("process.json");
         Files.write(process, Specs.JSON.writeValueAsBytes(Specs.app().get("process")));
-        runtime("{}").prepare(RuncCommandLine.parse(List.of("exec", "--process", process.toString(), "--detach", "c1")));
+        runtime("{}").prepare(RuncCommandLine.parse(List.of("exec", "--process", process.toString(), "--detach", "c1")), RUNC);
         JsonNode written = Specs.JSON.readTree(process.toFile());
         assertTrue(written.get("noNewPrivileges").asBoolean());
         assertTrue(!written.get("capabilities").get("bounding").toString().contains("CAP_NET_RAW"));
@@ -123,9 +126,9 @@ class SandboxRuntimeTest {
     void checkpointAndRestoreAreRefused() throws Exception {
         SandboxRuntime runtime = runtime("{}");
         assertEquals("unsupported", assertThrows(Refusal.class,
-                () -> runtime.prepare(RuncCommandLine.parse(List.of("checkpoint", "c1")))).rule());
+                () -> runtime.prepare(RuncCommandLine.parse(List.of("checkpoint", "c1")), RUNC)).rule());
         assertEquals("unsupported", assertThrows(Refusal.class,
-                () -> runtime.prepare(RuncCommandLine.parse(List.of("restore", "c1")))).rule());
+                () -> runtime.prepare(RuncCommandLine.parse(List.of("restore", "c1")), RUNC)).rule());
     }
 
     @Test

@@ -2,14 +2,21 @@ package dev.stockade.runtime.host;
 
 import dev.stockade.runtime.spec.HostView;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** The host as this process sees it: it runs in the host's namespaces, started by the shim. */
 public final class LinuxHostView implements HostView {
@@ -20,6 +27,20 @@ public final class LinuxHostView implements HostView {
     private static final int S_IFREG = 0100000;
     private static final int S_IFLNK = 0120000;
     private static final int S_IFCHR = 0020000;
+
+    /** How long {@code <delegate> --version} may take; runc answers in about 10 ms. */
+    static final long VERSION_TIMEOUT_SECONDS = 5;
+    /** More than any runtime's --version prints; what is beyond it is not read. */
+    static final int VERSION_OUTPUT_BYTES = 4096;
+
+    /**
+     * The file a program's answer was read from: the spec server asks once per binary, and asks
+     * again when the file changes (an upgrade writes a new inode; anything else changes its ctime).
+     */
+    private record ProgramFile(String path, Object device, Object inode, Object size, Object modified, Object changed) {
+    }
+
+    private final Map<ProgramFile, String> versionOutputs = new ConcurrentHashMap<>();
 
     @Override
     public String realPath(String hostPath) {
@@ -80,6 +101,51 @@ public final class LinuxHostView implements HostView {
             return "Not a directory".equals(e.getReason()) ? Entry.MISSING : Entry.UNREADABLE;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             return Entry.UNREADABLE;
+        }
+    }
+
+    @Override
+    public Optional<String> versionOutput(String program) {
+        ProgramFile file;
+        try {
+            Map<String, Object> attributes = Files.readAttributes(Path.of(program), "unix:dev,ino,size,lastModifiedTime,ctime");
+            file = new ProgramFile(program, attributes.get("dev"), attributes.get("ino"), attributes.get("size"),
+                    attributes.get("lastModifiedTime"), attributes.get("ctime"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        String known = versionOutputs.get(file);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<String> output = run(program);
+        output.ifPresent(text -> versionOutputs.put(file, text));
+        return output;
+    }
+
+    /** {@code program --version}'s standard output when it exits 0 in time; a failure is not remembered. */
+    private static Optional<String> run(String program) {
+        Process process = null;
+        try {
+            process = new ProcessBuilder(List.of(program, "--version")).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // Wait first, then take what it wrote: a program that hangs, or leaves a child holding
+            // the pipe, cannot hold the check up. Its few lines fit the pipe.
+            if (!process.waitFor(VERSION_TIMEOUT_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                return Optional.empty();
+            }
+            InputStream stdout = process.getInputStream();
+            byte[] output = stdout.readNBytes(Math.min(stdout.available(), VERSION_OUTPUT_BYTES));
+            return Optional.of(new String(output, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } finally {
+            if (process != null) {
+                process.destroyForcibly();
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.stockade.runtime.spec;
 
+import java.util.Optional;
+
 /** What validation needs to know about the host; the real one reads /proc, tests give fixed answers. */
 public interface HostView {
 
@@ -15,6 +17,13 @@ public interface HostView {
 
     /** What is at {@code hostPath} itself, a last component that is a link not followed (lstat). */
     Entry entry(String hostPath);
+
+    /**
+     * What {@code program --version} prints (the delegate runtime: runc or crun), or empty when it
+     * cannot be run or does not answer in time. A long-lived view may keep the answer for as long
+     * as the program's file is the same.
+     */
+    Optional<String> versionOutput(String program);
 
     /** One file's type, with a link's target or a character device's numbers. */
     record Entry(Kind kind, String linkTarget, int major, int minor) {

@@ -63,6 +63,13 @@ public final class SpecValidator {
                     + "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/([0-9a-f]+)/(hostname|hosts|resolv\\.conf|shm)"
                     + "|(?:/var/lib|/run)/containers/storage/overlay-containers/([0-9a-f]+)/userdata/(hostname|hosts|resolv\\.conf|shm|run/secrets)");
 
+    /**
+     * The kubelet's volumes of API data (configMap, secret, projected, downwardAPI): the kubelet
+     * writes them and mounts them read-only into every container of the pod, whatever the pod asks.
+     */
+    static final Pattern KUBELET_API_DATA_VOLUME = Pattern.compile(
+            "volumes/kubernetes\\.io~(configmap|secret|projected|downward-api)/[^/]+");
+
     static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
     static final String SANDBOX_UID_ANNOTATION = "io.kubernetes.cri.sandbox-uid";
 
@@ -73,13 +80,24 @@ public final class SpecValidator {
     private final ProcessSettings processSettings;
     private final Pattern kubeletPodPath;
     private final Pattern belowKubeletPodPath;
+    private final String delegate;
 
     public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
         this(profile, profileName, host, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
     }
 
-    /** {@code kubeletRoot} is the kubelet's --root-dir; compared, like mount sources, after following symlinks. */
     public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot) {
+        this(profile, profileName, host, kubeletRoot, "runc");
+    }
+
+    /**
+     * {@code kubeletRoot} is the kubelet's --root-dir; compared, like mount sources, after following
+     * symlinks. {@code delegate} is the runtime the launcher runs after the check (runc or crun, its
+     * path): how it resolves mount destinations decides whether a mount may lie inside a volume
+     * other containers write ({@link #checkNestedMount}).
+     */
+    public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot, String delegate) {
+        this.delegate = delegate;
         this.profile = profile;
         this.profileName = profileName;
         this.host = host;
@@ -223,13 +241,21 @@ public final class SpecValidator {
         };
     }
 
-    /** A bind mount's source as checked: its real path, what it is, and the pod it belongs to (kubelet paths). */
-    private record BindSource(String realPath, EngineMounts.Source kind, String podUid) {
+    /**
+     * A bind mount's source as checked: its real path, what it is, the pod it belongs to (kubelet
+     * paths), and who else may write in it (null when no other container can).
+     */
+    private record BindSource(String realPath, EngineMounts.Source kind, String podUid, String writableBy) {
+    }
+
+    /** A mount done before the one being checked: its field, where runc put it, what it is, and who else may write in it. */
+    private record Mounted(String field, String path, String what, String writableBy) {
     }
 
     void checkMounts(JsonNode spec, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
         String kubeletPod = null;
         List<String> mounted = new ArrayList<>();
+        List<Mounted> before = new ArrayList<>();
         Set<String> destinations = new HashSet<>();
         int index = 0;
         for (JsonNode mount : spec.path("mounts")) {
@@ -243,18 +269,24 @@ public final class SpecValidator {
             }
             boolean bind = isBind(mount);
             EngineMounts.Source sourceKind = EngineMounts.Source.OTHER;
+            String writableBy = null;
             if (bind) {
                 BindSource source = checkBindSource(spec, mount, field);
                 if (source.podUid() != null) {
                     kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
                 }
                 sourceKind = source.kind();
+                writableBy = source.writableBy();
                 pins.add(new CheckedPaths.Pin((ObjectNode) mount, "source", source.realPath()));
             } else {
                 checkSpecialFilesystem(mount, field);
             }
             String cleaned = ContainerPaths.cleaned(destination);
-            mounted.add(checkDestination(mount, field, cleaned, bind, sourceKind, rootfs, mounted));
+            String where = checkDestination(mount, field, cleaned, bind, sourceKind, rootfs, mounted);
+            String what = describe(mount, bind);
+            checkNestedMount(field, what, where, before);
+            mounted.add(where);
+            before.add(new Mounted(field, where, what, writableBy));
             destinations.add(cleaned);
             if (!cleaned.equals(destination) && mount instanceof ObjectNode holder) {
                 pins.add(new CheckedPaths.Pin(holder, "destination", cleaned));
@@ -302,19 +334,25 @@ public final class SpecValidator {
                                 + "one of them could swap a directory on the way for a symbolic link between this check and runc's "
                                 + "mount. Mount " + writable.get().path() + " itself, or make that rule read-only");
             }
-            return new BindSource(real, EngineMounts.Source.OTHER, null);
+            return new BindSource(real, EngineMounts.Source.OTHER, null, rule.get().readOnly() ? null
+                    : "the profile's allowedHostPaths entry " + rule.get().path() + " (readOnly: false), which every container of sandbox profile "
+                            + profileName + " may mount writable");
         }
         if (kubelet.matches()) {
             String directory = kubelet.group(2);
             EngineMounts.Source kind = directory.startsWith("volume") ? EngineMounts.Source.POD_VOLUME
                     : directory.startsWith("containers/") ? EngineMounts.Source.KUBELET_CONTAINER_FILE : EngineMounts.Source.OTHER;
-            return new BindSource(real, kind, kubelet.group(1));
+            boolean othersWrite = kind == EngineMounts.Source.POD_VOLUME && !KUBELET_API_DATA_VOLUME.matcher(directory).matches();
+            return new BindSource(real, kind, kubelet.group(1), othersWrite
+                    ? "a volume of the pod, which its other containers may mount writable (a read-only mount here does not stop them)" : null);
         }
         Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
         if (sandbox.matches()) {
             checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
             String file = sandbox.group(2) != null ? sandbox.group(2) : sandbox.group(4);
-            return new BindSource(real, file.equals("shm") ? EngineMounts.Source.SANDBOX_SHM : EngineMounts.Source.OTHER, null);
+            // The sandbox's hostname, hosts and resolv.conf are files; its shm every container of the pod writes.
+            return file.equals("shm") ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which its "
+                    + "other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
         }
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
@@ -339,8 +377,7 @@ public final class SpecValidator {
      */
     private String checkDestination(JsonNode mount, String field, String destination, boolean bind, EngineMounts.Source source,
                                     ContainerPaths rootfs, List<String> mountedBefore) throws Refusal {
-        String what = (bind ? "a bind mount of " + mount.path("source").asText() : "a " + mount.path("type").asText() + " mount")
-                + " at " + mount.path("destination").asText();
+        String what = describe(mount, bind);
         if (destination.equals("/")) {
             throw new Refusal(field + ".destination", "mount-destination",
                     what + " would cover the container's whole root filesystem, which sandbox profile " + profileName + " does not allow");
@@ -364,6 +401,49 @@ public final class SpecValidator {
             throw new Refusal(field + ".destination", "mount-destination", refused + mismatch.get() + "; mount it elsewhere");
         }
         return where.path();
+    }
+
+    private static String describe(JsonNode mount, boolean bind) {
+        return (bind ? "a bind mount of " + mount.path("source").asText() : "a " + mount.path("type").asText() + " mount")
+                + " at " + mount.path("destination").asText();
+    }
+
+    /**
+     * A mount inside a directory that other containers write: one of them can replace the
+     * directory on the way with a symbolic link (to /dev, /proc/sys…) between this check and
+     * runc's mount, and runc before {@value RuncRelease#FIXED} looks the destination up when it
+     * mounts, following links, so the mount lands there, over what runc then trusts as root
+     * ({@link #checkDestination} follows only the image's links: what a volume holds can change
+     * after this check). Refused unless the delegate is a runc with the fixes; crun and anything
+     * unknown count as without them. The delegate's version is asked only when a mount is nested.
+     * {@code where} is the mount's resolved destination, {@code before} the mounts done before it.
+     */
+    private void checkNestedMount(String field, String what, String where, List<Mounted> before) throws Refusal {
+        Mounted outer = null;
+        for (Mounted mounted : before) {
+            if (mounted.writableBy() != null && !where.equals(mounted.path()) && ContainerPaths.isAtOrBelow(where, mounted.path())) {
+                outer = mounted;
+                break;
+            }
+        }
+        if (outer == null) {
+            return;
+        }
+        Optional<String> output = host.versionOutput(delegate);
+        Optional<RuncRelease> release = output.flatMap(RuncRelease::of);
+        if (release.isPresent() && release.get().resolvesMountDestinationsSafely()) {
+            return;
+        }
+        String runtime = release.map(r -> "runc " + r).orElse(output.map(o -> o.lines().findFirst().orElse("").strip())
+                .filter(line -> !line.isEmpty()).map(line -> "'" + line + "'").orElse("a runtime whose version cannot be read")) + " (" + delegate + ")";
+        String inside = where.substring(outer.path().equals("/") ? 1 : outer.path().length() + 1);
+        throw new Refusal(field + ".destination", "nested-mount",
+                what + " lies inside " + outer.field() + ", " + outer.what() + ", " + outer.writableBy() + ": one of them can replace "
+                        + inside.split("/")[0] + " there with a symbolic link to /dev, /proc/sys or any other directory of the container "
+                        + "between this check and runc's mount, and the delegate runtime, " + runtime + ", follows it when it mounts "
+                        + "(CVE-2025-52881), so the mount would land over runc's own /dev or /proc; sandbox profile " + profileName
+                        + " does not allow it. Mount it outside " + outer.path() + ", use a volume no container writes there (configMap, "
+                        + "secret, projected, or a read-only allowedHostPaths entry), or upgrade runc to " + RuncRelease.FIXED + " or later");
     }
 
     /**

@@ -6,8 +6,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LinuxHostViewTest {
 
@@ -30,5 +35,40 @@ class LinuxHostViewTest {
         Files.writeString(dir.resolve("file"), "");
         assertEquals(Entry.MISSING, host.entry(dir.resolve("absent").toString()));
         assertEquals(Entry.MISSING, host.entry(dir.resolve("file/below").toString()));
+    }
+
+    /** The spec server asks a delegate once while its file stays the same, and again after an upgrade replaced it. */
+    @Test
+    void aProgramsVersionIsAskedOnceUntilItsFileChanges(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        Path runtime = dir.resolve("runc");
+        writeScript(runtime, "echo run >> " + calls + "; echo 'runc version 1.1.5+ds1'; echo 'commit: 1.1.5+ds1-1+deb12u1'");
+        assertEquals(Optional.of("runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1+deb12u1\n"), host.versionOutput(runtime.toString()));
+        assertEquals(Optional.of("runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1+deb12u1\n"), host.versionOutput(runtime.toString()));
+        assertEquals(1, Files.readAllLines(calls).size());
+
+        Path upgraded = dir.resolve("runc.new");
+        writeScript(upgraded, "echo run >> " + calls + "; echo 'runc version 1.3.3'");
+        Files.move(upgraded, runtime, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(Optional.of("runc version 1.3.3\n"), host.versionOutput(runtime.toString()));
+        assertEquals(2, Files.readAllLines(calls).size());
+    }
+
+    @Test
+    void aProgramThatFailsHangsOrIsMissingHasNoVersion(@TempDir Path dir) throws Exception {
+        Path failing = dir.resolve("failing");
+        writeScript(failing, "echo 'runc version 1.3.3'; exit 1");
+        assertEquals(Optional.empty(), host.versionOutput(failing.toString()));
+        assertEquals(Optional.empty(), host.versionOutput(dir.resolve("missing").toString()));
+        Path hanging = dir.resolve("hanging");
+        writeScript(hanging, "echo 'runc version 1.3.3'; exec sleep 30");
+        long start = System.nanoTime();
+        assertEquals(Optional.empty(), host.versionOutput(hanging.toString()));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(LinuxHostView.VERSION_TIMEOUT_SECONDS + 3));
+    }
+
+    private static void writeScript(Path file, String body) throws Exception {
+        Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
     }
 }

@@ -691,6 +691,37 @@ class RuncContainersIT {
     }
 
     /**
+     * A volume nested inside a pod volume that another container of the pod writes (the family of
+     * CVE-2025-52881): container A, allowed, makes b in the shared emptyDir a link to /dev;
+     * runc 1.1.5 looks /a/b up when it mounts container B's second volume, follows the link and
+     * puts the volume over B's /dev, although B mounts the emptyDir read-only. On a runc without
+     * the fixes Stockade refuses the nesting itself, before any link is there too, since A can make
+     * one between the check and the mount.
+     */
+    @Test
+    void aVolumeInsideAVolumeAnotherContainerWritesIsRefusedOnThisRunc() throws Exception {
+        Path shared = podVolume("shared");
+        Files.createDirectory(shared.resolve("b"));
+        Path inner = podVolume("inner");
+        Files.writeString(inner.resolve("marker"), "from the inner volume\n");
+        ObjectNode containerB = containers.spec("cat", "/dev/marker");
+        ((ArrayNode) containerB.get("mounts")).add(bind("/a", shared, "rbind", "rprivate", "ro")).add(bind("/a/b", inner));
+        String field = "mounts[" + mountIndex(containerB, "/a/b") + "].destination";
+        assertRefused(inPod(Runtime.STOCKADE, containerB.deepCopy()), field, "rule nested-mount");
+
+        ObjectNode containerA = containers.spec("sh", "-c", "rmdir /a/b && ln -s /dev /a/b && echo planted");
+        ((ArrayNode) containerA.get("mounts")).add(bind("/a", shared));
+        CommandResult planted = inPod(Runtime.STOCKADE, containerA);
+        assertEquals("planted\n", planted.stdout(), "a container of the pod may write its volume: " + planted.describe());
+        assertEquals(Path.of("/dev"), Files.readSymbolicLink(shared.resolve("b")));
+
+        Outcomes outcomes = podAttack("pod volume at `/a/b` inside an emptyDir at `/a` (read-only here) in which another container of the pod "
+                + "made `b` a link to `/dev` (CVE-2025-52881 family)", containerB);
+        assertEquals("from the inner volume\n", outcomes.runc().stdout(), "runc mounts the inner volume over /dev: " + outcomes.runc().describe());
+        assertRefused(outcomes.stockade(), field, "rule nested-mount", "runc 1.1.5", "upgrade runc to 1.2.8, 1.3.3 or 1.4.0-rc.3 or later");
+    }
+
+    /**
      * What the kubelet and the container runtime put under /dev still works: the termination log
      * (a file of the kubelet's pod directory) and /dev/shm as a pod volume (emptyDir, medium Memory).
      */

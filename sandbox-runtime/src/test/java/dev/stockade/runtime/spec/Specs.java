@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -93,7 +94,7 @@ public final class Specs {
     /** The sample specs' root filesystem on the host. */
     public static final String ROOTFS = BUNDLE.resolve("rootfs").toString();
 
-    /** A host view in which every path is its own real path, except the given links. */
+    /** A host view in which every path is its own real path, except the given links; the delegate runtime's version cannot be read. */
     public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths) {
         return host(links, hostNamespacePaths, Map.of());
     }
@@ -114,6 +115,36 @@ public final class Specs {
             @Override
             public Entry entry(String hostPath) {
                 return files.getOrDefault(hostPath, Entry.MISSING);
+            }
+
+            @Override
+            public Optional<String> versionOutput(String program) {
+                return Optional.empty();
+            }
+        };
+    }
+
+    /** {@code host}, where the delegate runtime answers {@code --version} with {@code versionOutput}. */
+    public static HostView withRuntimeVersion(HostView host, String versionOutput) {
+        return new HostView() {
+            @Override
+            public String realPath(String hostPath) {
+                return host.realPath(hostPath);
+            }
+
+            @Override
+            public boolean isHostNamespace(String type, String path) {
+                return host.isHostNamespace(type, path);
+            }
+
+            @Override
+            public Entry entry(String hostPath) {
+                return host.entry(hostPath);
+            }
+
+            @Override
+            public Optional<String> versionOutput(String program) {
+                return Optional.of(versionOutput);
             }
         };
     }
