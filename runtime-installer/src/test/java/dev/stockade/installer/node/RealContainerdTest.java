@@ -283,10 +283,20 @@ class RealContainerdTest {
             long killed = supervisors().getFirst();
             ProcessHandle.of(killed).ifPresent(ProcessHandle::destroyForcibly);
             awaitSupervisors(pids -> !pids.contains(killed));
+            // A dying process loses its command line before its files: wait until nothing answers on the
+            // socket any more (the state this pass must repair), or it would rightly keep what answers.
+            awaitGone(killed);
+            long quietBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (answers(socket)) {
+                assertTrue(System.nanoTime() < quietBy, "something still answers on " + socket + " 10 s after the supervisor was killed");
+                Thread.sleep(20);
+            }
             Output repair = run(environment, "install");
             assertEquals(0, repair.exitCode(), repair.text());
             List<Long> restarted = supervisors();
-            assertEquals(1, restarted.size(), "exactly one supervisor again: " + restarted);
+            assertEquals(1, restarted.size(), "exactly one supervisor again: " + restarted + "\n" + repair.text()
+                    + "\nsupervisor log:\n" + tail(Path.of(SupervisorControl.LOG_FILE))
+                    + "\nlisteners:\n" + Commands.run("sh", "-c", "ss -xlp | grep -F supervisor; ps -eo pid,ppid,stat,args | grep -F Supervisor").stdout());
             assertEquals("4.4.0", containerd.run(image, "after-restart", List.of("--runc-binary", LAUNCHER), "uname", "-r")
                     .requireSuccess().stdout().strip());
 
@@ -400,6 +410,42 @@ class RealContainerdTest {
     }
 
     /** Supervisor processes on this machine serving the node's socket (the supervisor's own tests use others). */
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(" + file + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static boolean answers(Path socket) {
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Until {@code pid} is gone or a zombie: its open files, the listening socket among them, are closed then. */
+    private static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+                String state = stat.substring(stat.lastIndexOf(") ") + 2, stat.lastIndexOf(") ") + 3);
+                if (state.equals("Z") || state.equals("X")) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("process " + pid + " still runs 10 s after SIGKILL");
+    }
+
     private static List<Long> supervisors() {
         return ProcessHandle.allProcesses()
                 .filter(process -> process.info().commandLine().orElse("").matches(
