@@ -34,15 +34,16 @@ final class ProfileReader {
                 enumValue(json.get("seccomp"), "seccomp", SeccompLevel::valueOf),
                 hostPaths(json.get("allowedHostPaths")),
                 strings(json.get("allowedSysctls"), "allowedSysctls"),
-                wholeNumber(json.get("pidsLimit"), "pidsLimit"),
+                wholeNumber(json.get("pidsLimit"), "pidsLimit", 1, Long.MAX_VALUE),
                 bool(json.get("readOnlyRootFilesystem"), "readOnlyRootFilesystem"),
                 strings(json.get("maskedPaths"), "maskedPaths"),
                 strings(json.get("readonlyPaths"), "readonlyPaths"),
                 kernelIdentity(json.get("kernelIdentity")),
                 strings(json.get("tripwireSyscalls"), "tripwireSyscalls"),
                 socketFamilies(json.get("allowedSocketFamilies")),
-                wholeNumber(json.get("maxRealtimePriority"), "maxRealtimePriority"),
-                wholeNumber(json.get("maxLockedMemoryBytes"), "maxLockedMemoryBytes")).resolved();
+                wholeNumber(json.get("maxRealtimePriority"), "maxRealtimePriority", 0, 99),
+                wholeNumber(json.get("maxLockedMemoryBytes"), "maxLockedMemoryBytes", SandboxProfile.UNLIMITED_LOCKED_MEMORY,
+                        Long.MAX_VALUE)).resolved();
     }
 
     private static void object(JsonNode node, String field, Set<String> known) {
@@ -108,12 +109,14 @@ final class ProfileReader {
         return node.asBoolean();
     }
 
-    private static Long wholeNumber(JsonNode node, String field) {
+    /** The CRD's bounds, again: a profile file written by hand must not get past them (pidsLimit 0 is no limit to runc). */
+    private static Long wholeNumber(JsonNode node, String field, long min, long max) {
         if (absent(node)) {
             return null;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw new IllegalArgumentException(field + " must be a whole number");
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
+            throw new IllegalArgumentException(field + " must be a whole number from " + min + (max == Long.MAX_VALUE ? " up" : " to " + max)
+                    + ", not " + node);
         }
         return node.asLong();
     }

@@ -55,6 +55,15 @@ class ProfileReaderTest {
                 refusal.getMessage());
     }
 
+    /** The CRD's bounds hold for a profile file written by hand too: runc reads pidsLimit 0 as no limit at all. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"pidsLimit\":0}", "{\"pidsLimit\":-1}", "{\"maxRealtimePriority\":100}", "{\"maxRealtimePriority\":-1}",
+            "{\"maxLockedMemoryBytes\":-5}"})
+    void valuesOutsideTheSchemasBoundsAreRefused(String json) {
+        IllegalArgumentException refusal = assertThrows(IllegalArgumentException.class, () -> read(json));
+        assertTrue(refusal.getMessage().contains("must be a whole number from"), refusal.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"allowEverything\":true}", "{\"pidsLimit\":\"many\"}", "{\"mode\":\"Open\"}",
             "{\"allowedHostPaths\":[{\"path\":\"/x\",\"writable\":true}]}", "[]", "{\"allowedCapabilities\":\"ALL\"}",

@@ -156,6 +156,19 @@ public final class SpecValidator {
                 }
                 String real = host.realPath(path);
                 Optional<String> notDockers = EngineHooks.dockerNetworkHookMismatch(kind, hook, real);
+                Optional<HostPathRule> writable = profile.allowedHostPaths().stream().filter(rule -> !rule.readOnly())
+                        .filter(rule -> {
+                            String directory = Path.of(rule.path()).normalize().toString();
+                            return real.equals(directory) || real.startsWith(directory.endsWith("/") ? directory : directory + "/");
+                        })
+                        .findFirst();
+                if (notDockers.isPresent() && writable.isPresent()) {
+                    // A container may mount that entry writable: it could replace the program the node runs as root.
+                    throw new Refusal(field + ".path", "hook",
+                            "the " + kind + " hook's program " + real + " lies in " + writable.get().path() + ", which sandbox profile "
+                                    + profileName + " lets containers write (allowedHostPaths readOnly: false), so a container could "
+                                    + "replace the program the node then runs as root; put hook programs under a read-only entry");
+                }
                 if (notDockers.isEmpty() || allowedHostPath(real).isPresent()) {
                     pins.add(new CheckedPaths.Pin(holder, "path", real));
                     continue;

@@ -131,6 +131,23 @@ class SpecValidatorTest {
         assertEquals("hook", refused(allowing, spec).rule(), "a path that climbs out is refused");
     }
 
+    /** A container may mount a readOnly: false entry writable and replace the program the node then runs as root. */
+    @Test
+    void aHookProgramUnderAWritableAllowedHostPathIsRefused() {
+        ObjectNode spec = Specs.app();
+        spec.with("hooks").withArray("prestart").addObject().put("path", "/srv/shared/hooks/hook.sh");
+        SpecValidator writable = new SpecValidator(Specs.profile(
+                "{\"allowedHostPaths\":[{\"path\":\"/srv/shared/hooks\"},{\"path\":\"/srv/shared\",\"readOnly\":false}]}"),
+                "untrusted", PLAIN_HOST);
+        Refusal refusal = refused(writable, spec);
+        assertEquals("hook", refusal.rule());
+        assertTrue(refusal.getMessage().contains("lies in /srv/shared, which sandbox profile untrusted lets containers write"),
+                refusal.getMessage());
+        SpecValidator readOnly = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/shared/hooks\"}]}"),
+                "untrusted", PLAIN_HOST);
+        assertDoesNotThrow(() -> readOnly.validate(spec, Specs.BUNDLE));
+    }
+
     /** Docker's network hook exactly as moby's WithLibnetwork writes it (Docker 20.10 on). */
     static ObjectNode withDockersNetworkHook(ObjectNode spec) {
         spec.with("hooks").withArray("prestart").addObject().put("path", "/proc/812/exe")
