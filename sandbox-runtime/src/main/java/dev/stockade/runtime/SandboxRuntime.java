@@ -86,7 +86,8 @@ public final class SandboxRuntime {
     private static PrintStream callerStderr(String fd) {
         if (fd != null && fd.matches("[0-9]+")) {
             try {
-                return new PrintStream(new FileOutputStream("/proc/self/fd/" + fd), true, StandardCharsets.UTF_8);
+                // Appending: the caller's stderr may be a file with its earlier output, which must not be cut.
+                return new PrintStream(new FileOutputStream("/proc/self/fd/" + fd, true), true, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return System.err;
             }
