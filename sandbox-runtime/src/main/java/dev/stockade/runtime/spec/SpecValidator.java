@@ -156,12 +156,7 @@ public final class SpecValidator {
                 }
                 String real = host.realPath(path);
                 Optional<String> notDockers = EngineHooks.dockerNetworkHookMismatch(kind, hook, real);
-                Optional<HostPathRule> writable = profile.allowedHostPaths().stream().filter(rule -> !rule.readOnly())
-                        .filter(rule -> {
-                            String directory = Path.of(rule.path()).normalize().toString();
-                            return real.equals(directory) || real.startsWith(directory.endsWith("/") ? directory : directory + "/");
-                        })
-                        .findFirst();
+                Optional<HostPathRule> writable = writableRule(real, true);
                 if (notDockers.isPresent() && writable.isPresent()) {
                     // A container may mount that entry writable: it could replace the program the node runs as root.
                     throw new Refusal(field + ".path", "hook",
@@ -339,7 +334,7 @@ public final class SpecValidator {
         }
         Optional<HostPathRule> rule = allowedHostPath(real);
         if (rule.isPresent()) {
-            Optional<HostPathRule> writable = writableRuleAbove(real);
+            Optional<HostPathRule> writable = writableRule(real, false);
             if (writable.isPresent()) {
                 throw new Refusal(field + ".source", "host-mount",
                         "bind mount of " + named + " at " + destination + " reaches inside " + writable.get().path()
@@ -374,11 +369,12 @@ public final class SpecValidator {
     }
 
     /** A rule letting containers write a directory strictly above {@code realPath}, if any. */
-    private Optional<HostPathRule> writableRuleAbove(String realPath) {
+    /** A readOnly: false entry of allowedHostPaths above {@code realPath}, or at it too when {@code orAt}. */
+    private Optional<HostPathRule> writableRule(String realPath, boolean orAt) {
         return profile.allowedHostPaths().stream().filter(rule -> !rule.readOnly())
                 .filter(rule -> {
                     String directory = Path.of(rule.path()).normalize().toString();
-                    return !realPath.equals(directory) && realPath.startsWith(directory.endsWith("/") ? directory : directory + "/");
+                    return (orAt && realPath.equals(directory)) || realPath.startsWith(directory.endsWith("/") ? directory : directory + "/");
                 })
                 .findFirst();
     }
