@@ -3,6 +3,7 @@ package dev.stockade.installer;
 import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.api.status.NodeRuntimeStatus;
 import dev.stockade.api.status.RemovalRequest;
+import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.metrics.ApiServerReviews;
 import dev.stockade.installer.metrics.MetricsAccess;
 import dev.stockade.installer.metrics.MetricsServer;
@@ -41,8 +42,8 @@ final class NodeAgent {
         this.reporter = reporter;
         this.client = client;
         this.log = log;
-        this.metrics = new NodeMetricsView(config.policy(),
-                socket -> NodeMetrics.read(config.hostRoot().resolve(socket.substring(1)), SOCKET_TIMEOUT));
+        HostRoot host = new HostRoot(config.hostRoot());
+        this.metrics = new NodeMetricsView(config.policy(), socket -> NodeMetrics.read(host.resolve(socket), SOCKET_TIMEOUT));
     }
 
     int runUntilRemoved() throws IOException {

@@ -125,6 +125,17 @@ public final class NodeMetrics {
         }
     }
 
+    /** A label value in the text format: backslash, double quote and newline escaped. */
+    public static String escapeLabelValue(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /** The {@code # HELP} and {@code # TYPE} lines that precede a metric's samples. */
+    public static void header(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
     private static void answer(SocketChannel client, Supplier<String> render) {
         try (client; OutputStream out = Channels.newOutputStream(client)) {
             out.write(render.get().getBytes(StandardCharsets.UTF_8));

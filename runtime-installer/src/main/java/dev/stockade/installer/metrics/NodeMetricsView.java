@@ -59,16 +59,17 @@ public final class NodeMetricsView {
     /** The exposition text of one scrape; the daemons' sockets are read now. */
     public String render() {
         StringBuilder out = new StringBuilder();
-        header(out, "stockade_installer_phase", "gauge",
+        NodeMetrics.header(out, "stockade_installer_phase", "gauge",
                 "1 for the phase this node's installer is in (Installing, Ready, Failed, Removing, Removed), 0 for the others.");
         for (NodeRuntimeStatus.Phase each : NodeRuntimeStatus.Phase.values()) {
-            out.append("stockade_installer_phase{policy=\"").append(escape(policy)).append("\",phase=\"").append(each.name())
+            out.append("stockade_installer_phase{policy=\"").append(NodeMetrics.escapeLabelValue(policy))
+                    .append("\",phase=\"").append(each.name())
                     .append("\"} ").append(each == phase ? 1 : 0).append('\n');
         }
-        header(out, "stockade_supervisor_starts_total", "counter",
+        NodeMetrics.header(out, "stockade_supervisor_starts_total", "counter",
                 "Times the installer started the node's seccomp supervisor because none was running, or handed over to a new one.");
         out.append("stockade_supervisor_starts_total ").append(supervisorStarts.sum()).append('\n');
-        header(out, "stockade_spec_server_starts_total", "counter",
+        NodeMetrics.header(out, "stockade_spec_server_starts_total", "counter",
                 "Times the installer started the node's spec server because none of this release was serving.");
         out.append("stockade_spec_server_starts_total ").append(specServerStarts.sum()).append('\n');
         if (installed && supervisorNeeded) {
@@ -85,17 +86,9 @@ public final class NodeMetricsView {
 
     private void daemon(StringBuilder out, String upName, String socket, String help) {
         Optional<String> series = readSocket.apply(socket);
-        header(out, upName, "gauge", help);
+        NodeMetrics.header(out, upName, "gauge", help);
         out.append(upName).append(' ').append(series.isPresent() ? 1 : 0).append('\n');
         series.ifPresent(text -> out.append(text.endsWith("\n") || text.isEmpty() ? text : text + "\n"));
     }
 
-    private static void header(StringBuilder out, String name, String type, String help) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static String escape(String value) {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    }
 }

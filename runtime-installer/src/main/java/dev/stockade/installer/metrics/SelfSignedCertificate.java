@@ -1,5 +1,7 @@
 package dev.stockade.installer.metrics;
 
+import dev.stockade.installer.host.HostFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +12,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -70,11 +70,7 @@ public final class SelfSignedCertificate {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while making the metrics certificate", e);
         } finally {
-            try (Stream<Path> files = Files.walk(directory)) {
-                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
+            HostFiles.deleteTree(directory);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
 import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.verify.CommandVerifier;
 import dev.stockade.installer.verify.HandlerVerifier;
@@ -40,6 +41,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -285,9 +287,9 @@ class RealContainerdTest {
             awaitSupervisors(pids -> !pids.contains(killed));
             // A dying process loses its command line before its files: wait until nothing answers on the
             // socket any more (the state this pass must repair), or it would rightly keep what answers.
-            awaitGone(killed);
+            SupervisorControl nodeSupervisor = SupervisorControl.forNode(new HostRoot(Path.of("/")), Optional.empty(), "off");
             long quietBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (answers(socket)) {
+            while (nodeSupervisor.answers()) {
                 assertTrue(System.nanoTime() < quietBy, "something still answers on " + socket + " 10 s after the supervisor was killed");
                 Thread.sleep(20);
             }
@@ -417,33 +419,6 @@ class RealContainerdTest {
         } catch (java.io.IOException e) {
             return "(" + file + ": " + e.getMessage() + ")";
         }
-    }
-
-    private static boolean answers(Path socket) {
-        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            channel.connect(java.net.UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    /** Until {@code pid} is gone or a zombie: its open files, the listening socket among them, are closed then. */
-    private static void awaitGone(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-                String state = stat.substring(stat.lastIndexOf(") ") + 2, stat.lastIndexOf(") ") + 3);
-                if (state.equals("Z") || state.equals("X")) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("process " + pid + " still runs 10 s after SIGKILL");
     }
 
     private static List<Long> supervisors() {

@@ -85,9 +85,10 @@ public final class SpecServer {
      * the launcher ran its own JVM, which still checks). Refusals on that slow path are not counted here.
      */
     public String metrics() {
-        return "# HELP stockade_spec_server_requests_total Container creates the resident spec server answered, by result.\n"
-                + "# TYPE stockade_spec_server_requests_total counter\n"
-                + "stockade_spec_server_requests_total{result=\"allowed\"} " + allowed.sum() + "\n"
+        StringBuilder out = new StringBuilder();
+        NodeMetrics.header(out, "stockade_spec_server_requests_total", "counter",
+                "Container creates the resident spec server answered, by result.");
+        return out + "stockade_spec_server_requests_total{result=\"allowed\"} " + allowed.sum() + "\n"
                 + "stockade_spec_server_requests_total{result=\"refused\"} " + refused.sum() + "\n"
                 + "stockade_spec_server_requests_total{result=\"fallback\"} " + fallback.sum() + "\n";
     }

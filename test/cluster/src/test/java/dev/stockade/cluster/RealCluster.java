@@ -128,10 +128,8 @@ final class RealCluster {
      * API server as a process on the node would, while reading the host's files. Output goes to {@code log}.
      */
     Process startInNodeNetwork(List<String> command, Path log) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + settings.get("NETNS"), "--"));
-        full.addAll(command);
         try {
-            return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            return new ProcessBuilder(inNodeNetwork(command)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -139,9 +137,13 @@ final class RealCluster {
 
     /** A command in the node's network namespace only (e.g. curl to a pod address), waited for. */
     CommandResult inNodeNetwork(Duration timeout, String... command) {
+        return Commands.run(timeout, Map.of(), inNodeNetwork(List.of(command)));
+    }
+
+    private List<String> inNodeNetwork(List<String> command) {
         List<String> full = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + settings.get("NETNS"), "--"));
-        full.addAll(List.of(command));
-        return Commands.run(timeout, Map.of(), full);
+        full.addAll(command);
+        return full;
     }
 
     Path logs() {

@@ -1,5 +1,6 @@
 package dev.stockade.supervisor.audit;
 
+import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.supervisor.listener.SandboxContainer;
 
 import java.time.Duration;
@@ -104,17 +105,17 @@ public final class SupervisorMetrics {
         long now = clock.getAsLong();
         tripwires.values().removeIf(t -> t.goneSinceNanos != 0 && now - t.goneSinceNanos > GONE_RETENTION.toNanos());
         StringBuilder out = new StringBuilder();
-        header(out, "stockade_supervisor_tripwire_total", "counter",
+        NodeMetrics.header(out, "stockade_supervisor_tripwire_total", "counter",
                 "Tripwire syscalls (escape attempts) a sandboxed container called; each was denied with EPERM.");
         List<Map.Entry<TripwireKey, Tripwire>> sorted = tripwires.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey(Comparator.comparing(TripwireKey::toString))).toList();
         for (Map.Entry<TripwireKey, Tripwire> entry : sorted) {
             TripwireKey key = entry.getKey();
-            out.append("stockade_supervisor_tripwire_total{policy=\"").append(escape(key.policy()))
-                    .append("\",namespace=\"").append(escape(key.namespace()))
-                    .append("\",pod=\"").append(escape(key.pod()))
-                    .append("\",container=\"").append(escape(key.container()))
-                    .append("\",syscall=\"").append(escape(key.syscall()))
+            out.append("stockade_supervisor_tripwire_total{policy=\"").append(NodeMetrics.escapeLabelValue(key.policy()))
+                    .append("\",namespace=\"").append(NodeMetrics.escapeLabelValue(key.namespace()))
+                    .append("\",pod=\"").append(NodeMetrics.escapeLabelValue(key.pod()))
+                    .append("\",container=\"").append(NodeMetrics.escapeLabelValue(key.container()))
+                    .append("\",syscall=\"").append(NodeMetrics.escapeLabelValue(key.syscall()))
                     .append("\"} ").append(entry.getValue().count.sum()).append('\n');
         }
         sample(out, "stockade_supervisor_notifications_total", "counter",
@@ -130,17 +131,8 @@ public final class SupervisorMetrics {
         return out.toString();
     }
 
-    private static void header(StringBuilder out, String name, String type, String help) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
     private static void sample(StringBuilder out, String name, String type, String help, long value) {
-        header(out, name, type, help);
+        NodeMetrics.header(out, name, type, help);
         out.append(name).append(' ').append(value).append('\n');
-    }
-
-    static String escape(String value) {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }
