@@ -1,7 +1,10 @@
 package dev.stockade.runtime;
 
+import dev.stockade.runtime.host.RuncLog;
 import dev.stockade.runtime.spec.Refusal;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,6 +45,34 @@ final class DelegateRuntime {
         throw new Refusal(SandboxRuntime.DELEGATE_VARIABLE, "delegate",
                 "delegate runtime " + name + " was not found on PATH nor in " + SYSTEM_DIRECTORIES
                         + "; install it or set " + SandboxRuntime.DELEGATE_VARIABLE + " to its absolute path");
+    }
+
+    /**
+     * Runs {@code command} (the delegate and its arguments) with {@code input} on its standard input
+     * (this JVM's own when null) and its output and errors where given; returns its exit status. A delegate
+     * that cannot be started, or a wait that is interrupted, reports 1 through {@code log}.
+     */
+    static int run(List<String> command, byte[] input, ProcessBuilder.Redirect output, ProcessBuilder.Redirect error, RuncLog log) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output).redirectError(error);
+            if (input == null) {
+                builder.redirectInput(ProcessBuilder.Redirect.INHERIT);
+            }
+            Process process = builder.start();
+            if (input != null) {
+                try (OutputStream stdin = process.getOutputStream()) {
+                    stdin.write(input);
+                }
+            }
+            return process.waitFor();
+        } catch (IOException e) {
+            log.error("stockade: cannot run " + command.getFirst() + ": " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.error("stockade: interrupted while " + command.getFirst() + " ran");
+            return 1;
+        }
     }
 
     private DelegateRuntime() {

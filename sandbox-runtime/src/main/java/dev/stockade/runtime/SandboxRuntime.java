@@ -6,30 +6,38 @@ import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.runtime.cli.RuncCommandLine;
+import dev.stockade.runtime.cli.RuncUpdate;
 import dev.stockade.runtime.host.LinuxHostView;
 import dev.stockade.runtime.json.JsonTrees;
 import dev.stockade.runtime.host.RuncLog;
 import dev.stockade.runtime.spec.HostView;
 import dev.stockade.runtime.spec.Refusal;
+import dev.stockade.runtime.spec.ResourceUpdate;
 import dev.stockade.runtime.spec.SpecHardener;
 import dev.stockade.runtime.spec.SpecValidator;
 import dev.stockade.runtime.spec.SupervisorListener;
 
+import java.io.ByteArrayInputStream;
+import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The JVM half of one invocation: checks and hardens, in place, the spec that create, run or exec
  * carries. Exit 0 tells the launcher (bin/stockade-runtime) to exec the delegate runtime with the
  * original arguments; exit 1 is a refusal, already written in runc's format to the --log file and
  * to the caller's stderr (fd STOCKADE_ERROR_FD). Anything unexpected refuses too (fail closed).
+ * update is the exception: it is checked and run here ({@link #update}).
  */
 public final class SandboxRuntime {
 
@@ -38,6 +46,9 @@ public final class SandboxRuntime {
     public static final String LOG_VARIABLE = "STOCKADE_RUNTIME_LOG";
     /** Set by the launcher: the fd of the caller's stderr (the JVM's own stdio is /dev/null). */
     public static final String ERROR_FD_VARIABLE = "STOCKADE_ERROR_FD";
+    /** Set by the launcher for update, which this JVM runs itself: the fd of the caller's stdout. */
+    public static final String OUTPUT_FD_VARIABLE = "STOCKADE_OUTPUT_FD";
+    static final String UPDATE = "update";
 
     private final Map<String, String> environment;
     private final HostView host;
@@ -50,9 +61,14 @@ public final class SandboxRuntime {
     }
 
     public static void main(String[] args) {
-        SandboxRuntime runtime = new SandboxRuntime(System.getenv(), new LinuxHostView());
-        PrintStream stderr = callerStderr(System.getenv().get(ERROR_FD_VARIABLE));
-        int status = runtime.run(List.of(args), stderr);
+        Map<String, String> environment = System.getenv();
+        SandboxRuntime runtime = new SandboxRuntime(environment, new LinuxHostView());
+        PrintStream stderr = callerStderr(environment.get(ERROR_FD_VARIABLE));
+        RuncCommandLine command = RuncCommandLine.parse(List.of(args));
+        int status = command.subcommand().filter(UPDATE::equals).isPresent()
+                ? runtime.update(command, System.in, callerStream(environment.get(OUTPUT_FD_VARIABLE)),
+                callerStream(environment.get(ERROR_FD_VARIABLE)), stderr)
+                : runtime.run(command, stderr);
         stderr.flush();
         // halt, not exit: System.exit starts the platform logging machinery, measurable on every create.
         Runtime.getRuntime().halt(status);
@@ -68,6 +84,9 @@ public final class SandboxRuntime {
             Path delegate = DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
             if (command.carriesSpec()) {
                 prepare(command, delegate);
+            } else if (command.subcommand().filter(UPDATE::equals).isPresent()) {
+                // Only update(), which runs the delegate itself with what it checked, may let one through.
+                throw new Refusal("subcommand update", "update", "is checked only by the launcher's own JVM; this checker cannot run it");
             }
             return 0;
         } catch (Refusal refusal) {
@@ -81,6 +100,81 @@ public final class SandboxRuntime {
             runcLog.error(message);
             return 1;
         }
+    }
+
+    /**
+     * {@code runc update}: new limits for a running container, checked by {@link ResourceUpdate} and
+     * then run by this JVM itself. The delegate gets the checked options and, on its standard input,
+     * the checked resources (never the caller's file or stream, which could change after the check),
+     * and writes to the caller's {@code output} and {@code error}. Returns the delegate's exit status,
+     * or 1 after a refusal, which goes to {@code stderr} and the --log file as on create.
+     */
+    public int update(RuncCommandLine command, InputStream stdin, ProcessBuilder.Redirect output, ProcessBuilder.Redirect error,
+                      PrintStream stderr) {
+        RuncLog runcLog = new RuncLog(command.logFile(), command.logFormat(), stderr);
+        RuncUpdate update = RuncUpdate.parse(command);
+        String id = update.operands().isEmpty() ? "?" : update.operands().getFirst();
+        List<String> arguments = new ArrayList<>();
+        byte[] input = null;
+        try {
+            Path delegate = DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
+            arguments.add(delegate.toString());
+            LoadedProfile loaded = loadProfile();
+            if (loaded.profile().mode() == SandboxProfile.Mode.Passthrough) {
+                arguments.addAll(command.arguments());
+                runtimeLog.write("update " + id + ": passthrough profile " + loaded.name());
+            } else {
+                if (update.operands().size() != 1) {
+                    throw new Refusal("update", "update", "takes exactly one container id, not " + update.operands());
+                }
+                Optional<JsonNode> resources = update.resources().isEmpty() ? Optional.empty() : Optional.of(readResources(update.resources().get(), stdin));
+                SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), delegate.toString());
+                ResourceUpdate.Checked checked = new ResourceUpdate(loaded.profile(), loaded.name(), validator).check(update.options(), resources);
+                arguments.addAll(update.globalArguments());
+                arguments.add(UPDATE);
+                arguments.addAll(ResourceUpdate.arguments(checked.options()));
+                if (checked.resources().isPresent()) {
+                    arguments.addAll(List.of("--resources", "-"));
+                    input = JsonTrees.write(checked.resources().get());
+                }
+                arguments.add(id);
+                runtimeLog.write("update " + id + ": checked with profile " + loaded.name()
+                        + (checked.clamped().isEmpty() ? "" : "; clamped " + String.join(", ", checked.clamped())));
+            }
+        } catch (Refusal refusal) {
+            String message = "stockade: update of container " + id + " refused: " + refusal.getMessage();
+            runtimeLog.write(message);
+            runcLog.error(message);
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            String message = "stockade: update of container " + id + " refused: internal error " + e;
+            runtimeLog.write(message);
+            runcLog.error(message);
+            return 1;
+        }
+        return DelegateRuntime.run(arguments, input, output, error, runcLog);
+    }
+
+    /** The --resources object: from standard input for "-", else from the file; at most {@link JsonTrees#MAX_FILE_BYTES}. */
+    private static JsonNode readResources(String location, InputStream stdin) throws Refusal {
+        try {
+            if (!location.equals("-")) {
+                return JsonTrees.read(Path.of(location));
+            }
+            byte[] content = stdin.readNBytes(JsonTrees.MAX_FILE_BYTES + 1);
+            if (content.length > JsonTrees.MAX_FILE_BYTES) {
+                throw new IOException("it is more than the " + JsonTrees.MAX_FILE_BYTES + " bytes (4 MiB) the sandbox runtime reads");
+            }
+            return JsonTrees.read(new ByteArrayInputStream(content));
+        } catch (IOException e) {
+            throw new Refusal("update --resources " + location, "update", "cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Where the delegate's stream goes: the caller's, through the launcher's fd, else this JVM's own. */
+    private static ProcessBuilder.Redirect callerStream(String fd) {
+        return fd != null && fd.matches("[0-9]+") ? ProcessBuilder.Redirect.appendTo(new File("/proc/self/fd/" + fd))
+                : ProcessBuilder.Redirect.INHERIT;
     }
 
     private static PrintStream callerStderr(String fd) {

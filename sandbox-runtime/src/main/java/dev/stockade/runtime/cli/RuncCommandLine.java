@@ -10,7 +10,8 @@ import java.util.Set;
  * runc's command line as far as the sandbox runtime needs to understand it: global flags, the
  * subcommand and the few subcommand options that name a spec (bundle, process file) or file
  * descriptors. Nothing is rewritten: the delegate receives the original arguments, so flags this
- * class does not know are passed on, not dropped.
+ * class does not know are passed on, not dropped. {@code subcommandIndex} is the subcommand's
+ * position in {@code arguments} (their size when there is none).
  */
 public record RuncCommandLine(
         List<String> arguments,
@@ -21,7 +22,8 @@ public record RuncCommandLine(
         Optional<Path> processFile,
         List<String> addedCapabilities,
         int preserveFds,
-        Optional<String> containerId) {
+        Optional<String> containerId,
+        int subcommandIndex) {
 
     /** runc's global flags that take a value (urfave/cli accepts -flag, --flag, --flag=value). */
     private static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("log", "log-format", "root", "criu", "rootless");
@@ -55,8 +57,9 @@ public record RuncCommandLine(
         }
         if (index >= arguments.size()) {
             return new RuncCommandLine(List.copyOf(arguments), Optional.empty(), logFile, logFormat,
-                    Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty());
+                    Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), index);
         }
+        int subcommandIndex = index;
         String subcommand = arguments.get(index++);
         Set<String> valueFlags = subcommand.equals("exec") ? EXEC_VALUE_FLAGS
                 : subcommand.equals("create") || subcommand.equals("run") || subcommand.equals("restore")
@@ -89,7 +92,7 @@ public record RuncCommandLine(
             bundle = Optional.of(Path.of(""));
         }
         return new RuncCommandLine(List.copyOf(arguments), Optional.of(subcommand), logFile, logFormat, bundle,
-                processFile, List.copyOf(capabilities), preserveFds, containerId);
+                processFile, List.copyOf(capabilities), preserveFds, containerId, subcommandIndex);
     }
 
     private static int parseCount(String value) {
@@ -106,7 +109,8 @@ public record RuncCommandLine(
      */
     public RuncCommandLine relativeTo(Path directory) {
         return new RuncCommandLine(arguments, subcommand, logFile.map(directory::resolve), logFormat,
-                bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId);
+                bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId,
+                subcommandIndex);
     }
 
     /** The spec file the subcommand carries: exec's --process file, else the bundle's config.json. */

@@ -154,10 +154,17 @@ class RuncContainersIT {
     /** A detached {@code sleep 30} container, created through Stockade with the environment of a profile, to exec into. */
     private record SleepingContainer(String id, Map<String, String> environment) {
 
-        /** {@code stockade-runtime --root <state> <args>} with the container's environment. */
+        /**
+         * {@code stockade-runtime --root <state> <args>} with the container's environment; with
+         * {@code "sh", "-c", script} first, that command line is the script's "$0" "$@".
+         */
         CommandResult stockade(String... args) {
-            List<String> command = new ArrayList<>(List.of(containers.payload.resolve("bin/stockade-runtime").toString(),
-                    "--root", containers.stateRoot.toString()));
+            List<String> command = new ArrayList<>();
+            if (args.length > 2 && args[0].equals("sh") && args[1].equals("-c")) {
+                command.addAll(List.of(args).subList(0, 3));
+                args = java.util.Arrays.copyOfRange(args, 3, args.length);
+            }
+            command.addAll(List.of(containers.payload.resolve("bin/stockade-runtime").toString(), "--root", containers.stateRoot.toString()));
             command.addAll(List.of(args));
             return Commands.run(java.time.Duration.ofSeconds(30), environment, command);
         }
@@ -430,6 +437,45 @@ class RuncContainersIT {
         assertFalse(viaStockade.stdout().contains("started 200"), viaStockade.describe());
         assertTrue(viaStockade.stderr().contains("can't fork") || viaStockade.stderr().contains("Resource temporarily unavailable"),
                 viaStockade.describe());
+    }
+
+    /** The container's pids.max as its own cgroup shows it (cgroup v1 or v2). */
+    private static String pidsMax(SleepingContainer container) {
+        CommandResult result = container.stockade("exec", container.id(), "sh", "-c",
+                "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max");
+        assertEquals(0, result.exitCode(), result.describe());
+        return result.stdout().strip();
+    }
+
+    /**
+     * runc update, as containerd (the kubelet's in-place resize), Docker (docker update) and CRI-O
+     * send it, writes new limits into a running container's cgroups: it must not lift the fork-bomb
+     * guard, by option or through --resources on stdin, while CPU and memory updates still apply.
+     */
+    @Test
+    void anUpdateCannotLiftThePidsLimitOfARunningContainer() throws Exception {
+        withSleepingContainer(fewPids, container -> {
+            assertEquals("64", pidsMax(container));
+            CommandResult option = container.stockade("update", "--pids-limit", "100000", "--memory", "134217728", container.id());
+            assertEquals(0, option.exitCode(), option.describe());
+            assertEquals("64", pidsMax(container));
+            CommandResult memory = container.stockade("exec", container.id(), "sh", "-c",
+                    "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max");
+            assertEquals("134217728", memory.stdout().strip(), "the memory update applies: " + memory.describe());
+
+            CommandResult stdin = container.stockade("sh", "-c", "printf '%s' '{\"pids\":{\"limit\":-1},\"cpu\":{\"shares\":256}}' | \"$0\" \"$@\"",
+                    "update", "--resources", "-", container.id());
+            assertEquals(0, stdin.exitCode(), stdin.describe());
+            assertEquals("64", pidsMax(container), "-1 on stdin (no limit) must not lift the profile's limit");
+
+            CommandResult procs = container.stockade("sh", "-c", "printf '%s' '{\"unified\":{\"cgroup.procs\":\"1\"}}' | \"$0\" \"$@\"",
+                    "update", "--resources=-", container.id());
+            assertNotEquals(0, procs.exitCode());
+            assertTrue(procs.stderr().contains("cgroup.procs") && procs.stderr().contains("rule cgroup-files"), procs.describe());
+            CommandResult rdt = container.stockade("update", "--l3-cache-schema", "L3:0=1", container.id());
+            assertNotEquals(0, rdt.exitCode());
+            assertTrue(rdt.stderr().contains("rule intel-rdt"), rdt.describe());
+        });
     }
 
     // ---- what a hostile pod spec could still do (issue 11) ----
