@@ -1,6 +1,7 @@
 package dev.stockade.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.api.profile.Capabilities;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
@@ -30,7 +31,7 @@ final class ProfileReader {
         object(json, "profile", FIELDS);
         return new SandboxProfile(
                 enumValue(json.get("mode"), "mode", Mode::valueOf),
-                strings(json.get("allowedCapabilities"), "allowedCapabilities"),
+                capabilities(json.get("allowedCapabilities")),
                 enumValue(json.get("seccomp"), "seccomp", SeccompLevel::valueOf),
                 hostPaths(json.get("allowedHostPaths")),
                 strings(json.get("allowedSysctls"), "allowedSysctls"),
@@ -83,6 +84,18 @@ final class ProfileReader {
             throw new IllegalArgumentException(field + " must be a string");
         }
         return node.asText();
+    }
+
+    /** allowedCapabilities: Linux capabilities only; a typo would allow nothing and say nothing. */
+    private static List<String> capabilities(JsonNode node) {
+        List<String> names = strings(node, "allowedCapabilities");
+        for (String name : names == null ? List.<String>of() : names) {
+            String bare = name.toUpperCase(java.util.Locale.ROOT).replaceFirst("^CAP_", "");
+            if (!Capabilities.isKnown(bare)) {
+                throw new IllegalArgumentException("allowedCapabilities: " + name + " is not a Linux capability");
+            }
+        }
+        return names;
     }
 
     private static List<String> strings(JsonNode node, String field) {

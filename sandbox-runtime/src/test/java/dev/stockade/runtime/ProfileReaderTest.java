@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -53,6 +54,15 @@ class ProfileReaderTest {
         IllegalArgumentException refusal = assertThrows(IllegalArgumentException.class, () -> read("{\"allowedSocketFamilies\":[\"AF_WIFI\"]}"));
         assertTrue(refusal.getMessage().startsWith("allowedSocketFamilies has no value AF_WIFI; the kernel's names are [AF_UNIX, AF_INET"),
                 refusal.getMessage());
+    }
+
+    /** A misspelt capability would allow nothing and say nothing: the node refuses the profile, as the operator does. */
+    @Test
+    void aNameThatIsNoLinuxCapabilityIsRefused() throws Exception {
+        IllegalArgumentException refusal = assertThrows(IllegalArgumentException.class, () -> read("{\"allowedCapabilities\":[\"SYS_ADMN\"]}"));
+        assertEquals("allowedCapabilities: SYS_ADMN is not a Linux capability", refusal.getMessage());
+        assertEquals(List.of("CAP_NET_ADMIN", "checkpoint_restore"),
+                read("{\"allowedCapabilities\":[\"CAP_NET_ADMIN\",\"checkpoint_restore\"]}").allowedCapabilities());
     }
 
     /** The CRD's bounds hold for a profile file written by hand too: runc reads pidsLimit 0 as no limit at all. */

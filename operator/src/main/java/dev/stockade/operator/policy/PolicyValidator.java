@@ -1,6 +1,7 @@
 package dev.stockade.operator.policy;
 
 import dev.stockade.api.Stockade;
+import dev.stockade.api.profile.Capabilities;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.operator.pool.LabelSelectors;
@@ -125,6 +126,9 @@ public final class PolicyValidator {
             if (capability == null || !CAPABILITY.matcher(capability).matches() || capability.startsWith("CAP_")) {
                 problems.add(at + ".allowedCapabilities[" + i + "] \"" + capability
                         + "\" must be a capability name without the CAP_ prefix, e.g. NET_BIND_SERVICE");
+            } else if (!Capabilities.isKnown(capability)) {
+                problems.add(at + ".allowedCapabilities[" + i + "] \"" + capability + "\" is not a Linux capability; "
+                        + "use one of the names of capabilities(7) without the CAP_ prefix, e.g. NET_BIND_SERVICE");
             }
         }
         List<HostPathRule> hostPaths = profile.allowedHostPaths() == null ? List.of() : profile.allowedHostPaths();

@@ -52,6 +52,18 @@ class PolicyValidatorTest {
     }
 
     @Test
+    void aCapabilityNameMustBeALinuxCapability() {
+        SandboxPolicy policy = policy("sandbox", selectLabel("a", "b"), "isolated");
+        policy.getSpec().getRuntimeClasses().getFirst().setProfile(new SandboxProfile(null, List.of("NET_BIND_SERVICE", "SYS_ADMN"), null, null,
+                null, null, null, null, null, null, null));
+
+        List<String> problems = PolicyValidator.validate(policy);
+
+        assertEquals(List.of("spec.runtimeClasses[0].profile.allowedCapabilities[1] \"SYS_ADMN\" is not a Linux capability; use one of the names "
+                + "of capabilities(7) without the CAP_ prefix, e.g. NET_BIND_SERVICE"), problems);
+    }
+
+    @Test
     void realtimePriorityAndLockedMemoryBoundsMustBeWhatTheKernelKnows() {
         SandboxPolicy policy = policy("sandbox", selectLabel("a", "b"), "isolated", "open");
         policy.getSpec().getRuntimeClasses().getFirst().setProfile(new SandboxProfile(null, null, null, null, null, null, null, null, null,
