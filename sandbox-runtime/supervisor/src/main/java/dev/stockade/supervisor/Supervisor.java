@@ -167,18 +167,32 @@ public final class Supervisor implements ListenerServer.Registrar, NotificationC
         try {
             container = ListenerMessages.parse(stateMessage, hostNodename, hostDomainname);
         } catch (ListenerMessages.BadMessage e) {
-            LOG.log(Level.ERROR, e.getMessage() + "; its notified calls will fail with ENOSYS");
             Libc.close(notifyFd);
+            refuse(e.initPid(), e.getMessage());
             return;
         }
         if (channels.size() >= options.maxContainers()) {
-            LOG.log(Level.ERROR, "already answering " + channels.size() + " containers (--max-containers); refusing "
-                    + container.describe() + ": its notified calls will fail with ENOSYS");
             Libc.close(notifyFd);
+            refuse(container.initPid(), "already answering " + channels.size() + " containers (--max-containers); cannot answer "
+                    + container.describe());
             return;
         }
         startChannel(notifyFd, container);
         LOG.log(Level.INFO, "answering " + container.describe());
+    }
+
+    /**
+     * A container this supervisor cannot answer must not run: its tripwires would be silent and its
+     * uname would fail with ENOSYS. runc sends the listener message while the container's init
+     * waits to be started, so its init is killed (fail closed); a message naming no init leaves
+     * only the closed notify fd, under which the notified calls fail.
+     */
+    private void refuse(long initPid, String why) {
+        metrics.refusedContainer();
+        boolean killed = initPid > 0 && ProcessHandle.of(initPid).map(ProcessHandle::destroyForcibly).orElse(false);
+        LOG.log(Level.ERROR, why + "; " + (killed ? "killed its init, pid " + initPid + ", so that it does not run unanswered"
+                : initPid > 0 ? "its init, pid " + initPid + ", is already gone"
+                : "the message names no init to stop: its notified calls fail with ENOSYS"));
     }
 
     private void startChannel(int notifyFd, SandboxContainer container) {

@@ -49,6 +49,7 @@ public final class SupervisorMetrics {
     private final LongAdder throttled = new LongAdder();
     private final LongAdder emulatedUname = new LongAdder();
     private final LongAdder failedAnswers = new LongAdder();
+    private final LongAdder refusedContainers = new LongAdder();
     private final AtomicInteger containers = new AtomicInteger();
     private final LongSupplier clock;
 
@@ -80,6 +81,10 @@ public final class SupervisorMetrics {
 
     public void failedAnswer() {
         failedAnswers.increment();
+    }
+
+    public void refusedContainer() {
+        refusedContainers.increment();
     }
 
     public void containerAdded() {
@@ -126,6 +131,9 @@ public final class SupervisorMetrics {
                 "uname calls answered with the profile's kernel identity.", emulatedUname.sum());
         sample(out, "stockade_supervisor_failed_answers_total", "counter",
                 "Notifications that could not be answered (the caller was gone or its memory unreadable).", failedAnswers.sum());
+        sample(out, "stockade_supervisor_refused_containers_total", "counter",
+                "Containers this supervisor could not answer (--max-containers reached, malformed listener message); each one's init was killed.",
+                refusedContainers.sum());
         sample(out, "stockade_supervisor_containers", "gauge",
                 "Containers whose notifications this supervisor answers.", containers.get());
         return out.toString();

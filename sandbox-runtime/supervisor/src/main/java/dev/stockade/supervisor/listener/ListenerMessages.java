@@ -70,10 +70,20 @@ public final class ListenerMessages {
         }
     }
 
-    /** A malformed message: refused, the notify fd closed (the container's notified calls then fail). */
+    /**
+     * A malformed message: refused, the notify fd closed. {@code initPid} is the container's init
+     * as far as the message names it (0 when it does not), for the supervisor to stop it.
+     */
     public static final class BadMessage extends Exception {
-        public BadMessage(String message, Throwable cause) {
+        private final long initPid;
+
+        public BadMessage(String message, long initPid, Throwable cause) {
             super(message, cause);
+            this.initPid = initPid;
+        }
+
+        public long initPid() {
+            return initPid;
         }
     }
 
@@ -84,11 +94,12 @@ public final class ListenerMessages {
     public static SandboxContainer parse(byte[] message, String hostNodename, String hostDomainname) throws BadMessage {
         try {
             JsonNode root = JSON.readTree(message);
+            long initPid = root == null ? 0 : root.path("pid").asLong(root.path("state").path("pid").asLong(0));
             if (root == null || !root.has("state") || !root.get("state").hasNonNull("id")) {
-                throw new BadMessage("listener message has no state.id: " + abbreviate(message), null);
+                throw new BadMessage("listener message has no state.id: " + abbreviate(message), initPid, null);
             }
             if (!root.has("fds") || root.get("fds").size() != 1 || !"seccompFd".equals(root.get("fds").get(0).asText())) {
-                throw new BadMessage("listener message must carry exactly one fd named seccompFd: " + abbreviate(message), null);
+                throw new BadMessage("listener message must carry exactly one fd named seccompFd: " + abbreviate(message), initPid, null);
             }
             JsonNode state = root.get("state");
             Metadata metadata = Metadata.parse(root.path("metadata").asText(""));
@@ -98,11 +109,11 @@ public final class ListenerMessages {
             String pod = firstNonEmpty(metadata.pod(), CriAnnotations.first(annotation, CriAnnotations.POD_NAME));
             String container = firstNonEmpty(metadata.container(), CriAnnotations.first(annotation, CriAnnotations.CONTAINER_NAME));
             String[] uts = utsNames(state.path("bundle").asText(""), hostNodename, hostDomainname);
-            return new SandboxContainer(state.get("id").asText(), root.path("pid").asLong(state.path("pid").asLong(0)),
+            return new SandboxContainer(state.get("id").asText(), initPid,
                     metadata.policy(), metadata.runtimeClass(), namespace, pod, container, metadata.kernelIdentity(),
                     uts[0], uts[1]);
         } catch (IOException e) {
-            throw new BadMessage("listener message is not the OCI container process state JSON: " + abbreviate(message), e);
+            throw new BadMessage("listener message is not the OCI container process state JSON: " + abbreviate(message), 0, e);
         }
     }
 
@@ -156,7 +167,7 @@ public final class ListenerMessages {
                 return true;
             }
             if (piece.length > MAX_STATE_BYTES - size) {
-                throw new BadMessage("listener message is larger than " + MAX_STATE_BYTES + " bytes", null);
+                throw new BadMessage("listener message is larger than " + MAX_STATE_BYTES + " bytes", 0, null);
             }
             if (size + piece.length > bytes.length) {
                 bytes = Arrays.copyOf(bytes, Math.min(MAX_STATE_BYTES, Math.max(bytes.length * 2, size + piece.length)));
@@ -176,7 +187,7 @@ public final class ListenerMessages {
                     }
                 }
             } catch (IOException e) {
-                throw new BadMessage("listener message is not JSON: " + abbreviate(message()), e);
+                throw new BadMessage("listener message is not JSON: " + abbreviate(message()), 0, e);
             }
             return complete;
         }

@@ -94,4 +94,36 @@ class SupervisorLifecycleIT {
             assertEquals("4.4.0", after.stdout().strip());
         }
     }
+
+    /**
+     * A container the supervisor cannot answer (here: beyond --max-containers 1) must not run with
+     * its tripwires silent and uname failing: its init is killed before its program gets far, and
+     * the refusal is counted.
+     */
+    @Test
+    void aContainerBeyondMaxContainersDoesNotRun() throws Exception {
+        try (SupervisorProcess supervisor = SupervisorProcess.start(workDir.resolve("supervisor.sock"), workDir.resolve("supervisor.log"),
+                SupervisorProcess.freePort(), "--max-containers", "1")) {
+            String id = NotifiedContainers.newId();
+            ObjectNode first = NotifiedContainers.notify(containers.spec("sleep", "30"), supervisor.socket,
+                    List.of("uname"), NotifiedContainers.metadata("team-c", "first", "app", null));
+            String runc = containers.runc.toString();
+            String root = containers.stateRoot.toString();
+            Commands.run(Duration.ofSeconds(30), Map.of(), List.of(runc, "--root", root, "run", "--detach", "--bundle",
+                    containers.bundle(first).toString(), id)).requireSuccess();
+            try {
+                supervisor.awaitLog("answering team-c/first/app", 1, Duration.ofSeconds(30));
+                CommandResult second = containers.run(NotifiedContainers.notify(containers.spec("sh", "-c", "sleep 3; echo ran"),
+                        supervisor.socket, List.of("uname"), NotifiedContainers.metadata("team-c", "second", "app", null)));
+                assertTrue(second.exitCode() != 0 && !second.stdout().contains("ran"), "the second container ran unanswered: " + second.describe());
+                supervisor.awaitLog("cannot answer team-c/second/app", 1, Duration.ofSeconds(10));
+                assertTrue(supervisor.logLines().stream().anyMatch(line -> line.contains("killed its init")), String.join("\n", supervisor.logLines()));
+                assertEquals(1, SupervisorIT.counter(supervisor.metrics(), "stockade_supervisor_refused_containers_total"));
+                assertEquals(1, SupervisorIT.counter(supervisor.metrics(), "stockade_supervisor_containers"), "the first is still answered");
+            } finally {
+                Commands.run(runc, "--root", root, "kill", id, "KILL");
+                Commands.run(runc, "--root", root, "delete", "--force", id);
+            }
+        }
+    }
 }

@@ -31,16 +31,18 @@ final class SupervisorProcess implements AutoCloseable {
     }
 
     /** Starts a supervisor on {@code socket} (taking over from one already there) and waits until it answers. */
-    static SupervisorProcess start(Path socket, Path log, int metricsPort) {
+    static SupervisorProcess start(Path socket, Path log, int metricsPort, String... extraArguments) {
         String classpath = System.getProperty("supervisor.classpath");
         if (classpath == null) {
             throw new AssertionError("system property supervisor.classpath is not set (failsafe sets it from the pom)");
         }
         try {
-            Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
                     "dev.stockade.supervisor.SupervisorMain", "run", "--socket", socket.toString(),
-                    "--metrics-socket", metricsSocket(socket).toString(), "--metrics", "127.0.0.1:" + metricsPort))
+                    "--metrics-socket", metricsSocket(socket).toString(), "--metrics", "127.0.0.1:" + metricsPort));
+            command.addAll(List.of(extraArguments));
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();

@@ -75,6 +75,9 @@ class ListenerMessagesTest {
         var twoFds = assertThrows(ListenerMessages.BadMessage.class,
                 () -> ListenerMessages.parse("{\"fds\":[\"seccompFd\",\"x\"],\"state\":{\"id\":\"c\"}}".getBytes(), "h", "d"));
         assertTrue(twoFds.getMessage().contains("exactly one fd"), twoFds.getMessage());
+        var withPid = assertThrows(ListenerMessages.BadMessage.class,
+                () -> ListenerMessages.parse("{\"fds\":[],\"pid\":4242,\"state\":{\"id\":\"c\"}}".getBytes(), "h", "d"));
+        assertEquals(4242, withPid.initPid(), "the init to stop, as far as the message names it");
         assertThrows(ListenerMessages.BadMessage.class, () -> ListenerMessages.parse("not json".getBytes(), "h", "d"));
     }
 
