@@ -15,6 +15,7 @@ import dev.stockade.operator.policy.SandboxPolicy;
 import dev.stockade.operator.policy.SandboxPolicySpec;
 import dev.stockade.operator.policy.SandboxPolicyStatus;
 import dev.stockade.operator.pool.BoundedParallel;
+import dev.stockade.operator.pool.NodeConcerns;
 import dev.stockade.operator.pool.NodeFence;
 import dev.stockade.operator.pool.NodePatcher;
 import dev.stockade.operator.pool.NodePhases;
@@ -106,6 +107,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private final PolicyEvents events;
     private final PolicyMetrics metrics;
     private InformerEventSource<Node, SandboxPolicy> nodes;
+    private final NodeConcerns nodeConcerns = new NodeConcerns();
     private InformerEventSource<RuntimeClass, SandboxPolicy> runtimeClasses;
     private InformerEventSource<DaemonSet, SandboxPolicy> daemonSets;
     private InformerEventSource<ConfigMap, SandboxPolicy> configMaps;
@@ -133,11 +135,15 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
     @Override
     public List<EventSource<?, SandboxPolicy>> prepareEventSources(EventSourceContext<SandboxPolicy> context) {
-        // Any node change may move nodes between pools, so it concerns every policy.
+        // A node change wakes only the policies whose pool it can change (NodeConcerns).
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, SandboxPolicy.class)
                 .withName("nodes")
-                .withSecondaryToPrimaryMapper(node -> context.getPrimaryCache().list()
-                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withSecondaryToPrimaryMapper(node -> {
+                    List<SandboxPolicy> policies = context.getPrimaryCache().list().toList();
+                    Set<String> woken = nodeConcerns.wake(node, claims(policies.stream()));
+                    return policies.stream().filter(p -> woken.contains(p.getMetadata().getName()))
+                            .map(ResourceID::fromResource).collect(Collectors.toSet());
+                })
                 .withOnUpdateFilter(NodeChanges::concernsStockade)
                 .withItemStore(new SlimNodeStore())
                 .build(), context);
@@ -178,7 +184,9 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         // Before any node is tainted: no window in which a tolerating pod lands on a fenced node.
         AdmissionFence admissionFence = applyAdmissionFence(policy, context);
         List<PoolAssignment.Claim> claims = claims(context);
-        PoolAssignment.Pool pool = PoolAssignment.assign(claims, nodes.list().toList()).poolOf(policy.getMetadata().getName());
+        List<Node> allNodes = nodes.list().toList();
+        nodeConcerns.forgetAllBut(allNodes.stream().map(n -> n.getMetadata().getName()).collect(Collectors.toSet()));
+        PoolAssignment.Pool pool = PoolAssignment.assign(claims, allNodes).poolOf(policy.getMetadata().getName());
         Members members = fenceMembers(policy, pool, claims);
         List<NodeStatus> leaving = releaseLeavers(policy, pool);
         applyInstaller(policy, profiles);
@@ -502,7 +510,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     }
 
     private List<PoolAssignment.Claim> claims(Context<SandboxPolicy> context) {
-        return context.getPrimaryCache().list()
+        return claims(context.getPrimaryCache().list());
+    }
+
+    private static List<PoolAssignment.Claim> claims(java.util.stream.Stream<SandboxPolicy> policies) {
+        return policies
                 .map(p -> new PoolAssignment.Claim(p.getMetadata().getName(), creationTime(p),
                         p.getSpec() == null ? null : p.getSpec().getNodeSelector(),
                         p.getSpec() == null ? null : p.getSpec().getMaxNodes(),
