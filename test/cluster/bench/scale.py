@@ -95,6 +95,8 @@ class Nodes:
         self.nodes = {}
         self.listeners = []
         self.stopped = False
+        # When a node's labels, annotations or taints last changed (heartbeats change none of them).
+        self.last_change = time.monotonic()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def start(self):
@@ -141,8 +143,12 @@ class Nodes:
                     with self.lock:
                         if kind == "DELETED":
                             self.nodes.pop(name, None)
+                            self.last_change = time.monotonic()
                         else:
-                            self.nodes[name] = self.summary(obj)
+                            summary, before = self.summary(obj), self.nodes.get(name)
+                            if before is None or any(summary[k] != before[k] for k in ("labels", "annotations", "taints")):
+                                self.last_change = time.monotonic()
+                            self.nodes[name] = summary
                         self.lock.notify_all()
                     self.notify(name)
                 conn.close()
@@ -156,6 +162,20 @@ class Nodes:
     def get(self, name):
         with self.lock:
             return self.nodes.get(name)
+
+    def settle(self, quiet, timeout):
+        """Waits until no node's labels, annotations or taints changed for `quiet` seconds (the controller
+        manager and KWOK finish initialising new nodes minutes after their creation); returns the
+        seconds it took, or None on timeout."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            with self.lock:
+                still = time.monotonic() - self.last_change
+            if still >= quiet:
+                return time.monotonic() - start
+            time.sleep(min(quiet - still, 5))
+        log(f"nodes still changing after {timeout} s; idle is measured anyway")
+        return None
 
     def wait(self, predicate, timeout, what):
         """Waits until predicate(nodes) holds; returns the seconds it took, or None on timeout."""
@@ -274,9 +294,13 @@ class Installers:
                     # Not yet visible in the cache, or it changed: look again shortly.
                     threading.Timer(1.0, self.consider, (name,)).start()
 
-    def patch(self, name, node, ready_label, status):
+    def patch(self, name, node, ready_label, status, guard=None):
+        """guard: an annotation whose value the write requires (a JSON patch test), so that a write
+        racing the operator's release fails (422) instead of landing on a released node."""
         labels, annotations = node["labels"], node["annotations"]
         ops = []
+        if guard:
+            ops.append({"op": "test", "path": f"/metadata/annotations/{pointer(guard)}", "value": annotations.get(guard)})
         for path, current, key, value in (("/metadata/labels", labels, READY_LABEL, ready_label),
                                           ("/metadata/annotations", annotations, STATUS_ANNOTATION, status)):
             existing = current.get(key)
@@ -289,7 +313,7 @@ class Installers:
                     ops.append({"op": "add", "path": f"{path}/{pointer(key)}", "value": value})
                 else:
                     ops.append({"op": "add", "path": path, "value": {key: value}})
-        if not ops:
+        if len(ops) == (1 if guard else 0):
             return node
         self.throttle()
         _, written = self.api.request("PATCH", f"/api/v1/nodes/{name}", ops, "application/json-patch+json")
@@ -306,9 +330,10 @@ class Installers:
         else:
             # As NodeAgent.uninstallOnRequest: Removing (ready label gone), uninstall, then Removed.
             removing = {"policy": policy, "phase": "Removing", "message": "removal requested by the operator: uninstalling"}
-            node = self.patch(name, node, None, json.dumps(removing, separators=(",", ":")))
+            # Both guarded on the removal request, as the installer does nothing on a released node.
+            node = self.patch(name, node, None, json.dumps(removing, separators=(",", ":")), guard=REMOVAL_ANNOTATION)
             removed = {"policy": policy, "phase": "Removed", "message": "uninstalled (simulated by test/cluster/bench/scale)"}
-            self.patch(name, node, None, json.dumps(removed, separators=(",", ":")))
+            self.patch(name, node, None, json.dumps(removed, separators=(",", ":")), guard=REMOVAL_ANNOTATION)
 
     def idle(self):
         while True:
@@ -630,8 +655,11 @@ class Scenario:
         log(f"{label}: every policy Ready after {ready} s ({row['ready_installer_writes']} installer writes)")
 
         if args.idle and len(policies) == 1:
-            # Everything heartbeats, nothing changes: the operator should not write.
+            # Everything heartbeats, nothing changes: the operator should not write. Idle starts once
+            # nothing but heartbeats has touched the nodes for 30 s.
             time.sleep(5)
+            row["settle_s"] = nodes.settle(30, args.timeout)
+            log(f"{label}: nodes settled after {fmt(row['settle_s'], ' s')}")
             idle_writes0 = self.operator.node_writes()
             idle_wall0 = time.time()
             log(f"{label}: idle for {args.idle} s")
@@ -699,6 +727,7 @@ def report(rows, out):
         ]
         if "idle_s" in row:
             lines += [
+                f"| nodes settled (no label, annotation or taint change for 30 s) after | {fmt(row['settle_s'], ' s')} |",
                 f"| (e) operator CPU idle {row['idle_s']} s, avg / peak 5 s (% of one core) | {row['idle_cpu_avg']:.2f} / {row['idle_cpu_peak']:.2f} |",
                 f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
                 f"| operator API requests while idle (audit) | {row['idle_requests']} |",
