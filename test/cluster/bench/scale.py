@@ -435,15 +435,40 @@ class Operator:
             pass
         return 0.0
 
-    def node_writes(self):
+    def metrics(self):
         for attempt in range(60):
             try:
                 _, text = self.api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{self.pod}:8080/proxy/q/metrics", raw=True)
-                break
+                return text
             except RuntimeError:
                 if attempt == 59:
                     raise
                 time.sleep(2)
+
+    def memory(self):
+        """Where the RSS goes, from the JVM's own series (Micrometer's JVM binder): MiB of heap used and
+        committed, non-heap committed by pool, live threads, and the RSS left to the rest (native
+        allocations, thread stacks, GC structures)."""
+        used, committed, nonheap, threads = 0.0, 0.0, {}, 0
+        for line in self.metrics().splitlines():
+            if line.startswith("#") or " " not in line:
+                continue
+            name, value = line.rsplit(" ", 1)
+            if name.startswith("jvm_memory_used_bytes{") and 'area="heap"' in name:
+                used += float(value)
+            elif name.startswith("jvm_memory_committed_bytes{") and 'area="heap"' in name:
+                committed += float(value)
+            elif name.startswith("jvm_memory_committed_bytes{") and 'area="nonheap"' in name:
+                pool = name.split('id="', 1)[1].split('"', 1)[0]
+                nonheap[pool] = float(value) / 2**20
+            elif name.startswith("jvm_threads_live_threads"):
+                threads = int(float(value))
+        rss = self.rss_mib()
+        return {"rss": rss, "heap_used": used / 2**20, "heap_committed": committed / 2**20, "nonheap": nonheap,
+                "threads": threads, "rest": rss - committed / 2**20 - sum(nonheap.values())}
+
+    def node_writes(self):
+        text = self.metrics()
         total = 0.0
         for line in text.splitlines():
             if line.startswith("stockade_node_writes_total"):
@@ -672,6 +697,7 @@ class Scenario:
             row["idle_audit_node_patches"] = node_patches(idle_requests)
             row["idle_requests"] = format_requests(idle_requests)
             row["idle_cpu_avg"], row["idle_cpu_peak"], row["idle_rss"] = idle.average_cpu(), idle.peak_cpu(), idle.peak_rss()
+            row["idle_memory"] = self.operator.memory()
             log(f"{label}: idle CPU {row['idle_cpu_avg']:.2f} %, {row['idle_writes']:.0f} node writes, RSS {row['idle_rss']:.0f} MiB")
 
         writes1 = self.operator.node_writes()
@@ -731,6 +757,10 @@ def report(rows, out):
                 f"| (e) operator CPU idle {row['idle_s']} s, avg / peak 5 s (% of one core) | {row['idle_cpu_avg']:.2f} / {row['idle_cpu_peak']:.2f} |",
                 f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
                 f"| operator API requests while idle (audit) | {row['idle_requests']} |",
+                "| operator memory at the end of idle (MiB): RSS = heap committed (used) + non-heap committed + the rest | "
+                + "{rss:.0f} = {heap_committed:.0f} ({heap_used:.0f}) + {nh:.0f} ({pools}) + {rest:.0f}; {threads} threads |".format(
+                    nh=sum(row['idle_memory']['nonheap'].values()),
+                    pools=", ".join(f"{k} {v:.0f}" for k, v in sorted(row['idle_memory']['nonheap'].items())), **row['idle_memory']),
             ]
         lines += [
             f"| (e) operator RSS peak: fencing / reporting{' / idle' if 'idle_s' in row else ''} / release (MiB) | {row['fence_rss']:.0f} / {row['ready_rss']:.0f}{' / %.0f' % row['idle_rss'] if 'idle_s' in row else ''} / {row['release_rss']:.0f} |",
