@@ -77,7 +77,7 @@ public final class Installer {
      */
     public record InstallResult(String version, String release, List<String> handlers, Map<String, String> profileHashes,
                                 List<String> changedFiles, boolean restarted, String supervisor, String specServer,
-                                boolean supervisorNeeded, Set<Daemon> started) {
+                                boolean supervisorNeeded, Set<Daemon> started, List<String> notices) {
     }
 
     /** The node's resident processes the installer keeps running. */
@@ -92,6 +92,7 @@ public final class Installer {
         // Everything is read and checked before the first change: bad input leaves the host as it was.
         Map<String, String> profileContents = profiles.read(handlers.stream().map(Handler::runtimeClass).toList());
         List<DesiredFile> desired = configurator.desired(handlers);
+        List<String> notices = configurator.notices();
         RuntimeConfigApplier applier = new RuntimeConfigApplier(host, store, checkpoint);
         applier.checkReplaceable(desired);
         String version = payload.version();
@@ -114,7 +115,9 @@ public final class Installer {
             state = applied.state();
             String configHash = RuntimeConfigApplier.configHash(desired);
             boolean restarted = false;
-            if (!configHash.equals(state.appliedConfigHash())) {
+            // A file rewritten with content the runtime was restarted with before (someone reverted it, and
+            // may have restarted the runtime on the reverted file) is a change the running runtime may lack.
+            if (!configHash.equals(state.appliedConfigHash()) || !applied.changed().isEmpty()) {
                 state = restart(state, configHash, "changed " + applied.changed());
                 restarted = true;
             }
@@ -131,10 +134,14 @@ public final class Installer {
             if (previousRelease != null) {
                 payload.pruneReleases(release, previousRelease);
             }
-            verifier.verify(handlers);
+            try {
+                verifier.verify(handlers);
+            } catch (InstallerException e) {
+                throw notices.isEmpty() ? e : new InstallerException(e.getMessage() + "; " + String.join("; ", notices), e);
+            }
             checkpoint.reached("verified");
             return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted,
-                    supervision.state(), specServerState.state(), supervision.needed(), Set.copyOf(started));
+                    supervision.state(), specServerState.state(), supervision.needed(), Set.copyOf(started), notices);
         } catch (IOException e) {
             throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
         }

@@ -60,7 +60,8 @@ public final class InstallerMain {
             out.println("installed Stockade runtime " + result.version() + " (" + result.release() + ") with handlers "
                     + result.handlers() + "; changed " + (result.changedFiles().isEmpty() ? "no runtime configuration" : result.changedFiles())
                     + (result.restarted() ? "; container runtime restarted" : "; container runtime not restarted")
-                    + "; " + result.supervisor() + "; " + result.specServer());
+                    + "; " + result.supervisor() + "; " + result.specServer()
+                    + result.notices().stream().map(notice -> "; WARNING: " + notice).collect(java.util.stream.Collectors.joining()));
             return 0;
         } catch (InstallerException e) {
             // The cause first: reporting it may fail too (API server unreachable).
@@ -114,7 +115,8 @@ public final class InstallerMain {
 
     static NodeRuntimeStatus readyStatus(InstallerConfig config, Installer.InstallResult result) {
         return new NodeRuntimeStatus(config.policy(), NodeRuntimeStatus.Phase.Ready, result.version(), result.handlers(),
-                result.profileHashes(), "runtime " + result.release() + " installed and verified; " + result.supervisor() + "; " + result.specServer());
+                result.profileHashes(), "runtime " + result.release() + " installed and verified; " + result.supervisor() + "; " + result.specServer()
+                + result.notices().stream().map(notice -> "; WARNING: " + notice).collect(java.util.stream.Collectors.joining()));
     }
 
     static NodeRuntimeStatus failedStatus(InstallerConfig config, String message) {

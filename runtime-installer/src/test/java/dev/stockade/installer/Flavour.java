@@ -161,11 +161,11 @@ record Flavour(
         ObjectNode main = toml(host.read(CONFIG));
         ObjectNode merged = main.deepCopy();
         merged.remove("imports");
-        for (JsonNode imported : main.path("imports")) {
-            if (!host.exists(imported.asText())) {
-                throw new AssertionError(CONFIG + " imports " + imported.asText() + ", which does not exist: containerd would not start");
+        for (String imported : importedFiles(host, main)) {
+            if (!host.exists(imported)) {
+                throw new AssertionError(CONFIG + " imports " + imported + ", which does not exist: containerd would not start");
             }
-            ObjectNode importedConfig = toml(host.read(imported.asText()));
+            ObjectNode importedConfig = toml(host.read(imported));
             importedConfig.path("plugins").properties().forEach(plugin -> {
                 ObjectNode plugins = merged.withObjectProperty("plugins");
                 if (main.path("version").asInt() == 3 && plugins.get(plugin.getKey()) instanceof ObjectNode existing) {
@@ -176,6 +176,30 @@ record Flavour(
             });
         }
         return merged;
+    }
+
+    /** The files {@code imports} names, as containerd resolves them: relative to the config's directory, globs expanded and sorted. */
+    static List<String> importedFiles(FakeHost host, ObjectNode config) {
+        List<String> files = new java.util.ArrayList<>();
+        for (JsonNode entry : config.path("imports")) {
+            Path path = Path.of(CONFIG).resolveSibling(entry.asText()).normalize();
+            if (!entry.asText().contains("*")) {
+                files.add(path.toString());
+                continue;
+            }
+            java.nio.file.PathMatcher matcher = path.getFileSystem().getPathMatcher("glob:" + path.getFileName());
+            Path directory = host.hostRoot().resolve(path.getParent().toString());
+            if (!Files.isDirectory(directory)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(directory)) {
+                children.filter(child -> matcher.matches(child.getFileName()))
+                        .map(child -> path.getParent().resolve(child.getFileName()).toString()).sorted().forEach(files::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return files;
     }
 
     /** k3s/rke2 with containerd 1.x (config version 2, config.toml.tmpl) or 2.x (version 3, config-v3.toml.tmpl). */

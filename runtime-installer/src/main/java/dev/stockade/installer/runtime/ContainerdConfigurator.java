@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -64,25 +65,19 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
 
     @Override
     public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
-        Optional<String> hostText = host.read(configPath);
-        ObjectNode hostConfig = hostText.isPresent() ? TomlDocuments.parse(configPath, hostText.get()) : JsonNodeFactory.instance.objectNode();
-        // An absent or empty file means containerd's defaults; the file Stockade writes then says version 2.
-        boolean noSettings = hostConfig.isEmpty();
-        int version = noSettings ? VERSION_FOR_NEW_CONFIG : ContainerdRuntimes.configVersion(configPath, hostConfig);
-        String plugin = ContainerdRuntimes.criPlugin(version);
-        List<String> imports = imports(configPath, hostConfig);
-
-        ObjectNode criSection = effectiveSection(hostConfig, imports, plugin, version);
+        HostSettings settings = hostSettings();
+        ObjectNode criSection = settings.effectiveSection();
         ContainerdRuntimes.addHandlers(criSection, handlers);
         ObjectNode dropIn = JsonNodeFactory.instance.objectNode();
-        dropIn.put("version", version);
-        dropIn.putObject("plugins").set(plugin, criSection);
+        dropIn.put("version", settings.version());
+        dropIn.putObject("plugins").set(settings.plugin(), criSection);
         String dropInText = DROP_IN_HEADER.formatted(configPath) + TomlDocuments.writeChecked(dropInPath, dropIn);
 
         List<DesiredFile> files = new ArrayList<>();
         files.add(new DesiredFile(dropInPath, dropInText, true));
-        if (!importsCover(imports, dropInPath)) {
-            String base = noSettings ? withFinalNewline(hostText.orElse("")) + "version = " + VERSION_FOR_NEW_CONFIG + "\n" : hostText.get();
+        Optional<String> hostText = settings.hostText();
+        if (!importsCover(settings.imports(), dropInPath)) {
+            String base = settings.noSettings() ? withFinalNewline(hostText.orElse("")) + "version = " + VERSION_FOR_NEW_CONFIG + "\n" : hostText.get();
             String edited = TomlArrayEdit.append(base, "imports", dropInPath);
             checkOnlyImportChanged(TomlDocuments.parse(configPath, base), edited, dropInPath, true);
             files.add(new DesiredFile(configPath, edited, false));
@@ -90,6 +85,31 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
             files.add(new DesiredFile(configPath, hostText.get(), false));
         }
         return files;
+    }
+
+    /**
+     * A drop-in that containerd 1.x reads after Stockade's (it sorts after {@code stockade.toml}
+     * under an imports glob) and that has its own CRI section replaces Stockade's section, and the
+     * handlers with it. The installer cannot reorder the host's files; it says which and what to do.
+     */
+    @Override
+    public List<String> notices() throws InstallerException {
+        HostSettings settings = hostSettings();
+        if (settings.mergesImports()) {
+            return List.of();
+        }
+        List<String> notices = new ArrayList<>();
+        boolean afterDropIn = false;
+        for (ImportedFile imported : settings.importedFiles()) {
+            afterDropIn |= imported.path().equals(dropInPath);
+            if (afterDropIn && imported.config() != null && imported.config().path("plugins").get(settings.plugin()) instanceof ObjectNode) {
+                notices.add(imported.path() + " is imported after " + dropInPath + " and has its own [plugins.\"" + settings.plugin()
+                        + "\"] section, which containerd 1.x loads instead of Stockade's, without its handlers. Move those settings into "
+                        + configPath + ", or rename the file so that it sorts before " + Path.of(dropInPath).getFileName()
+                        + " (the installer then carries them into its drop-in)");
+            }
+        }
+        return notices;
     }
 
     @Override
@@ -119,13 +139,23 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
     }
 
     /**
-     * The CRI section containerd 1.x ends up with: the main file's, replaced by each imported
-     * file that has one, in import order (globs sorted, as containerd does). Stockade's own
-     * drop-in is left out: it is the output. Version 3 merges instead of replacing.
+     * What the host's containerd config says, read once: the main file, every file it imports in
+     * containerd's order (with Stockade's drop-in where containerd would read it, its content
+     * left out: it is the output), the config version and the CRI plugin that holds the runtimes.
      */
-    private ObjectNode effectiveSection(ObjectNode hostConfig, List<String> imports, String plugin, int version) throws InstallerException {
-        ObjectNode section = criSection(hostConfig, plugin);
+    private HostSettings hostSettings() throws InstallerException {
+        Optional<String> hostText = host.read(configPath);
+        ObjectNode hostConfig = hostText.isPresent() ? TomlDocuments.parse(configPath, hostText.get()) : JsonNodeFactory.instance.objectNode();
+        // An absent or empty file means containerd's defaults; the file Stockade writes then says version 2.
+        boolean noSettings = hostConfig.isEmpty();
+        int version = noSettings ? VERSION_FOR_NEW_CONFIG : ContainerdRuntimes.configVersion(configPath, hostConfig);
+        List<String> imports = imports(configPath, hostConfig);
+        List<ImportedFile> importedFiles = new ArrayList<>();
         for (String imported : resolveImports(imports)) {
+            if (imported.equals(dropInPath)) {
+                importedFiles.add(new ImportedFile(imported, null));
+                continue;
+            }
             Optional<String> text = host.read(imported);
             if (text.isEmpty()) {
                 throw new InstallerException(configPath + " imports " + imported + ", which does not exist; containerd "
@@ -136,16 +166,43 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
                 throw new InstallerException(imported + " (imported by " + configPath + ") has imports of its own; the installer "
                         + "cannot work out containerd's merged CRI settings through nested imports and changed nothing.");
             }
-            JsonNode importedSection = importedConfig.path("plugins").get(plugin);
-            if (importedSection instanceof ObjectNode importedTable) {
-                if (version == 3) {
-                    TomlDocuments.deepMerge(section, importedTable);
-                } else {
-                    section = importedTable.deepCopy();
+            importedFiles.add(new ImportedFile(imported, importedConfig));
+        }
+        List<ObjectNode> configs = new ArrayList<>(List.of(hostConfig));
+        importedFiles.stream().map(ImportedFile::config).filter(Objects::nonNull).forEach(configs::add);
+        return new HostSettings(hostText, hostConfig, noSettings, version, imports, importedFiles, ContainerdRuntimes.runtimesPlugin(version, configs));
+    }
+
+    /** One file containerd imports; {@code config} is null for Stockade's own drop-in. */
+    private record ImportedFile(String path, ObjectNode config) {
+    }
+
+    private record HostSettings(Optional<String> hostText, ObjectNode hostConfig, boolean noSettings, int version, List<String> imports,
+                                List<ImportedFile> importedFiles, String plugin) {
+
+        /** containerd 2.x merges imported plugin sections; 1.x replaces them (a version 2 file that keeps its runtimes under 2.x's ids is read by 2.x). */
+        boolean mergesImports() {
+            return version == 3 || plugin.equals(ContainerdRuntimes.CRI_V3);
+        }
+
+        /**
+         * The CRI section containerd ends up with: the main file's, then each imported file's in
+         * import order, replacing it (1.x) or merged into it (2.x).
+         */
+        ObjectNode effectiveSection() {
+            ObjectNode section = criSection(hostConfig, plugin);
+            for (ImportedFile imported : importedFiles) {
+                JsonNode importedSection = imported.config() == null ? null : imported.config().path("plugins").get(plugin);
+                if (importedSection instanceof ObjectNode importedTable) {
+                    if (mergesImports()) {
+                        TomlDocuments.deepMerge(section, importedTable);
+                    } else {
+                        section = importedTable.deepCopy();
+                    }
                 }
             }
+            return section;
         }
-        return section;
     }
 
     private static ObjectNode criSection(ObjectNode config, String plugin) {
@@ -153,14 +210,15 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
         return section instanceof ObjectNode table ? table.deepCopy() : JsonNodeFactory.instance.objectNode();
     }
 
+    /**
+     * The files the imports name, in containerd's order: each entry in turn, a glob's matches
+     * sorted. Stockade's drop-in is listed where containerd reads it, even before it exists.
+     */
     private List<String> resolveImports(List<String> imports) throws InstallerException {
         List<String> resolved = new ArrayList<>();
         Path configDirectory = Path.of(configPath).getParent();
         for (String entry : imports) {
             String absolute = entry.startsWith("/") ? entry : configDirectory.resolve(entry).normalize().toString();
-            if (importsCover(List.of(absolute), dropInPath) && !containsGlob(absolute)) {
-                continue;
-            }
             if (!containsGlob(absolute)) {
                 resolved.add(absolute);
                 continue;
@@ -168,18 +226,22 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
             Path pattern = Path.of(absolute);
             Path directory = host.resolve(pattern.getParent().toString());
             PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern.getFileName());
-            if (!Files.isDirectory(directory)) {
-                continue;
+            List<String> matches = new ArrayList<>();
+            if (importsCover(List.of(absolute), dropInPath)) {
+                matches.add(dropInPath);
             }
-            try (Stream<Path> children = Files.list(directory)) {
-                children.filter(child -> matcher.matches(child.getFileName()))
-                        .map(child -> pattern.getParent().resolve(child.getFileName()).toString())
-                        .filter(child -> !child.equals(dropInPath))
-                        .sorted()
-                        .forEach(resolved::add);
-            } catch (IOException e) {
-                throw new InstallerException("cannot list " + pattern.getParent() + " (imported by " + configPath + "): " + e.getMessage(), e);
+            if (Files.isDirectory(directory)) {
+                try (Stream<Path> children = Files.list(directory)) {
+                    children.filter(child -> matcher.matches(child.getFileName()))
+                            .map(child -> pattern.getParent().resolve(child.getFileName()).toString())
+                            .filter(child -> !child.equals(dropInPath))
+                            .forEach(matches::add);
+                } catch (IOException e) {
+                    throw new InstallerException("cannot list " + pattern.getParent() + " (imported by " + configPath + "): " + e.getMessage(), e);
+                }
             }
+            matches.sort(null);
+            resolved.addAll(matches);
         }
         return resolved;
     }

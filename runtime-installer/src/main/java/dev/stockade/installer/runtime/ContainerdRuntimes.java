@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.toml.TomlDocuments;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What containerd's CRI plugin needs to know about a Stockade handler, in both config formats. */
 final class ContainerdRuntimes {
@@ -14,10 +16,28 @@ final class ContainerdRuntimes {
     static final String CRI_V2 = "io.containerd.grpc.v1.cri";
     static final String CRI_V3 = "io.containerd.cri.v1.runtime";
     static final String RUNC_SHIM = "io.containerd.runc.v2";
+    /** Shims that run an OCI runtime binary named by {@code options.BinaryName}. */
+    static final List<String> RUNC_SHIMS = List.of(RUNC_SHIM, "io.containerd.runc.v1");
 
-    /** The CRI plugin holding runtimes for a config version: 2 for containerd 1.x, 3 for 2.x. */
-    static String criPlugin(int version) {
-        return version == 3 ? CRI_V3 : CRI_V2;
+    /**
+     * The CRI plugin whose section gets the handlers: where the host's runtimes are. Version 3 is
+     * containerd 2.x's id; version 2 is 1.x's id, unless the files declare runtimes only under 2.x's
+     * id: such a file is read by containerd 2.x (which migrates version 2 on load), while 1.x would
+     * ignore that section and the runtimes in it.
+     *
+     * @param configs the main config and every file it imports
+     */
+    static String runtimesPlugin(int version, List<ObjectNode> configs) {
+        if (version == 3) {
+            return CRI_V3;
+        }
+        boolean underV2 = configs.stream().anyMatch(config -> declaresRuntimes(config, CRI_V2));
+        boolean underV3 = configs.stream().anyMatch(config -> declaresRuntimes(config, CRI_V3));
+        return underV3 && !underV2 ? CRI_V3 : CRI_V2;
+    }
+
+    private static boolean declaresRuntimes(ObjectNode config, String plugin) {
+        return config.path("plugins").path(plugin).path("containerd").path("runtimes") instanceof ObjectNode runtimes && !runtimes.isEmpty();
     }
 
     /** The {@code version} of a parsed containerd config; refuses version 1 and unknown ones. */
@@ -36,18 +56,58 @@ final class ContainerdRuntimes {
     }
 
     /**
-     * Adds one runtime per handler to a CRI plugin section: the runc shim running the handler's
-     * launcher in place of runc. Declaring any runtime replaces containerd's built-in list, so
-     * {@code runc} is declared too when the section did not have it.
+     * Adds one runtime per handler to a CRI plugin section: the host's runc runtime (see
+     * {@link #runcTemplate}) running the handler's launcher in place of runc. A section that
+     * declares no runtime runs containerd's built-in {@code runc}, which declaring ours would
+     * drop (containerd 1.x replaces the built-in list), so {@code runc} is declared again there;
+     * a section that declares runtimes keeps exactly those: containerd loads no other.
      */
     static void addHandlers(ObjectNode criSection, List<Handler> handlers) {
+        Optional<ObjectNode> template = runcTemplate(criSection);
         ObjectNode runtimes = TomlDocuments.table(criSection, "containerd", "runtimes");
-        if (!runtimes.has("runc")) {
+        if (runtimes.isEmpty()) {
             runtimes.set("runc", defaultRunc());
         }
         for (Handler handler : handlers) {
-            runtimes.set(handler.name(), handlerRuntime(handler));
+            runtimes.set(handler.name(), handlerRuntime(template, handler));
         }
+    }
+
+    /**
+     * The runtime a handler copies, so that its containers run as the node's other pods do (same
+     * cgroup driver, base spec, runc root, annotations): the default runtime when it is a runc
+     * shim (NVIDIA's {@code nvidia} is one: a runc shim with another BinaryName), else the runtime
+     * called {@code runc} when it is one, else the first runc-shim runtime by name. Empty when the
+     * section declares none: the handler then gets containerd's defaults.
+     */
+    static Optional<ObjectNode> runcTemplate(ObjectNode criSection) {
+        JsonNode containerd = criSection.path("containerd");
+        JsonNode runtimes = containerd.path("runtimes");
+        List<String> candidates = new ArrayList<>();
+        JsonNode defaultName = containerd.get("default_runtime_name");
+        candidates.add(defaultName != null && defaultName.isTextual() ? defaultName.textValue() : "runc");
+        candidates.add("runc");
+        List<String> others = new ArrayList<>();
+        runtimes.fieldNames().forEachRemaining(others::add);
+        others.sort(null);
+        candidates.addAll(others);
+        for (String name : candidates) {
+            if (runtimes.get(name) instanceof ObjectNode runtime && RUNC_SHIMS.contains(runtime.path("runtime_type").asText())) {
+                return Optional.of(runtime);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One handler's runtime: a copy of the template (containerd's runc shim without one) with the launcher as BinaryName. */
+    static ObjectNode handlerRuntime(Optional<ObjectNode> template, Handler handler) {
+        ObjectNode runtime = template.map(ObjectNode::deepCopy).orElseGet(() -> {
+            ObjectNode fresh = JsonNodeFactory.instance.objectNode();
+            fresh.put("runtime_type", RUNC_SHIM);
+            return fresh;
+        });
+        TomlDocuments.table(runtime, "options").put("BinaryName", handler.launcher());
+        return runtime;
     }
 
     /**
@@ -67,13 +127,6 @@ final class ContainerdRuntimes {
         options.put("NoPivotRoot", false);
         options.put("SystemdCgroup", false);
         return runc;
-    }
-
-    static ObjectNode handlerRuntime(Handler handler) {
-        ObjectNode runtime = JsonNodeFactory.instance.objectNode();
-        runtime.put("runtime_type", RUNC_SHIM);
-        runtime.putObject("options").put("BinaryName", handler.launcher());
-        return runtime;
     }
 
     private ContainerdRuntimes() {

@@ -7,14 +7,16 @@ import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.toml.TomlDocuments;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * CRI-O merges the files of /etc/crio/crio.conf.d into its config key by key, so the handlers
+ * CRI-O merges every file under /etc/crio/crio.conf.d into its config key by key, so the handlers
  * live in one drop-in of Stockade's own and no host file is edited. The host's files are parsed
  * first: if CRI-O could not read them, a restart would take the node down, so the installer stops.
  */
@@ -60,19 +62,25 @@ public final class CrioConfigurator implements RuntimeConfigurator {
         return Optional.empty();
     }
 
+    /**
+     * crio.conf and every file CRI-O reads from crio.conf.d: it walks the directory with Go's
+     * {@code filepath.Walk} and decodes every entry that is not a directory, whatever its name,
+     * subdirectories included, in lexical order (cri-o pkg/config/config.go, {@code UpdateFromPath}).
+     */
     private List<String> hostFiles() throws InstallerException {
         Path directory = host.resolve(DROP_IN_DIRECTORY);
         if (!Files.isDirectory(directory)) {
             return List.of(MAIN_CONFIG);
         }
-        try (Stream<Path> children = Files.list(directory)) {
-            return Stream.concat(Stream.of(MAIN_CONFIG), children
-                            .map(child -> DROP_IN_DIRECTORY + "/" + child.getFileName())
-                            .filter(name -> name.endsWith(".conf") && !name.equals(DROP_IN))
+        try (Stream<Path> entries = Files.walk(directory)) {
+            return Stream.concat(Stream.of(MAIN_CONFIG), entries
+                            .filter(entry -> !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                            .map(host::hostPath)
+                            .filter(name -> !name.equals(DROP_IN))
                             .sorted())
                     .toList();
-        } catch (IOException e) {
-            throw new InstallerException("cannot list " + DROP_IN_DIRECTORY + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new InstallerException("cannot list " + DROP_IN_DIRECTORY + " (CRI-O reads every file under it): " + e.getMessage(), e);
         }
     }
 }

@@ -45,12 +45,17 @@ public final class RancherConfigurator implements RuntimeConfigurator {
         String rendered = containerdDirectory + "/config.toml";
         Optional<String> renderedText = host.read(rendered);
         int version = 2;
+        ObjectNode renderedConfig = JsonNodeFactory.instance.objectNode();
         if (renderedText.isPresent()) {
-            ObjectNode renderedConfig = TomlDocuments.parse(rendered, renderedText.get());
+            renderedConfig = TomlDocuments.parse(rendered, renderedText.get());
             version = renderedConfig.isEmpty() ? 2 : ContainerdRuntimes.configVersion(rendered, renderedConfig);
         }
         String template = templatePath(version);
-        String block = block(template, handlers, ContainerdRuntimes.criPlugin(version));
+        String plugin = ContainerdRuntimes.runtimesPlugin(version, List.of(renderedConfig));
+        // The handlers copy the runc runtime k3s rendered for this node (its cgroup driver among others).
+        Optional<ObjectNode> runc = renderedConfig.path("plugins").get(plugin) instanceof ObjectNode section
+                ? ContainerdRuntimes.runcTemplate(section) : Optional.empty();
+        String block = block(template, handlers, plugin, runc);
         Optional<String> templateText = host.read(template);
         String edited;
         if (templateText.isEmpty()) {
@@ -90,11 +95,11 @@ public final class RancherConfigurator implements RuntimeConfigurator {
         return containerdDirectory + "/config.toml.tmpl";
     }
 
-    private static String block(String template, List<Handler> handlers, String plugin) throws InstallerException {
+    private static String block(String template, List<Handler> handlers, String plugin, Optional<ObjectNode> runc) throws InstallerException {
         ObjectNode document = JsonNodeFactory.instance.objectNode();
         ObjectNode runtimes = TomlDocuments.table(document, "plugins", plugin, "containerd", "runtimes");
         for (Handler handler : handlers) {
-            runtimes.set(handler.name(), ContainerdRuntimes.handlerRuntime(handler));
+            runtimes.set(handler.name(), ContainerdRuntimes.handlerRuntime(runc, handler));
         }
         return "\n" + BEGIN + "\n" + TomlDocuments.writeChecked(template, document) + END + "\n";
     }

@@ -73,9 +73,10 @@ public final class RuntimeConfigApplier {
             Optional<ManagedFile> record = state.file(file.hostPath());
             if (current.isPresent() && Arrays.equals(current.get(), desired)) {
                 if (record.isEmpty()) {
-                    // Already as wanted but unrecorded (state lost): uninstall takes Stockade's part out by editing.
-                    state = save(state.withFile(new ManagedFile(file.hostPath(), !file.stockades(), null, null, null)));
-                } else if (record.get().writtenHash() == null) {
+                    // Already as wanted but unrecorded (the host imports the drop-in already, or state was lost):
+                    // uninstall takes Stockade's part out by editing.
+                    state = save(state.withFile(ManagedFile.found(file.hostPath(), !file.stockades())));
+                } else if (record.get().writtenHash() == null && !record.get().withoutBackup()) {
                     // Killed after the write and before recording it: the content is the installer's.
                     state = save(state.withFile(record.get().withWrittenHash(desiredHash)));
                 }
@@ -133,7 +134,8 @@ public final class RuntimeConfigApplier {
         if (file.originalHash() != null && file.originalHash().equals(HostFiles.sha256(current))) {
             return Optional.of(current);
         }
-        if (file.writtenHash() != null && file.writtenHash().equals(HostFiles.sha256(current))) {
+        // A file recorded without a backup (earlier installers also gave some a written hash) is edited below.
+        if (file.writtenHash() != null && file.writtenHash().equals(HostFiles.sha256(current)) && !file.withoutBackup()) {
             return file.originalExisted() ? Optional.of(store.readBackup(file.backup())) : Optional.empty();
         }
         return configurator.withoutStockade(file.path(), new String(current, StandardCharsets.UTF_8), installed)

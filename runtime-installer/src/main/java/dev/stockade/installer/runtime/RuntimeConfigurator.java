@@ -30,6 +30,15 @@ public interface RuntimeConfigurator {
      */
     Optional<String> withoutStockade(String hostPath, String currentContent, List<Handler> installed) throws InstallerException;
 
+    /**
+     * What the node status must tell an admin about the host's configuration although the install
+     * goes on (a setting that may keep the runtime from loading the handlers on some versions),
+     * each naming the file and what to do. Read from the host like {@link #desired}.
+     */
+    default List<String> notices() throws InstallerException {
+        return List.of();
+    }
+
     /** Host-absolute directories holding the runtime's running tasks, to find containers of our handlers. */
     default List<String> taskStateDirectories() {
         return List.of();

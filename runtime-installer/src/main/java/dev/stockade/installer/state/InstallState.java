@@ -3,10 +3,11 @@ package dev.stockade.installer.state;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * What the installer did on this node, kept on the host so that a new installer pod (or a rerun
@@ -15,8 +16,8 @@ import java.util.Optional;
  *
  * @param runtime            the container runtime flavour the files belong to
  * @param release            the payload release directory {@code current} points to
- * @param handlers           handler name to runtime class
- * @param profileHashes      runtime class to the hash of the profile written
+ * @param handlers           handler name to runtime class, in name order
+ * @param profileHashes      runtime class to the hash of the profile written, in name order
  * @param files              managed files, in the order they were first changed
  * @param appliedConfigHash  hash of the runtime configuration the runtime was restarted with
  * @param createdDirectories host directories the installer created, removed on uninstall when empty
@@ -32,8 +33,9 @@ public record InstallState(
         List<String> createdDirectories) {
 
     public InstallState {
-        handlers = handlers == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(handlers));
-        profileHashes = profileHashes == null ? Map.of() : Map.copyOf(profileHashes);
+        // Name order: Map.copyOf iterates in an order that differs between JVM runs, which rewrote an unchanged state file.
+        handlers = handlers == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(handlers));
+        profileHashes = profileHashes == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(profileHashes));
         files = files == null ? List.of() : List.copyOf(files);
         createdDirectories = createdDirectories == null ? List.of() : List.copyOf(createdDirectories);
     }

@@ -22,7 +22,9 @@ public final class StateStore {
     public static final String STATE_FILE = "/opt/stockade/installer-state.json";
     public static final String BACKUP_DIR = "/opt/stockade/backups";
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    /** Keys in a fixed order, so that the same state is always the same bytes. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
     private final HostRoot host;
 

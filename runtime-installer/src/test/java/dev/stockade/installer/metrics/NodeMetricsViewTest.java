@@ -21,7 +21,7 @@ class NodeMetricsViewTest {
 
     static Installer.InstallResult installed(boolean supervisorNeeded, Set<Installer.Daemon> started) {
         return new Installer.InstallResult("1.0", "r1", List.of("stockade-sandboxed"), Map.of(), List.of(), false, "supervisor …",
-                "spec server …", supervisorNeeded, started);
+                "spec server …", supervisorNeeded, started, List.of());
     }
 
     @Test
