@@ -76,9 +76,10 @@ public record InstallerConfig(
             new Setting("--runtime-socket", RUNTIME_SOCKET, "auto",
                     "socket that must answer after a restart: auto (the runtime's usual socket), a host path, or none (the restart command waits itself)"),
             new Setting("--verify", VERIFY, "launcher",
-                    "how to verify handlers: files (installed files only), launcher (files; for stock containerd its config dump; "
-                            + "then <launcher> --version in the host root), command:<shell command> (files; config dump; then the command "
-                            + "with arguments <handler> <launcher>)"),
+                    "how to verify handlers: files (installed files only), launcher (files; for stock containerd its config dump and, "
+                            + "unless the runtime socket is none, that the running containerd started after the config was written and "
+                            + "loaded its CRI plugin; then <launcher> --version in the host root), command:<shell command> (files; the "
+                            + "containerd checks; then the command with arguments <handler> <launcher>)"),
             new Setting("--containerd-config", CONTAINERD_CONFIG, ContainerdConfigurator.DEFAULT_CONFIG,
                     "containerd's main config file on the host (stock containerd only)"),
             new Setting("--health-port", HEALTH_PORT, Integer.toString(DEFAULT_HEALTH_PORT),

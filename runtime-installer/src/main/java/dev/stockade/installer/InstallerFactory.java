@@ -19,8 +19,10 @@ import dev.stockade.installer.verify.CommandVerifier;
 import dev.stockade.installer.verify.ContainerdDumpVerifier;
 import dev.stockade.installer.verify.HandlerVerifier;
 import dev.stockade.installer.verify.InstalledFilesVerifier;
+import dev.stockade.installer.verify.RunningContainerdVerifier;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +39,7 @@ public final class InstallerFactory {
         PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), config.kubeletRoot(), checkpoint);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
-                verifier(config.verify(), host, kind, config.containerdConfig(), payload), payload,
+                verifier(config.verify(), host, kind, config.containerdConfig(), config.runtimeSocket(), payload), payload,
                 new ProfileInstaller(host, config.profileSource()),
                 SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName()), config.supervisorMetrics()), SpecServerControl.forNode(host), checkpoint);
     }
@@ -80,26 +82,38 @@ public final class InstallerFactory {
         if (setting.equals("none")) {
             return () -> { };
         }
+        return RuntimeReadiness.socket(host.resolve(socketPath(setting, kind)), RESTART_TIMEOUT);
+    }
+
+    /** The host path of the runtime's socket for a setting other than none. */
+    private static String socketPath(String setting, RuntimeKind kind) throws InstallerException {
         String socket = setting.equals("auto") ? kind.socket() : setting;
         if (!socket.startsWith("/")) {
             throw new InstallerException("STOCKADE_RUNTIME_SOCKET='" + setting + "' is not auto, none or an absolute host path");
         }
-        return RuntimeReadiness.socket(host.resolve(socket), RESTART_TIMEOUT);
+        return socket;
     }
 
     /**
      * files: the installed files only; launcher and command: first the files, then (stock
-     * containerd) containerd's own reading of its config, then the launcher or the command.
+     * containerd) containerd's own reading of its config and, unless the runtime socket is none,
+     * the running containerd (started after the config was written, CRI plugin loaded), then the
+     * launcher or the command.
      */
     public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig,
-                                           PayloadInstaller payload) throws InstallerException {
+                                           String runtimeSocket, PayloadInstaller payload) throws InstallerException {
         HandlerVerifier files = new InstalledFilesVerifier(host, payload);
         if (setting.equals("files")) {
             return files;
         }
-        HandlerVerifier registered = kind == RuntimeKind.CONTAINERD
-                ? new ContainerdDumpVerifier(files, host.path().toString(), containerdConfig, VERIFY_TIMEOUT)
-                : files;
+        HandlerVerifier registered = files;
+        if (kind == RuntimeKind.CONTAINERD) {
+            registered = new ContainerdDumpVerifier(files, host.path().toString(), containerdConfig, VERIFY_TIMEOUT);
+            if (!runtimeSocket.equals("none")) {
+                registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
+                        List.of(ContainerdConfigurator.dropInFor(containerdConfig), containerdConfig), VERIFY_TIMEOUT);
+            }
+        }
         if (setting.equals("launcher")) {
             return CommandVerifier.launcherVersion(registered, host.path().toString(), VERIFY_TIMEOUT);
         }

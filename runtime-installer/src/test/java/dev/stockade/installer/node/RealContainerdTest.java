@@ -338,7 +338,7 @@ class RealContainerdTest {
      * Root, containerd and the tools the test uses, the built payload with {@code binary}, and no
      * other Stockade install on this machine; returns the payload.
      */
-    private static Path requireHostAndPayload(List<String> moreExecutables, String binary, String what) {
+    static Path requireHostAndPayload(List<String> moreExecutables, String binary, String what) {
         HostPrerequisites.requireRoot();
         List<String> executables = new ArrayList<>(List.of("containerd", "ctr", "runc", "busybox", "umoci", "unshare"));
         executables.addAll(moreExecutables);
@@ -349,7 +349,7 @@ class RealContainerdTest {
         return payload;
     }
 
-    private static Map<String, String> installEnvironment(Path payload, Path profiles, Path config, String restart, String runtimeSocket,
+    static Map<String, String> installEnvironment(Path payload, Path profiles, Path config, String restart, String runtimeSocket,
                                                           String verify) {
         return Map.of(
                 InstallerEnvironment.POLICY, "untrusted-code",
@@ -428,7 +428,7 @@ class RealContainerdTest {
                 .map(ProcessHandle::pid).toList();
     }
 
-    private static JsonNode configDump(Path config) throws Exception {
+    static JsonNode configDump(Path config) throws Exception {
         CommandResult dump = Commands.run("containerd", "--config", config.toString(), "config", "dump").requireSuccess();
         return new TomlMapper().readTree(dump.stdout());
     }
@@ -445,7 +445,7 @@ class RealContainerdTest {
     record Output(int exitCode, String text) {
     }
 
-    private static Output run(Map<String, String> environment, String... args) {
+    static Output run(Map<String, String> environment, String... args) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         PrintStream stream = new PrintStream(output, true, StandardCharsets.UTF_8);
         int exitCode = InstallerMain.run(List.of(args), environment, stream, stream, () -> {
