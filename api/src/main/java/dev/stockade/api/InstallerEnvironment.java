@@ -12,7 +12,7 @@ public final class InstallerEnvironment {
     public static final String NODE_NAME = "NODE_NAME";
     /** Runtime classes and their handlers: {@code class=handler,class=handler}. */
     public static final String HANDLERS = "STOCKADE_HANDLERS";
-    /** auto, containerd, k3s, rke2, crio or docker. */
+    /** auto, containerd, microk8s, k3s, rke2, crio or docker. */
     public static final String CONTAINER_RUNTIME = "STOCKADE_CONTAINER_RUNTIME";
     /** Where the host's root filesystem is mounted in the installer pod. */
     public static final String HOST_ROOT = "STOCKADE_HOST_ROOT";

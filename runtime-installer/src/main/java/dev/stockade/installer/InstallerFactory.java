@@ -10,7 +10,7 @@ import dev.stockade.installer.restart.SignalRestarter;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.DockerConfigurator;
-import dev.stockade.installer.runtime.RancherConfigurator;
+import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
 import dev.stockade.installer.specserver.SpecServerControl;
@@ -47,7 +47,7 @@ public final class InstallerFactory {
     public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {
         return switch (kind) {
             case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.dropInFor(containerdConfig));
-            case K3S, RKE2 -> new RancherConfigurator(host, kind);
+            case K3S, RKE2, MICROK8S -> new TemplateConfigurator(host, kind);
             case CRIO -> new CrioConfigurator(host);
             case DOCKER -> new DockerConfigurator(host);
         };
@@ -59,6 +59,8 @@ public final class InstallerFactory {
         if (setting.equals("auto")) {
             return switch (kind) {
                 case CONTAINERD -> CommandRestarter.systemd("containerd", RESTART_TIMEOUT, readiness);
+                // The snap's wrapper renders containerd.toml from the template, then starts containerd.
+                case MICROK8S -> CommandRestarter.systemd("snap.microk8s.daemon-containerd", RESTART_TIMEOUT, readiness);
                 case K3S, RKE2 -> CommandRestarter.systemd(rancherUnit(kind, host), RESTART_TIMEOUT, readiness);
                 case CRIO -> CommandRestarter.systemd("crio", RESTART_TIMEOUT, readiness);
                 case DOCKER -> new SignalRestarter(host, "dockerd", "HUP", readiness);
@@ -108,10 +110,19 @@ public final class InstallerFactory {
         }
         HandlerVerifier registered = files;
         if (kind == RuntimeKind.CONTAINERD) {
-            registered = new ContainerdDumpVerifier(files, host.path().toString(), containerdConfig, VERIFY_TIMEOUT);
+            registered = new ContainerdDumpVerifier(files, host.path().toString(), "containerd", containerdConfig, VERIFY_TIMEOUT);
             if (!runtimeSocket.equals("none")) {
                 registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
                         List.of(ContainerdConfigurator.dropInFor(containerdConfig), containerdConfig), VERIFY_TIMEOUT);
+            }
+        } else if (kind == RuntimeKind.MICROK8S) {
+            // The rendered file shows the template's block once the snap re-rendered it on the restart. Only the
+            // template's time counts: the wrapper renders containerd.toml after its process started.
+            registered = new ContainerdDumpVerifier(files, host.path().toString(), "/snap/microk8s/current/bin/containerd",
+                    TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml", VERIFY_TIMEOUT);
+            if (!runtimeSocket.equals("none")) {
+                registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
+                        List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"), VERIFY_TIMEOUT);
             }
         }
         if (setting.equals("launcher")) {

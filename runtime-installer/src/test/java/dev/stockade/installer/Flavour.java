@@ -10,7 +10,7 @@ import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.DockerConfigurator;
 import dev.stockade.installer.runtime.Handler;
-import dev.stockade.installer.runtime.RancherConfigurator;
+import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
 
@@ -51,7 +51,7 @@ record Flavour(
 
     static List<Flavour> all() {
         return List.of(containerdWithoutConfig(), containerdWithCriSettings(), containerdWithImports(), containerd2(),
-                rancher(RuntimeKind.K3S, false, 2), rancher(RuntimeKind.RKE2, true, 2), rancher(RuntimeKind.K3S, false, 3), crio(), docker());
+                rancher(RuntimeKind.K3S, false, 2), rancher(RuntimeKind.RKE2, true, 2), rancher(RuntimeKind.K3S, false, 3), microK8s(), crio(), docker());
     }
 
     static final String CONTAINERD_1_CONFIG = """
@@ -216,7 +216,7 @@ record Flavour(
                         host.write(template, customPart);
                     }
                 },
-                host -> new RancherConfigurator(host, kind),
+                host -> new TemplateConfigurator(host, kind),
                 host -> {
                     ObjectNode view = JsonNodeFactory.instance.objectNode();
                     if (host.exists(template)) {
@@ -239,6 +239,54 @@ record Flavour(
                     }
                 },
                 directory + "/config.toml", "version = 2\n[plugins\n");
+    }
+
+    static final String MICROK8S_TEMPLATE = """
+            # Use config version 2 to enable new configuration fields.
+            version = 2
+            oom_score = 0
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              sandbox_image = "registry.k8s.io/pause:3.7"
+              [plugins."io.containerd.grpc.v1.cri".containerd]
+                snapshotter = "${SNAPSHOTTER}"
+                default_runtime_name = "${RUNTIME}"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                  runtime_type = "io.containerd.runc.v2"
+                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                    SystemdCgroup = true
+              [plugins."io.containerd.grpc.v1.cri".cni]
+                bin_dir = "${SNAP_DATA}/opt/cni/bin"
+                conf_dir = "${SNAP_DATA}/args/cni-network"
+            """;
+
+    /** What the snap's run-containerd-with-args does to the template before every start. */
+    static String renderMicroK8s(String template) {
+        return template.replace("${SNAP}", "/snap/microk8s/7229").replace("${SNAP_DATA}", "/var/snap/microk8s/7229")
+                .replace("${RUNTIME}", "runc").replace("${SNAPSHOTTER}", "overlayfs");
+    }
+
+    /** MicroK8s: the handlers go into containerd-template.toml; the rendered containerd.toml is the snap's, and is left alone. */
+    static Flavour microK8s() {
+        String template = TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml";
+        String rendered = TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml";
+        return new Flavour("microk8s", host -> {
+            host.write(template, MICROK8S_TEMPLATE);
+            host.write(rendered, renderMicroK8s(MICROK8S_TEMPLATE));
+        }, host -> new TemplateConfigurator(host, RuntimeKind.MICROK8S), host -> {
+            ObjectNode view = toml(renderMicroK8s(host.read(template)));
+            view.put("rendered file", host.read(rendered));
+            return view;
+        }, view -> {
+            assertEquals(renderMicroK8s(MICROK8S_TEMPLATE), view.path("rendered file").asText(), "the rendered file is the snap's");
+            JsonNode runtimes = view.at("/plugins/io.containerd.grpc.v1.cri/containerd/runtimes");
+            assertEquals("runc", view.at("/plugins/io.containerd.grpc.v1.cri/containerd/default_runtime_name").asText());
+            assertEquals("/var/snap/microk8s/7229/opt/cni/bin", view.at("/plugins/io.containerd.grpc.v1.cri/cni/bin_dir").asText());
+            for (Handler handler : FakeHost.HANDLERS) {
+                assertEquals(handler.launcher(), runtimes.at("/" + handler.name() + "/options/BinaryName").asText(), view.toString());
+                assertTrue(runtimes.at("/" + handler.name() + "/options/SystemdCgroup").asBoolean(), "copied from the rendered runc");
+            }
+        }, template, "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"\n");
     }
 
     static Flavour crio() {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.Handler;
-import dev.stockade.installer.runtime.RancherConfigurator;
+import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.runtime.RuntimeKind;
 import dev.stockade.installer.state.InstallState;
 import dev.stockade.installer.state.ManagedFile;
@@ -221,7 +221,7 @@ class NodeConfigurationsTest {
                   SystemdCgroup = true
                 """);
 
-        host.installer(root -> new RancherConfigurator(root, RuntimeKind.K3S), Checkpoint.NONE).install();
+        host.installer(root -> new TemplateConfigurator(root, RuntimeKind.K3S), Checkpoint.NONE).install();
 
         String template = host.read(containerd + "/config.toml.tmpl");
         JsonNode appended = Flavour.toml(template.replace("{{ template \"base\" . }}", ""));
@@ -230,6 +230,24 @@ class NodeConfigurationsTest {
             assertTrue(runtime.at("/options/SystemdCgroup").asBoolean(), template);
             assertEquals(handler.launcher(), runtime.at("/options/BinaryName").asText(), template);
         }
+    }
+
+    /**
+     * Fault 4, MicroK8s: the snap renders containerd.toml from containerd-template.toml on every
+     * start, so a node with both is MicroK8s (even with a stock /etc/containerd beside it), and
+     * its template is what the installer edits (the flavour tests in FlavourInstallTest).
+     */
+    @Test
+    void aMicroK8sNodeIsDetectedAndItsTemplateEdited() throws Exception {
+        FakeHost host = new FakeHost(Files.createDirectories(directory.resolve("microk8s")));
+        host.write(CONFIG, "version = 2\n");
+        Flavour.microK8s().prepare().accept(host);
+
+        assertEquals(RuntimeKind.MICROK8S, RuntimeKind.detect(host.hostRoot()));
+        List<dev.stockade.installer.runtime.DesiredFile> files = new TemplateConfigurator(host.hostRoot(), RuntimeKind.MICROK8S)
+                .desired(FakeHost.HANDLERS);
+        assertEquals(List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"),
+                files.stream().map(dev.stockade.installer.runtime.DesiredFile::hostPath).toList());
     }
 
     /** Fault 4: whatever reverted a file the installer manages, the rewrite is followed by a restart. */

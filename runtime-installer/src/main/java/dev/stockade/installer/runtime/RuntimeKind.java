@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 /** The container runtime flavours the installer can register handlers with. */
 public enum RuntimeKind {
     CONTAINERD("/run/containerd/containerd.sock"),
+    MICROK8S("/var/snap/microk8s/common/run/containerd.sock"),
     K3S("/run/k3s/containerd/containerd.sock"),
     RKE2("/run/k3s/containerd/containerd.sock"),
     CRIO("/var/run/crio/crio.sock"),
@@ -46,11 +47,14 @@ public enum RuntimeKind {
     }
 
     /**
-     * k3s and rke2 first (they embed containerd, and their nodes may also have a stock
+     * MicroK8s, k3s and rke2 first (they embed containerd, and their nodes may also have a stock
      * /etc/containerd), then CRI-O, then containerd; Docker only when nothing else is there,
      * since a Kubernetes node with Docker still runs its pods through containerd.
      */
     public static RuntimeKind detect(HostRoot host) throws InstallerException {
+        if (Files.exists(host.resolve(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"))) {
+            return MICROK8S;
+        }
         if (Files.isDirectory(host.resolve("/var/lib/rancher/k3s/agent/etc/containerd"))) {
             return K3S;
         }
@@ -68,7 +72,8 @@ public enum RuntimeKind {
             return DOCKER;
         }
         throw new InstallerException("no supported container runtime found under " + host.path()
-                + " (looked for /var/lib/rancher/{k3s,rke2}/agent/etc/containerd, /etc/crio, /etc/containerd, /etc/docker); "
-                + "set STOCKADE_CONTAINER_RUNTIME to containerd, k3s, rke2, crio or docker");
+                + " (looked for /var/snap/microk8s/current/args/containerd-template.toml, "
+                + "/var/lib/rancher/{k3s,rke2}/agent/etc/containerd, /etc/crio, /etc/containerd, /etc/docker); "
+                + "set STOCKADE_CONTAINER_RUNTIME to containerd, microk8s, k3s, rke2, crio or docker");
     }
 }

@@ -19,12 +19,15 @@ public final class ContainerdDumpVerifier implements HandlerVerifier {
 
     private final HandlerVerifier before;
     private final String hostRoot;
+    private final String binary;
     private final String configPath;
     private final Duration timeout;
 
-    public ContainerdDumpVerifier(HandlerVerifier before, String hostRoot, String configPath, Duration timeout) {
+    /** {@code binary}: the host's containerd, on the host's PATH or absolute (MicroK8s ships its own). */
+    public ContainerdDumpVerifier(HandlerVerifier before, String hostRoot, String binary, String configPath, Duration timeout) {
         this.before = before;
         this.hostRoot = hostRoot;
+        this.binary = binary;
         this.configPath = configPath;
         this.timeout = timeout;
     }
@@ -33,7 +36,7 @@ public final class ContainerdDumpVerifier implements HandlerVerifier {
     public void verify(List<Handler> handlers) throws InstallerException {
         before.verify(handlers);
         List<String> command = new ArrayList<>(hostRoot.equals("/") ? List.of() : List.of("chroot", hostRoot));
-        command.addAll(List.of("containerd", "--config", configPath, "config", "dump"));
+        command.addAll(List.of(binary, "--config", configPath, "config", "dump"));
         String dump = CommandRestarter.runCommand(command, timeout, "asking containerd for its configuration");
         JsonNode plugins = TomlDocuments.parse("the output of containerd config dump", dump).path("plugins");
         for (Handler handler : handlers) {

@@ -11,28 +11,34 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * k3s and rke2 render containerd's config.toml from a Go template on every start, so writes to
- * the rendered file are lost: handlers go into the template, as a block between markers. Without
- * a template of the host's own, the installer writes one that extends k3s's built-in base
- * template ({@code {{ template "base" . }}}, k3s/rke2 since v1.27) with that block.
+ * containerd configured through a template that the distribution renders into config.toml on
+ * every start, so writes to the rendered file are lost: handlers go into the template, as a block
+ * between markers. k3s and rke2 render a Go template; without a template of the host's own, the
+ * installer writes one that extends k3s's built-in base template ({@code {{ template "base" . }}},
+ * k3s/rke2 since v1.27) with that block. MicroK8s renders its own {@code containerd-template.toml}
+ * (a TOML file whose strings hold {@code ${SNAP_DATA}}-style placeholders, filled in by
+ * {@code sed} in the snap's run-containerd-with-args) into {@code containerd.toml}; its template
+ * always exists, and the installer only appends to it.
  */
-public final class RancherConfigurator implements RuntimeConfigurator {
+public final class TemplateConfigurator implements RuntimeConfigurator {
 
     static final String BEGIN = "# BEGIN stockade-runtime-installer (managed block, removed on uninstall)";
     static final String END = "# END stockade-runtime-installer";
     static final String BASE_TEMPLATE = "{{ template \"base\" . }}\n";
+    public static final String MICROK8S_ARGS = "/var/snap/microk8s/current/args";
 
     private final HostRoot host;
     private final RuntimeKind kind;
-    private final String containerdDirectory;
+    private final String rendered;
 
-    public RancherConfigurator(HostRoot host, RuntimeKind kind) {
-        if (kind != RuntimeKind.K3S && kind != RuntimeKind.RKE2) {
-            throw new IllegalArgumentException("not a Rancher distribution: " + kind);
-        }
+    public TemplateConfigurator(HostRoot host, RuntimeKind kind) {
         this.host = host;
         this.kind = kind;
-        this.containerdDirectory = "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
+        this.rendered = switch (kind) {
+            case K3S, RKE2 -> rancherDirectory() + "/config.toml";
+            case MICROK8S -> MICROK8S_ARGS + "/containerd.toml";
+            default -> throw new IllegalArgumentException("not a distribution that renders containerd's config from a template: " + kind);
+        };
     }
 
     @Override
@@ -42,7 +48,6 @@ public final class RancherConfigurator implements RuntimeConfigurator {
 
     @Override
     public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
-        String rendered = containerdDirectory + "/config.toml";
         Optional<String> renderedText = host.read(rendered);
         int version = 2;
         ObjectNode renderedConfig = JsonNodeFactory.instance.objectNode();
@@ -52,17 +57,24 @@ public final class RancherConfigurator implements RuntimeConfigurator {
         }
         String template = templatePath(version);
         String plugin = ContainerdRuntimes.runtimesPlugin(version, List.of(renderedConfig));
-        // The handlers copy the runc runtime k3s rendered for this node (its cgroup driver among others).
+        // The handlers copy the runc runtime rendered for this node (its cgroup driver among others).
         Optional<ObjectNode> runc = renderedConfig.path("plugins").get(plugin) instanceof ObjectNode section
                 ? ContainerdRuntimes.runcTemplate(section) : Optional.empty();
         String block = block(template, handlers, plugin, runc);
         Optional<String> templateText = host.read(template);
         String edited;
         if (templateText.isEmpty()) {
+            if (kind == RuntimeKind.MICROK8S) {
+                throw new InstallerException(template + " does not exist: MicroK8s renders containerd's config from it, so the installer "
+                        + "has nowhere to register the handlers and changed nothing. Reinstall or repair the MicroK8s snap.");
+            }
             edited = BASE_TEMPLATE + block;
         } else {
             String withoutBlock = removeBlock(templateText.get());
             edited = ContainerdConfigurator.withFinalNewline(withoutBlock) + block;
+            if (kind == RuntimeKind.MICROK8S) {
+                TomlDocuments.parse(template + " with Stockade's runtimes appended", edited);
+            }
         }
         if (renderedText.isPresent()) {
             // The next rendering is the base (or the host's template) plus this block: prove the two compose.
@@ -83,16 +95,24 @@ public final class RancherConfigurator implements RuntimeConfigurator {
 
     @Override
     public List<String> taskStateDirectories() {
-        return List.of("/run/k3s/containerd/io.containerd.runtime.v2.task");
+        return List.of(kind == RuntimeKind.MICROK8S ? "/var/snap/microk8s/common/run/containerd/io.containerd.runtime.v2.task"
+                : "/run/k3s/containerd/io.containerd.runtime.v2.task");
     }
 
-    /** k3s uses config-v3.toml.tmpl for containerd 2.x when present, else config.toml.tmpl. */
+    private String rancherDirectory() {
+        return "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
+    }
+
+    /** k3s uses config-v3.toml.tmpl for containerd 2.x when present, else config.toml.tmpl; MicroK8s has one template. */
     private String templatePath(int version) {
-        String v3 = containerdDirectory + "/config-v3.toml.tmpl";
-        if (version == 3 && (Files.exists(host.resolve(v3)) || !Files.exists(host.resolve(containerdDirectory + "/config.toml.tmpl")))) {
+        if (kind == RuntimeKind.MICROK8S) {
+            return MICROK8S_ARGS + "/containerd-template.toml";
+        }
+        String v3 = rancherDirectory() + "/config-v3.toml.tmpl";
+        if (version == 3 && (Files.exists(host.resolve(v3)) || !Files.exists(host.resolve(rancherDirectory() + "/config.toml.tmpl")))) {
             return v3;
         }
-        return containerdDirectory + "/config.toml.tmpl";
+        return rancherDirectory() + "/config.toml.tmpl";
     }
 
     private static String block(String template, List<Handler> handlers, String plugin, Optional<ObjectNode> runc) throws InstallerException {
