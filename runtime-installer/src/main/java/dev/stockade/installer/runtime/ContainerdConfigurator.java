@@ -26,9 +26,11 @@ import java.util.stream.Stream;
  * entry, added by a textual edit that keeps its comments and layout.
  *
  * <p>containerd 1.x replaces a whole plugin section with the one from an imported file, so the
- * drop-in carries the host's effective CRI section (main file plus earlier imports, in
- * containerd's order) with the handlers added; it is recomputed on every run, so a later edit of
- * the host's settings reaches it. containerd 2.x merges the sections, which gives the same result.
+ * drop-in carries the host's effective CRI section (main file plus imports, in containerd's
+ * order) with the handlers added; it is recomputed on every run, so a later edit of the host's
+ * settings reaches it. containerd 2.x merges the sections, which gives the same result. A host
+ * whose imports already cover the drop-in (a {@code conf.d/*.toml} glob) keeps its config.toml
+ * as it is; a file imported after the drop-in that has its own CRI section is a {@link #notices notice}.
  */
 public final class ContainerdConfigurator implements RuntimeConfigurator {
 
