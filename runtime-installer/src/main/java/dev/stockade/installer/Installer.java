@@ -13,6 +13,7 @@ import dev.stockade.installer.runtime.RuntimeConfigurator;
 import dev.stockade.installer.state.InstallState;
 import dev.stockade.installer.state.StateStore;
 import dev.stockade.installer.verify.HandlerVerifier;
+import dev.stockade.installer.verify.StaleRuntimeException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.stockade.api.profile.Profiles;
@@ -136,8 +137,16 @@ public final class Installer {
             }
             try {
                 verifier.verify(handlers);
+            } catch (StaleRuntimeException e) {
+                if (restarted) {
+                    throw withNotices(e, notices);
+                }
+                // The files are newer than the running runtime (rewritten with the same content, or touched): load them.
+                state = restart(state, configHash, "older than its configuration files");
+                restarted = true;
+                verifyWithNotices(notices);
             } catch (InstallerException e) {
-                throw notices.isEmpty() ? e : new InstallerException(e.getMessage() + "; " + String.join("; ", notices), e);
+                throw withNotices(e, notices);
             }
             checkpoint.reached("verified");
             return new InstallResult(version, release, handlers.stream().map(Handler::name).toList(), hashes, applied.changed(), restarted,
@@ -145,6 +154,19 @@ public final class Installer {
         } catch (IOException e) {
             throw new InstallerException("install failed while writing the host: " + e.getMessage(), e);
         }
+    }
+
+    private void verifyWithNotices(List<String> notices) throws InstallerException {
+        try {
+            verifier.verify(handlers);
+        } catch (InstallerException e) {
+            throw withNotices(e, notices);
+        }
+    }
+
+    /** A failed verification quotes the configurator's notices: one of them may be why. */
+    private static InstallerException withNotices(InstallerException e, List<String> notices) {
+        return notices.isEmpty() ? e : new InstallerException(e.getMessage() + "; " + String.join("; ", notices), e);
     }
 
     /** Containers running through the installed handlers (uninstall refuses while there are any). */

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * Checks the containerd that is running, after {@link ContainerdDumpVerifier} proved that the
  * files hold the handlers: the daemon serving the runtime socket must have started after the
  * installer's config files were last changed (else it runs an older configuration, without the
- * handlers: the config was rewritten and never reloaded), and its CRI plugin must have loaded
+ * handlers: the config was rewritten and never reloaded; {@link StaleRuntimeException}), and its CRI plugin must have loaded
  * ({@code ctr plugins ls}: a config the CRI plugin refuses leaves the node without pods).
  *
  * <p>The daemon is the process whose open socket is bound to the socket path ({@code
@@ -77,7 +77,7 @@ public final class RunningContainerdVerifier implements HandlerVerifier {
             }
             // One tick of slack: the start time is truncated to a tick.
             if (changed > started + 1 / TICKS_PER_SECOND) {
-                throw new InstallerException("containerd (pid " + pid + ", serving " + socket + ") started before " + file
+                throw new StaleRuntimeException("containerd (pid " + pid + ", serving " + socket + ") started before " + file
                         + " was last changed, so it runs an older configuration without the handlers "
                         + handlers.stream().map(Handler::name).toList() + ". Restart containerd; check that STOCKADE_RESTART restarts the "
                         + "containerd that serves " + socket);
