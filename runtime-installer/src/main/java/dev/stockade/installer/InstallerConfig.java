@@ -29,6 +29,7 @@ public record InstallerConfig(
         Path payload,
         String restart,
         String runtimeSocket,
+        String crictl,
         String verify,
         String containerdConfig,
         int healthPort,
@@ -41,6 +42,7 @@ public record InstallerConfig(
     /** Same name as the operator's InstallerEnvironment.RESTART. */
     public static final String RESTART = InstallerEnvironment.RESTART;
     public static final String RUNTIME_SOCKET = "STOCKADE_RUNTIME_SOCKET";
+    public static final String CRICTL = "STOCKADE_CRICTL";
     public static final String VERIFY = "STOCKADE_VERIFY";
     public static final String CONTAINERD_CONFIG = "STOCKADE_CONTAINERD_CONFIG";
     /** Same name as the operator's InstallerEnvironment.HEALTH_PORT. */
@@ -75,10 +77,13 @@ public record InstallerConfig(
                     "how to restart the container runtime: auto, systemd:<unit>, signal:<process>[:<SIGNAL>], command:<shell command>"),
             new Setting("--runtime-socket", RUNTIME_SOCKET, "auto",
                     "socket that must answer after a restart: auto (the runtime's usual socket), a host path, or none (the restart command waits itself)"),
+            new Setting("--crictl", CRICTL, "auto",
+                    "the CRI client that asks the running containerd which handlers it serves: auto (the host's /usr/bin or "
+                            + "/usr/local/bin crictl, when there is one), a host path, or none"),
             new Setting("--verify", VERIFY, "launcher",
                     "how to verify handlers: files (installed files only), launcher (files; for stock containerd its config dump and, "
-                            + "unless the runtime socket is none, that the running containerd started after the config was written and "
-                            + "loaded its CRI plugin; then <launcher> --version in the host root), command:<shell command> (files; the "
+                            + "unless the runtime socket is none, that the running containerd started after the config was written, "
+                            + "loaded its CRI plugin and (with crictl) serves the handlers; then <launcher> --version in the host root), command:<shell command> (files; the "
                             + "containerd checks; then the command with arguments <handler> <launcher>)"),
             new Setting("--containerd-config", CONTAINERD_CONFIG, ContainerdConfigurator.DEFAULT_CONFIG,
                     "containerd's main config file on the host (stock containerd only)"),
@@ -149,6 +154,7 @@ public record InstallerConfig(
                 Path.of(values.get("--payload")),
                 values.get("--restart"),
                 values.get("--runtime-socket"),
+                values.get("--crictl"),
                 values.get("--verify"),
                 values.get("--containerd-config"),
                 integer("--health-port", values.get("--health-port")),

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Builds the installer's parts from its configuration. */
 public final class InstallerFactory {
@@ -39,7 +40,7 @@ public final class InstallerFactory {
         PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), config.kubeletRoot(), checkpoint);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
-                verifier(config.verify(), host, kind, config.containerdConfig(), config.runtimeSocket(), payload), payload,
+                verifier(config.verify(), host, kind, config.containerdConfig(), config.runtimeSocket(), config.crictl(), payload), payload,
                 new ProfileInstaller(host, config.profileSource()),
                 SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName()), config.supervisorMetrics()), SpecServerControl.forNode(host), checkpoint);
     }
@@ -87,6 +88,20 @@ public final class InstallerFactory {
         return RuntimeReadiness.socket(host.resolve(socketPath(setting, kind)), RESTART_TIMEOUT);
     }
 
+    /** auto: the host's crictl in /usr/bin or /usr/local/bin, if any; none; or a host path, which must be executable. */
+    private static Optional<String> crictl(String setting, HostRoot host) throws InstallerException {
+        if (setting.equals("none")) {
+            return Optional.empty();
+        }
+        if (setting.equals("auto")) {
+            return Stream.of("/usr/bin/crictl", "/usr/local/bin/crictl").filter(path -> Files.isExecutable(host.resolve(path))).findFirst();
+        }
+        if (!setting.startsWith("/") || !Files.isExecutable(host.resolve(setting))) {
+            throw new InstallerException("STOCKADE_CRICTL='" + setting + "' is not auto, none or the host path of an executable crictl");
+        }
+        return Optional.of(setting);
+    }
+
     /** The host path of the runtime's socket for a setting other than none. */
     private static String socketPath(String setting, RuntimeKind kind) throws InstallerException {
         String socket = setting.equals("auto") ? kind.socket() : setting;
@@ -103,17 +118,18 @@ public final class InstallerFactory {
      * launcher or the command.
      */
     public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig,
-                                           String runtimeSocket, PayloadInstaller payload) throws InstallerException {
+                                           String runtimeSocket, String crictlSetting, PayloadInstaller payload) throws InstallerException {
         HandlerVerifier files = new InstalledFilesVerifier(host, payload);
         if (setting.equals("files")) {
             return files;
         }
         HandlerVerifier registered = files;
+        Optional<String> crictl = crictl(crictlSetting, host);
         if (kind == RuntimeKind.CONTAINERD) {
             registered = new ContainerdDumpVerifier(files, host.path().toString(), "containerd", containerdConfig, VERIFY_TIMEOUT);
             if (!runtimeSocket.equals("none")) {
                 registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
-                        List.of(ContainerdConfigurator.dropInFor(containerdConfig), containerdConfig), VERIFY_TIMEOUT);
+                        List.of(ContainerdConfigurator.dropInFor(containerdConfig), containerdConfig), crictl, VERIFY_TIMEOUT);
             }
         } else if (kind == RuntimeKind.MICROK8S) {
             // The rendered file shows the template's block once the snap re-rendered it on the restart. Only the
@@ -122,7 +138,7 @@ public final class InstallerFactory {
                     TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml", VERIFY_TIMEOUT);
             if (!runtimeSocket.equals("none")) {
                 registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
-                        List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"), VERIFY_TIMEOUT);
+                        List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"), crictl, VERIFY_TIMEOUT);
             }
         }
         if (setting.equals("launcher")) {

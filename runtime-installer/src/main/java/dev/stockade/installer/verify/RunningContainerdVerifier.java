@@ -1,5 +1,8 @@
 package dev.stockade.installer.verify;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.restart.CommandRestarter;
@@ -22,7 +25,9 @@ import java.util.stream.Stream;
  * files hold the handlers: the daemon serving the runtime socket must have started after the
  * installer's config files were last changed (else it runs an older configuration, without the
  * handlers: the config was rewritten and never reloaded; {@link StaleRuntimeException}), and its CRI plugin must have loaded
- * ({@code ctr plugins ls}: a config the CRI plugin refuses leaves the node without pods).
+ * ({@code ctr plugins ls}: a config the CRI plugin refuses leaves the node without pods). Where
+ * the host has a crictl, the CRI's own list of runtime handlers ({@code crictl info}) must hold
+ * each handler with its launcher: the strongest proof, since it is what the kubelet talks to.
  *
  * <p>The daemon is the process whose open socket is bound to the socket path ({@code
  * /proc/PID/net/unix} and {@code /proc/PID/fd}); its start is {@code /proc/PID/stat}'s starttime
@@ -30,6 +35,8 @@ import java.util.stream.Stream;
  * on the same boot clock ({@code /proc/uptime}).
  */
 public final class RunningContainerdVerifier implements HandlerVerifier {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture (times(2)). */
     private static final double TICKS_PER_SECOND = 100;
@@ -39,20 +46,23 @@ public final class RunningContainerdVerifier implements HandlerVerifier {
     private final Path proc;
     private final String socket;
     private final List<String> configFiles;
+    private final Optional<String> crictl;
     private final Duration timeout;
 
     /**
      * @param proc        the host's process table (the pod's /proc, with hostPID)
      * @param socket      host-absolute path of containerd's socket
      * @param configFiles host-absolute paths of the config files the installer writes
+     * @param crictl      host path of a crictl to ask the CRI itself, when the host has one
      */
     public RunningContainerdVerifier(HandlerVerifier before, HostRoot host, Path proc, String socket, List<String> configFiles,
-                                     Duration timeout) {
+                                     Optional<String> crictl, Duration timeout) {
         this.before = before;
         this.host = host;
         this.proc = proc;
         this.socket = socket;
         this.configFiles = List.copyOf(configFiles);
+        this.crictl = crictl;
         this.timeout = timeout;
     }
 
@@ -84,6 +94,45 @@ public final class RunningContainerdVerifier implements HandlerVerifier {
             }
         }
         checkCriPlugin();
+        if (crictl.isPresent()) {
+            checkCriRuntimes(crictl.get(), handlers);
+        }
+    }
+
+    /**
+     * The CRI's own answer: {@code crictl info} prints the configuration the running CRI plugin
+     * loaded ({@code config.containerd.runtimes}); each handler must be there with its launcher.
+     */
+    private void checkCriRuntimes(String crictlPath, List<Handler> handlers) throws InstallerException {
+        List<String> command = new ArrayList<>(inHostRoot());
+        command.addAll(List.of(crictlPath, "--runtime-endpoint", "unix://" + socket, "--timeout", timeout.toSeconds() + "s", "info"));
+        String output = CommandRestarter.runCommand(command, timeout, "asking the running containerd's CRI for its runtime handlers");
+        // Its warnings (time="…" level=warning …) come on the same stream, before the JSON.
+        int json = output.startsWith("{") ? 0 : output.indexOf("\n{") + 1;
+        JsonNode runtimes;
+        try {
+            runtimes = JSON.readTree(output.substring(json)).path("config").path("containerd").path("runtimes");
+        } catch (JsonProcessingException e) {
+            throw new InstallerException(String.join(" ", command) + " did not print JSON: " + e.getOriginalMessage(), e);
+        }
+        for (Handler handler : handlers) {
+            String binary = runtimes.path(handler.name()).path("options").path("BinaryName").asText();
+            if (!handler.launcher().equals(binary)) {
+                throw new InstallerException("the running containerd's CRI does not serve handler " + handler.name() + " with "
+                        + handler.launcher() + " (crictl info lists the runtimes " + names(runtimes) + "), although its config files "
+                        + "do. Restart containerd; check that STOCKADE_RESTART restarts the containerd that serves " + socket);
+            }
+        }
+    }
+
+    private static List<String> names(JsonNode runtimes) {
+        List<String> names = new ArrayList<>();
+        runtimes.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private List<String> inHostRoot() {
+        return host.isSystemRoot() ? List.of() : List.of("chroot", host.path().toString());
     }
 
     @Override
@@ -93,7 +142,7 @@ public final class RunningContainerdVerifier implements HandlerVerifier {
 
     /** The CRI plugin of the running daemon loaded: {@code ctr plugins ls} lists it as ok. */
     private void checkCriPlugin() throws InstallerException {
-        List<String> command = new ArrayList<>(host.isSystemRoot() ? List.of() : List.of("chroot", host.path().toString()));
+        List<String> command = new ArrayList<>(inHostRoot());
         command.addAll(List.of("ctr", "--address", socket, "plugins", "ls"));
         String plugins = CommandRestarter.runCommand(command, timeout, "asking the running containerd for its plugins");
         for (String line : plugins.lines().toList()) {

@@ -6,6 +6,7 @@ import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
+import dev.stockade.testing.HostPrerequisites;
 import dev.stockade.testing.PrivateContainerd;
 import dev.stockade.testing.RestartRequests;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +168,8 @@ class RealContainerdConfigsTest {
             environment.put(InstallerConfig.RESTART, "command:" + restarts.command());
             environment.put(InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString());
             environment.put(InstallerConfig.VERIFY, "command:true");
+            // The CRI's own list of handlers, as the kubelet sees it.
+            environment.put(InstallerConfig.CRICTL, crictl().toString());
 
             RealContainerdTest.Output install = run(environment, "install");
             assertEquals(0, install.exitCode(), install.text());
@@ -205,6 +208,18 @@ class RealContainerdConfigsTest {
             assertEquals(0, uninstall.exitCode(), uninstall.text());
             assertEquals(original, Files.readString(config));
         }
+    }
+
+    /** crictl as test/cluster/build-tools builds it: the version pinned in test/cluster/versions.env, in the tools cache. */
+    static Path crictl() throws java.io.IOException {
+        Path versions = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "test", "cluster", "versions.env");
+        String version = Files.readAllLines(versions).stream().filter(line -> line.startsWith("CRI_TOOLS_VERSION="))
+                .map(line -> line.substring("CRI_TOOLS_VERSION=".length()).strip()).findFirst().orElseThrow();
+        String cache = System.getenv("STOCKADE_TOOLS_CACHE");
+        Path crictl = (cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "stockade", "tools") : Path.of(cache))
+                .resolve("crictl-" + version).resolve("bin").resolve("crictl");
+        HostPrerequisites.require(Files.isExecutable(crictl), "crictl " + version + " built by test/cluster/build-tools at " + crictl);
+        return crictl;
     }
 
     private static List<String> runtimeNames(JsonNode dump) {
