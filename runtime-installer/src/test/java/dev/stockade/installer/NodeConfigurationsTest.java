@@ -232,6 +232,38 @@ class NodeConfigurationsTest {
         }
     }
 
+    /** Fault 3's kind on a re-render: k3s's rendered file holds the last install's handlers, which are never the model. */
+    @Test
+    void rancherHandlersNeverCopyAHandlerOfTheLastInstall() throws Exception {
+        FakeHost host = new FakeHost(Files.createDirectories(directory.resolve("k3s-rendered")));
+        host.write("/var/lib/rancher/k3s/agent/etc/containerd/config.toml", """
+                version = 2
+                [plugins."io.containerd.grpc.v1.cri".containerd]
+                  default_runtime_name = "kata"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]
+                  runtime_type = "io.containerd.kata.v2"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.zz-runc]
+                  runtime_type = "io.containerd.runc.v2"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.zz-runc.options]
+                  SystemdCgroup = true
+
+                # BEGIN stockade-runtime-installer (managed block, removed on uninstall)
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.stockade-strict]
+                  runtime_type = "io.containerd.runc.v2"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.stockade-strict.options]
+                  BinaryName = "/opt/stockade/handlers/stockade-strict"
+                # END stockade-runtime-installer
+                """);
+
+        host.installer(root -> new TemplateConfigurator(root, RuntimeKind.K3S), Checkpoint.NONE).install();
+
+        String template = host.read("/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl");
+        JsonNode runtimes = Flavour.toml(template.replace("{{ template \"base\" . }}", "")).at("/plugins/" + V2 + "/containerd/runtimes");
+        for (Handler handler : FakeHost.HANDLERS) {
+            assertTrue(runtimes.at("/" + handler.name() + "/options/SystemdCgroup").asBoolean(), template);
+        }
+    }
+
     /**
      * Fault 4, MicroK8s: the snap renders containerd.toml from containerd-template.toml on every
      * start, so a node with both is MicroK8s (even with a stock /etc/containerd beside it), and

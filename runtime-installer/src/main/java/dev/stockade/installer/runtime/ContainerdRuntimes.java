@@ -92,7 +92,9 @@ final class ContainerdRuntimes {
         others.sort(null);
         candidates.addAll(others);
         for (String name : candidates) {
-            if (runtimes.get(name) instanceof ObjectNode runtime && RUNC_SHIMS.contains(runtime.path("runtime_type").asText())) {
+            // A rendered file (k3s, MicroK8s) holds the handlers of the last install: never copy one of those.
+            if (runtimes.get(name) instanceof ObjectNode runtime && RUNC_SHIMS.contains(runtime.path("runtime_type").asText())
+                    && !runtime.path("options").path("BinaryName").asText().startsWith(Handler.HANDLER_DIR + "/")) {
                 return Optional.of(runtime);
             }
         }
