@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.runtime.cli.RuncCommandLine;
 import dev.stockade.runtime.cli.RuncUpdate;
@@ -41,9 +43,9 @@ import java.util.Optional;
  */
 public final class SandboxRuntime {
 
-    public static final String PROFILE_VARIABLE = "STOCKADE_PROFILE";
-    public static final String DELEGATE_VARIABLE = "STOCKADE_DELEGATE";
-    public static final String LOG_VARIABLE = "STOCKADE_RUNTIME_LOG";
+    public static final String PROFILE_VARIABLE = LauncherEnvironment.PROFILE;
+    public static final String DELEGATE_VARIABLE = LauncherEnvironment.DELEGATE;
+    public static final String LOG_VARIABLE = LauncherEnvironment.RUNTIME_LOG;
     /** Set by the launcher: the fd of the caller's stderr (the JVM's own stdio is /dev/null). */
     public static final String ERROR_FD_VARIABLE = "STOCKADE_ERROR_FD";
     /** Set by the launcher for update, which this JVM runs itself: the fd of the caller's stdout. */
@@ -201,7 +203,8 @@ public final class SandboxRuntime {
             runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": passthrough profile " + loaded.name());
             return;
         }
-        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), delegate.toString());
+        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), engineDirectories(),
+                delegate.toString());
         SpecHardener hardener = new SpecHardener(loaded.profile(), validator, loaded.name(), System.getProperty("os.arch"));
         if (subcommand.equals("exec")) {
             if (command.processFile().isEmpty()) {
@@ -216,7 +219,9 @@ public final class SandboxRuntime {
         } else {
             Path config = command.bundle().orElseThrow().resolve("config.json");
             ObjectNode spec = readObject(config, "bundle config");
-            hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow()));
+            String id = command.containerId().orElseThrow(() -> new Refusal("container id", "spec",
+                    "is missing from the " + subcommand + " command line; the runtime cannot tell whose engine files the container may mount"));
+            hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow(), id));
             SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(SupervisorListener.POLICY_VARIABLE),
                     environment.getOrDefault(SupervisorListener.SOCKET_VARIABLE, SupervisorListener.DEFAULT_SOCKET),
                     SupervisorListener::answers);
@@ -236,6 +241,20 @@ public final class SandboxRuntime {
                     "'" + root + "' is not a normalized absolute path; fix the policy's spec.installer.kubeletRootDir");
         }
         return root;
+    }
+
+    /** The engine directories the handler's launcher names, else the engines' usual ones; refused when malformed. */
+    private EngineDirectories engineDirectories() throws Refusal {
+        String text = environment.get(LauncherEnvironment.ENGINE_DIRECTORIES);
+        if (text == null || text.isBlank()) {
+            return EngineDirectories.DEFAULTS;
+        }
+        try {
+            return EngineDirectories.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(LauncherEnvironment.ENGINE_DIRECTORIES, "engine-directories",
+                    e.getMessage() + "; the handler's launcher is not one the installer wrote: reinstall the handler");
+        }
     }
 
     record LoadedProfile(SandboxProfile profile, String name) {

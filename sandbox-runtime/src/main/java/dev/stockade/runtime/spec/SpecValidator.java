@@ -3,6 +3,8 @@ package dev.stockade.runtime.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.CriAnnotations;
+import dev.stockade.api.node.EngineDirectories;
 import dev.stockade.api.profile.HostPathRule;
 import dev.stockade.api.profile.SandboxProfile;
 
@@ -47,8 +49,8 @@ public final class SpecValidator {
      * Host directories and files the kubelet and the container runtime manage for one pod, exactly
      * as they hand them to the runtime: a volume's own directory (emptyDir, configMap, secret,
      * projected, downwardAPI; a CSI volume's "mount" directory), a subPath the kubelet prepared
-     * (volume-subpaths/&lt;volume&gt;/&lt;container&gt;/&lt;index&gt;), etc-hosts, a termination-message file;
-     * containerd's, k3s's and CRI-O's per-sandbox hostname, hosts, resolv.conf and shm. Nothing
+     * (volume-subpaths/&lt;volume&gt;/&lt;container&gt;/&lt;index&gt;), etc-hosts, a termination-message file.
+     * (The engine's own per-container and per-sandbox files are {@link EngineFiles}.) Nothing
      * below them: no engine mounts a path inside a volume (the kubelet prepares a subPath as its own
      * bind mount), and a container of the pod could swap a directory there for a link between this
      * check and runc's mount.
@@ -58,11 +60,6 @@ public final class SpecValidator {
     /** A path below one of {@link #KUBELET_POD_DIRECTORIES}. */
     static final String BELOW_KUBELET_POD_DIRECTORIES =
             "/pods/[0-9a-f-]+/(volumes/[^/]+/[^/]+|volume-subpaths/[^/]+/[^/]+/[0-9]+|etc-hosts|containers/[^/]+/[^/]+)/.+";
-    static final Pattern RUNTIME_SANDBOX_PATH = Pattern.compile(
-            "(?:/var/lib/containerd|/run/containerd|/var/lib/rancher/k3s/agent/containerd|/run/k3s/containerd)"
-                    + "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/([0-9a-f]+)/(hostname|hosts|resolv\\.conf|shm)"
-                    + "|(?:/var/lib|/run)/containers/storage/overlay-containers/([0-9a-f]+)/userdata/(hostname|hosts|resolv\\.conf|shm|run/secrets)");
-
     /**
      * The kubelet's volumes of API data (configMap, secret, projected, downwardAPI): the kubelet
      * writes them and mounts them read-only into every container of the pod, whatever the pod asks.
@@ -70,7 +67,6 @@ public final class SpecValidator {
     static final Pattern KUBELET_API_DATA_VOLUME = Pattern.compile(
             "volumes/kubernetes\\.io~(configmap|secret|projected|downward-api)/[^/]+");
 
-    static final String SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
     static final String SANDBOX_UID_ANNOTATION = "io.kubernetes.cri.sandbox-uid";
 
     private final SandboxProfile profile;
@@ -81,6 +77,7 @@ public final class SpecValidator {
     private final Pattern kubeletPodPath;
     private final Pattern belowKubeletPodPath;
     private final String delegate;
+    private final EngineFiles engineFiles;
 
     public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
         this(profile, profileName, host, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
@@ -90,14 +87,22 @@ public final class SpecValidator {
         this(profile, profileName, host, kubeletRoot, "runc");
     }
 
+    public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot, String delegate) {
+        this(profile, profileName, host, kubeletRoot, EngineDirectories.DEFAULTS, delegate);
+    }
+
     /**
-     * {@code kubeletRoot} is the kubelet's --root-dir; compared, like mount sources, after following
+     * {@code kubeletRoot} is the kubelet's --root-dir and {@code engines} the container engine's
+     * directories (from the handler's launcher); both compared, like mount sources, after following
      * symlinks. {@code delegate} is the runtime the launcher runs after the check (runc or crun, its
      * path): how it resolves mount destinations decides whether a mount may lie inside a volume
      * other containers write ({@link #checkNestedMount}).
      */
-    public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot, String delegate) {
+    public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot, EngineDirectories engines,
+                         String delegate) {
         this.delegate = delegate;
+        this.engineFiles = new EngineFiles(new EngineDirectories(engines.entries().stream()
+                .map(entry -> new EngineDirectories.Entry(entry.layout(), host.realPath(entry.path()))).toList()));
         this.profile = profile;
         this.profileName = profileName;
         this.host = host;
@@ -109,17 +114,18 @@ public final class SpecValidator {
     }
 
     /**
-     * Checks a container's config.json, whose bundle is {@code bundle} (a relative root.path is
-     * taken from there); throws the first refusal. Returns the host paths it resolved, which the
-     * hardener writes into the spec so that runc uses exactly what was checked.
+     * Checks the config.json of container {@code containerId} (the id runc is given, {@code runc
+     * create <id>}), whose bundle is {@code bundle} (a relative root.path is taken from there);
+     * throws the first refusal. Returns the host paths it resolved, which the hardener writes into
+     * the spec so that runc uses exactly what was checked.
      */
-    public CheckedPaths validate(JsonNode spec, Path bundle) throws Refusal {
+    public CheckedPaths validate(JsonNode spec, Path bundle, String containerId) throws Refusal {
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
         processSettings.check(spec.get("process"));
         List<CheckedPaths.Pin> pins = new ArrayList<>();
-        checkMounts(spec, rootfs(spec, bundle), pins);
+        checkMounts(spec, containerId, rootfs(spec, bundle), pins);
         checkDevices(spec);
         checkCgroupFiles(spec);
         checkNetworkClass(spec);
@@ -260,7 +266,7 @@ public final class SpecValidator {
     private record Mounted(String field, String path, String what, String writableBy) {
     }
 
-    void checkMounts(JsonNode spec, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
+    void checkMounts(JsonNode spec, String containerId, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
         String kubeletPod = null;
         List<String> mounted = new ArrayList<>();
         List<Mounted> before = new ArrayList<>();
@@ -279,7 +285,7 @@ public final class SpecValidator {
             EngineMounts.Source sourceKind = EngineMounts.Source.OTHER;
             String writableBy = null;
             if (bind) {
-                BindSource source = checkBindSource(spec, mount, field);
+                BindSource source = checkBindSource(spec, containerId, mount, field);
                 if (source.podUid() != null) {
                     kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
                 }
@@ -315,7 +321,7 @@ public final class SpecValidator {
      * directories under allowedHostPaths that the profile keeps read-only. So nothing below a pod
      * volume's own directory, and nothing below a directory the profile lets containers write.
      */
-    private BindSource checkBindSource(JsonNode spec, JsonNode mount, String field) throws Refusal {
+    private BindSource checkBindSource(JsonNode spec, String containerId, JsonNode mount, String field) throws Refusal {
         String source = mount.path("source").asText();
         String destination = mount.path("destination").asText();
         if (!(mount instanceof ObjectNode) || !source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
@@ -354,13 +360,12 @@ public final class SpecValidator {
             return new BindSource(real, kind, kubelet.group(1), othersWrite
                     ? "a volume of the pod, which its other containers may mount writable (a read-only mount here does not stop them)" : null);
         }
-        Matcher sandbox = RUNTIME_SANDBOX_PATH.matcher(real);
-        if (sandbox.matches()) {
-            checkOwnSandbox(spec, sandbox.group(1) != null ? sandbox.group(1) : sandbox.group(3), field, source);
-            String file = sandbox.group(2) != null ? sandbox.group(2) : sandbox.group(4);
-            // The sandbox's hostname, hosts and resolv.conf are files; its shm every container of the pod writes.
-            return file.equals("shm") ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which its "
-                    + "other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
+        Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
+        if (engineFile.isPresent()) {
+            checkOwner(spec, containerId, engineFile.get(), field, named);
+            // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
+            return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
+                    + "its other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
         }
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
@@ -523,12 +528,26 @@ public final class SpecValidator {
         return podUid;
     }
 
-    private void checkOwnSandbox(JsonNode spec, String sandboxId, String field, String source) throws Refusal {
-        JsonNode own = spec.path("annotations").path(SANDBOX_ID_ANNOTATION);
-        if (!own.isMissingNode() && !own.asText().equals(sandboxId)) {
+    /**
+     * An engine's file is this container's own: Docker's and Podman's are the container's
+     * ({@code containerId}), containerd's CRI and CRI-O's its pod sandbox's, which the engine names in
+     * the spec's annotations (the sandbox's own container is created under the sandbox's id).
+     */
+    private void checkOwner(JsonNode spec, String containerId, EngineFiles.Owned file, String field, String source) throws Refusal {
+        String own = containerId;
+        String whose = "container";
+        if (file.layout() != EngineDirectories.Layout.DOCKER) {
+            String sandbox = CriAnnotations.first(key -> spec.path("annotations").path(key).asText(""), CriAnnotations.SANDBOX_ID);
+            if (!sandbox.isEmpty()) {
+                own = sandbox;
+                whose = "sandbox";
+            }
+        }
+        if (!file.owner().equals(own)) {
             throw new Refusal(field + ".source", "host-mount",
-                    "bind mount of " + source + " belongs to sandbox " + sandboxId + ", not to this container's sandbox "
-                            + own.asText() + "; sandbox profile " + profileName + " does not allow it");
+                    "bind mount of " + source + " is the " + file.file() + " the " + file.layout().label() + " engine keeps for "
+                            + file.owner() + ", not for this container's " + whose + " " + own + "; sandbox profile " + profileName
+                            + " does not allow mounting another container's files");
         }
     }
 

@@ -34,7 +34,7 @@ class EngineMountsTest {
             + "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d/shm";
 
     private static Refusal refused(SpecValidator validator, ObjectNode spec) {
-        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE));
+        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     private static SpecValidator withImage(Map<String, Entry> files) {
@@ -90,8 +90,8 @@ class EngineMountsTest {
 
     @Test
     void containerdsCriContainerAndSandboxPass() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE));
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
     }
 
     /** moby's oci/defaults.go and daemon: the shm size in bytes, cgroup options in another order, a shareable shm bind. */
@@ -106,7 +106,7 @@ class EngineMountsTest {
         mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", "ro", "nosuid", "noexec", "nodev"));
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"));
         mounts.add(mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=67108864"));
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     /** CRI-O binds the sandbox's shm from its storage directory, "rw" and "bind". */
@@ -114,7 +114,7 @@ class EngineMountsTest {
     void criOsShmBindPasses() {
         ObjectNode spec = with(Specs.app(), mount("/dev/shm", "bind", "/run/containers/storage/overlay-containers/"
                 + "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d/userdata/shm", "rw", "bind"));
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     /** What Kubernetes puts under /dev: the termination message anywhere runc does not use, /dev/shm as a pod volume. */
@@ -122,7 +122,7 @@ class EngineMountsTest {
     @ValueSource(strings = {"/dev/termination-log", "/dev/custom/termination", "/dev/shm"})
     void theKubeletsFilesAndAShmVolumeUnderDevPass(String destination) {
         String source = destination.equals("/dev/shm") ? VOLUME : TERMINATION_LOG;
-        assertDoesNotThrow(() -> DEFAULTS.validate(with(Specs.app(), bind(destination, source)), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(with(Specs.app(), bind(destination, source)), Specs.BUNDLE, Specs.ID));
     }
 
     /** A mount destination written loosely is cleaned as runc cleans it, then checked. */
@@ -139,7 +139,7 @@ class EngineMountsTest {
     @Test
     void aLooseDestinationIsWrittenBackCleaned() throws Refusal {
         ObjectNode spec = with(Specs.app(), bind("data/../cache//", VOLUME));
-        new SpecHardener(SandboxProfile.defaults(), DEFAULTS, "untrusted", "amd64").harden(spec, DEFAULTS.validate(spec, Specs.BUNDLE));
+        new SpecHardener(SandboxProfile.defaults(), DEFAULTS, "untrusted", "amd64").harden(spec, DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
         assertEquals("/cache", spec.get("mounts").get(14).get("destination").asText());
     }
 
@@ -217,7 +217,7 @@ class EngineMountsTest {
     @Test
     void imageLinksOutsideRuncsOwnMountsAreFollowedAndPass() {
         assertDoesNotThrow(() -> withImage(Map.of(ROOTFS + "/var/run", Entry.link("/run"), ROOTFS + "/etc/mtab",
-                Entry.link("../proc/self/mounts"))).validate(Specs.app(), Specs.BUNDLE));
+                Entry.link("../proc/self/mounts"))).validate(Specs.app(), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -250,7 +250,7 @@ class EngineMountsTest {
         assertTrue(refusal.getMessage().startsWith("root.path: /dev/null in the image " + ROOTFS
                 + " is reached through the symbolic link /dev/null -> /canary, not the device c 1:3, which sandbox profile untrusted "
                 + "does not allow"), refusal.getMessage());
-        assertDoesNotThrow(() -> validator.validate(Specs.app(), Specs.BUNDLE), "under the runtime's /dev tmpfs the image's /dev is not used");
+        assertDoesNotThrow(() -> validator.validate(Specs.app(), Specs.BUNDLE, Specs.ID), "under the runtime's /dev tmpfs the image's /dev is not used");
     }
 
     @ParameterizedTest
@@ -271,10 +271,10 @@ class EngineMountsTest {
 
     @Test
     void anImageWithTheRealDevicesOrNoneAtAllPassesWithoutADevMount() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(withoutDev(Specs.app()), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withoutDev(Specs.app()), Specs.BUNDLE, Specs.ID));
         SpecValidator devices = withImage(Map.of(ROOTFS + "/dev", Entry.DIRECTORY, ROOTFS + "/dev/null", Entry.characterDevice(1, 3),
                 ROOTFS + "/dev/ptmx", Entry.characterDevice(5, 2), ROOTFS + "/dev/console", Entry.REGULAR_FILE));
-        assertDoesNotThrow(() -> devices.validate(withoutDev(Specs.app()), Specs.BUNDLE));
+        assertDoesNotThrow(() -> devices.validate(withoutDev(Specs.app()), Specs.BUNDLE, Specs.ID));
     }
 
     /** runc masks by name after every mount: a masked path the image takes elsewhere leaves the real one unmasked. */
@@ -293,7 +293,7 @@ class EngineMountsTest {
     void theRootFilesystemIsTakenFromTheBundle() {
         ObjectNode spec = withoutDev(Specs.app());
         spec.with("root").put("path", "/var/lib/images/debian");
-        assertDoesNotThrow(() -> withImage(Map.of(ROOTFS + "/dev/null", Entry.link("/canary"))).validate(spec.deepCopy(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> withImage(Map.of(ROOTFS + "/dev/null", Entry.link("/canary"))).validate(spec.deepCopy(), Specs.BUNDLE, Specs.ID));
         Refusal refusal = refused(withImage(Map.of("/var/lib/images/debian/dev/null", Entry.link("/canary"))), spec);
         assertTrue(refusal.getMessage().contains("in the image /var/lib/images/debian is"), refusal.getMessage());
         spec.remove("root");

@@ -49,7 +49,7 @@ class NestedMountsTest {
     }
 
     private static Refusal refused(SpecValidator validator, ObjectNode spec) {
-        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE));
+        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -76,7 +76,7 @@ class NestedMountsTest {
             "runc version 1.3.6+dev", "runc version 1.4.0-rc.3", "runc version 1.4.0", "runc version 1.4.2", "runc version 1.5.0-rc.1",
             "runc version 2.0.0"})
     void onARuncWithTheFixesTheSameSpecPasses(String versionOutput) {
-        assertDoesNotThrow(() -> on(versionOutput).validate(secretInsideEmptyDir(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> on(versionOutput).validate(secretInsideEmptyDir(), Specs.BUNDLE, Specs.ID));
     }
 
     /** Older branches, releases before the fixes, distribution versions of old branches, crun and anything unreadable. */
@@ -101,14 +101,14 @@ class NestedMountsTest {
             "kubernetes.io~downward-api/labels"})
     void aVolumeInsideAnApiDataVolumePassesOnRunc115(String volume) {
         ObjectNode spec = Specs.withHostPath(Specs.withHostPath(Specs.app(), POD + "/volumes/" + volume, "/etc/app"), CACHE, "/etc/app/cache");
-        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test
     void insideAReadOnlyAllowedHostPathPassesAndInsideAWritableOneIsRefused() {
         SandboxProfile profile = Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/models\"},{\"path\":\"/srv/shared\",\"readOnly\":false}]}");
         assertDoesNotThrow(() -> on(profile, DEBIAN_RUNC).validate(Specs.withHostPath(Specs.withHostPath(Specs.app(), "/srv/models", "/models"),
-                CACHE, "/models/cache"), Specs.BUNDLE));
+                CACHE, "/models/cache"), Specs.BUNDLE, Specs.ID));
         Refusal refusal = refused(on(profile, DEBIAN_RUNC), Specs.withHostPath(Specs.withHostPath(Specs.app(), "/srv/shared", "/shared"),
                 CACHE, "/shared/cache"));
         assertRefusal(refusal, "mounts[15].destination", "nested-mount",
@@ -118,8 +118,8 @@ class NestedMountsTest {
     /** Kubernetes' own mounts are nested only when the pod puts a writable volume above them, as an emptyDir at /var. */
     @Test
     void theServiceAccountTokenIsRefusedOnlyUnderAWritableVolume() {
-        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.app(), Specs.BUNDLE));
-        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.pause(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.app(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
         ObjectNode spec = Specs.app();
         ArrayNode mounts = (ArrayNode) spec.get("mounts");
         ObjectNode var = mounts.insertObject(6).put("destination", "/var").put("type", "bind").put("source", CACHE);
@@ -141,11 +141,11 @@ class NestedMountsTest {
     @Test
     void mountsBesideOrBeforeAWritableVolumeAreNotNested() {
         assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.withHostPath(Specs.withHostPath(Specs.app(), CACHE, "/a"), TOKEN, "/ab"),
-                Specs.BUNDLE));
+                Specs.BUNDLE, Specs.ID));
         assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.withHostPath(Specs.withHostPath(Specs.app(), CACHE, "/a"), TOKEN, "/a"),
-                Specs.BUNDLE));
+                Specs.BUNDLE, Specs.ID));
         assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.withHostPath(Specs.withHostPath(Specs.app(), TOKEN, "/a/b"), CACHE, "/a"),
-                Specs.BUNDLE));
+                Specs.BUNDLE, Specs.ID));
     }
 
     /** The image's own links are followed as runc follows them: a path of the image that leads into the volume is inside it. */

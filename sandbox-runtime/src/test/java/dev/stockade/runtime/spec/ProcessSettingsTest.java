@@ -28,7 +28,7 @@ class ProcessSettingsTest {
     private static final SpecValidator DEFAULTS = new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST);
 
     private static Refusal refused(SpecValidator validator, ObjectNode spec) {
-        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE));
+        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     private static SpecValidator withProfile(String json) {
@@ -57,15 +57,15 @@ class ProcessSettingsTest {
     @ParameterizedTest
     @ValueSource(ints = {-998, -997, 3, 500, 999, 1000, 0})
     void everyOomScoreAdjKubernetesGivesPasses(int value) {
-        assertDoesNotThrow(() -> DEFAULTS.validate(withOomScoreAdj(value), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withOomScoreAdj(value), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
     void theCriFixturesPassWithTheirOwnOomScoreAdj() {
         assertEquals(1000, Specs.app().get("process").get("oomScoreAdj").asInt(), "containerd's BestEffort container");
         assertEquals(-998, Specs.pause().get("process").get("oomScoreAdj").asInt(), "containerd's sandbox container");
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE));
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
     }
 
     @ParameterizedTest
@@ -90,7 +90,7 @@ class ProcessSettingsTest {
         }
         ObjectNode unset = Specs.app();
         unset.with("process").putNull("oomScoreAdj");
-        assertDoesNotThrow(() -> DEFAULTS.validate(unset, Specs.BUNDLE), "null is unset, as runc reads it");
+        assertDoesNotThrow(() -> DEFAULTS.validate(unset, Specs.BUNDLE, Specs.ID), "null is unset, as runc reads it");
     }
 
     private static JsonNode parse(String json) {
@@ -106,11 +106,11 @@ class ProcessSettingsTest {
     /** containerd's default spec sets RLIMIT_NOFILE 1024; Docker's and k3s's engines pass their own up to 1048576 and beyond. */
     @Test
     void rlimitsOtherThanRealtimePriorityAndLockedMemoryPass() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_NOFILE", 1024), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_NOFILE", 1024), Specs.BUNDLE, Specs.ID));
         assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_NOFILE", ProcessSettings.RLIM_INFINITY, ProcessSettings.RLIM_INFINITY),
-                Specs.BUNDLE));
-        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_CORE", 0), Specs.BUNDLE));
-        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_RTPRIO", 0), Specs.BUNDLE), "no real-time priority at all");
+                Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_CORE", 0), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_RTPRIO", 0), Specs.BUNDLE, Specs.ID), "no real-time priority at all");
     }
 
     @Test
@@ -119,7 +119,7 @@ class ProcessSettingsTest {
         assertRefusal(refusal, "process.rlimits[0].soft", "rlimits", "RLIMIT_RTPRIO soft 99 would let the container's processes make "
                 + "themselves real-time", "allows at most 0 (maxRealtimePriority)", "--ulimit rtprio", "raises maxRealtimePriority");
         SpecValidator allowing = withProfile("{\"maxRealtimePriority\":10}");
-        assertDoesNotThrow(() -> allowing.validate(withRlimit("RLIMIT_RTPRIO", 10), Specs.BUNDLE));
+        assertDoesNotThrow(() -> allowing.validate(withRlimit("RLIMIT_RTPRIO", 10), Specs.BUNDLE, Specs.ID));
         assertEquals("process.rlimits[0].hard",
                 refused(allowing, withRlimit("RLIMIT_RTPRIO", BigInteger.ONE, BigInteger.valueOf(11))).field(), "the hard limit counts too");
     }
@@ -127,15 +127,15 @@ class ProcessSettingsTest {
     @Test
     void lockedMemoryAboveTheProfilesBoundIsRefused() {
         long bound = 64L << 20;
-        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_MEMLOCK", bound), Specs.BUNDLE));
-        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_MEMLOCK", 8L << 20), Specs.BUNDLE), "the kernel's own default");
+        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_MEMLOCK", bound), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(withRlimit("RLIMIT_MEMLOCK", 8L << 20), Specs.BUNDLE, Specs.ID), "the kernel's own default");
         assertRefusal(refused(DEFAULTS, withRlimit("RLIMIT_MEMLOCK", bound + 1)), "process.rlimits[0].soft", "rlimits",
                 "RLIMIT_MEMLOCK soft 67108865 would let the container lock that much of the node's memory",
                 "allows at most 67108864 bytes (64 MiB) (maxLockedMemoryBytes; -1 allows unlimited)", "--ulimit memlock");
         // Docker's --ulimit memlock=-1:-1
         ObjectNode unlimited = withRlimit("RLIMIT_MEMLOCK", ProcessSettings.RLIM_INFINITY, ProcessSettings.RLIM_INFINITY);
         assertRefusal(refused(DEFAULTS, unlimited), "process.rlimits[0].soft", "rlimits", "RLIMIT_MEMLOCK soft unlimited");
-        assertDoesNotThrow(() -> withProfile("{\"maxLockedMemoryBytes\":-1}").validate(unlimited, Specs.BUNDLE));
+        assertDoesNotThrow(() -> withProfile("{\"maxLockedMemoryBytes\":-1}").validate(unlimited, Specs.BUNDLE, Specs.ID));
         assertEquals("rlimits", refused(withProfile("{\"maxLockedMemoryBytes\":4194304}"), withRlimit("RLIMIT_MEMLOCK", 8L << 20)).rule());
     }
 
@@ -168,7 +168,7 @@ class ProcessSettingsTest {
         for (String policy : List.of("SCHED_OTHER", "SCHED_BATCH", "SCHED_IDLE")) {
             ObjectNode spec = Specs.app();
             spec.with("process").putObject("scheduler").put("policy", policy).put("nice", -20);
-            assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE), policy);
+            assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID), policy);
         }
     }
 
@@ -179,10 +179,10 @@ class ProcessSettingsTest {
         assertRefusal(refused(DEFAULTS, fifo), "process.scheduler.priority", "scheduling",
                 "SCHED_FIFO priority 99 would run the container's processes before every ordinary process", "up to 0 (maxRealtimePriority)");
         assertEquals("scheduling", refused(withProfile("{\"maxRealtimePriority\":50}"), fifo).rule());
-        assertDoesNotThrow(() -> withProfile("{\"maxRealtimePriority\":99}").validate(fifo, Specs.BUNDLE));
+        assertDoesNotThrow(() -> withProfile("{\"maxRealtimePriority\":99}").validate(fifo, Specs.BUNDLE, Specs.ID));
         ObjectNode rr = Specs.app();
         rr.with("process").putObject("scheduler").put("policy", "SCHED_RR").put("priority", 5);
-        assertDoesNotThrow(() -> withProfile("{\"maxRealtimePriority\":5}").validate(rr, Specs.BUNDLE));
+        assertDoesNotThrow(() -> withProfile("{\"maxRealtimePriority\":5}").validate(rr, Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -206,7 +206,7 @@ class ProcessSettingsTest {
         for (String ioClass : List.of("IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE")) {
             ObjectNode ordinary = Specs.app();
             ordinary.with("process").putObject("ioPriority").put("class", ioClass).put("priority", 0);
-            assertDoesNotThrow(() -> DEFAULTS.validate(ordinary, Specs.BUNDLE), ioClass);
+            assertDoesNotThrow(() -> DEFAULTS.validate(ordinary, Specs.BUNDLE, Specs.ID), ioClass);
         }
     }
 
@@ -236,6 +236,6 @@ class ProcessSettingsTest {
         linux.putObject("personality").put("domain", "LINUX32");
         linux.putObject("timeOffsets").putObject("monotonic").put("secs", 3600);
         linux.putObject("memoryPolicy").put("mode", "MPOL_BIND").put("nodes", "0");
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 }

@@ -22,7 +22,7 @@ class ResourceControlsTest {
     private static final SpecValidator DEFAULTS = new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST);
 
     private static Refusal refused(ObjectNode spec) {
-        return assertThrows(Refusal.class, () -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        return assertThrows(Refusal.class, () -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     private static ObjectNode withUnified(String file, String value) {
@@ -37,7 +37,7 @@ class ResourceControlsTest {
         ObjectNode spec = Specs.app();
         spec.with("linux").with("resources").with("unified").put("memory.oom.group", "1").put("memory.min", "134217728")
                 .put("memory.high", "429496729").put("cpu.idle", "0").put("io.weight", "default 100").put("hugetlb.2MB.max", "0");
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @ParameterizedTest
@@ -73,7 +73,7 @@ class ResourceControlsTest {
         assertRefusal(refused(priorities), "linux.resources.network.priorities", "network-class", "interfaces [eth0]");
         ObjectNode empty = Specs.app();
         empty.with("linux").with("resources").putObject("network").putArray("priorities");
-        assertDoesNotThrow(() -> DEFAULTS.validate(empty, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(empty, Specs.BUNDLE, Specs.ID));
     }
 
     /** containerd's RDT classes write the class name alone, and runc then requires the group to exist. */
@@ -81,7 +81,7 @@ class ResourceControlsTest {
     void joiningAnRdtClassTheNodePreparedPasses() {
         ObjectNode spec = Specs.app();
         spec.with("linux").putObject("intelRdt").put("closID", "gold").put("enableCMT", true);
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test

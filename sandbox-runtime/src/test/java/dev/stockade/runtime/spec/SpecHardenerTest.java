@@ -19,7 +19,7 @@ class SpecHardenerTest {
 
     private static ObjectNode hardened(SandboxProfile profile, ObjectNode spec) throws Refusal {
         SpecValidator validator = new SpecValidator(profile, "p", PLAIN_HOST);
-        new SpecHardener(profile, validator, "p", "amd64").harden(spec, validator.validate(spec, Specs.BUNDLE));
+        new SpecHardener(profile, validator, "p", "amd64").harden(spec, validator.validate(spec, Specs.BUNDLE, Specs.ID));
         return spec;
     }
 

@@ -23,17 +23,17 @@ class SpecValidatorTest {
     private static final SpecValidator DEFAULTS = new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST);
 
     private static Refusal refused(SpecValidator validator, ObjectNode spec) {
-        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE));
+        return assertThrows(Refusal.class, () -> validator.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test
     void criAppContainerWithProjectedTokenEmptyDirAndConfigMapPasses() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
     void criPauseContainerPasses() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -76,8 +76,8 @@ class SpecValidatorTest {
     void aProfileListedHostPathIsAllowedWithEverythingBelowIt() {
         SpecValidator validator = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/data\"}]}"),
                 "data", PLAIN_HOST);
-        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/data/models", "/models"), Specs.BUNDLE));
-        assertThrows(Refusal.class, () -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/database", "/db"), Specs.BUNDLE));
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/data/models", "/models"), Specs.BUNDLE, Specs.ID));
+        assertThrows(Refusal.class, () -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/database", "/db"), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -109,7 +109,7 @@ class SpecValidatorTest {
         ObjectNode spec = Specs.app();
         spec.get("mounts").forEach(mount -> ((ObjectNode) mount).put("source",
                 mount.path("source").asText().replace("/var/lib/kubelet/", microk8s + "/")));
-        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST, microk8s).validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST, microk8s).validate(spec, Specs.BUNDLE, Specs.ID));
         assertEquals("host-mount", refused(DEFAULTS, spec).rule(), "the same mounts are not pod volumes under /var/lib/kubelet");
         assertEquals("host-mount", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", PLAIN_HOST, microk8s),
                 Specs.app()).rule(), "nor are /var/lib/kubelet's under another root");
@@ -126,7 +126,7 @@ class SpecValidatorTest {
                 + "/usr/libexec/oci/hooks.d/gpu-hook as root"), refusal.getMessage());
         SpecValidator allowing = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/usr/libexec/oci/hooks.d\"}]}"),
                 "untrusted", PLAIN_HOST);
-        assertDoesNotThrow(() -> allowing.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> allowing.validate(spec, Specs.BUNDLE, Specs.ID));
         spec.with("hooks").withArray("poststop").addObject().put("path", "/usr/libexec/oci/hooks.d/../../../bin/sh");
         assertEquals("hook", refused(allowing, spec).rule(), "a path that climbs out is refused");
     }
@@ -145,7 +145,7 @@ class SpecValidatorTest {
                 refusal.getMessage());
         SpecValidator readOnly = new SpecValidator(Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/srv/shared/hooks\"}]}"),
                 "untrusted", PLAIN_HOST);
-        assertDoesNotThrow(() -> readOnly.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> readOnly.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     /** Docker's network hook exactly as moby's WithLibnetwork writes it (Docker 20.10 on). */
@@ -162,7 +162,7 @@ class SpecValidatorTest {
     @Test
     void dockersNetworkHookPassesAndRunsTheDockerdThatWasChecked() throws Refusal {
         ObjectNode spec = withDockersNetworkHook(Specs.app());
-        CheckedPaths checked = new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(spec, Specs.BUNDLE);
+        CheckedPaths checked = new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(spec, Specs.BUNDLE, Specs.ID);
         new SpecHardener(SandboxProfile.defaults(), new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER), "untrusted", "amd64")
                 .harden(spec, checked);
         assertEquals("/usr/bin/dockerd", spec.get("hooks").get("prestart").get(0).get("path").asText(),
@@ -171,7 +171,7 @@ class SpecValidatorTest {
         ObjectNode traced = withDockersNetworkHook(Specs.app());
         ((ObjectNode) traced.get("hooks").get("prestart").get(0)).putArray("env")
                 .add("TRACEPARENT=00-5ebf70084575ef7986a74f21e4a018db-df514d71c49d34e1-01");
-        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(traced, Specs.BUNDLE));
+        assertDoesNotThrow(() -> new SpecValidator(SandboxProfile.defaults(), "untrusted", DOCKER).validate(traced, Specs.BUNDLE, Specs.ID));
 
         HostView impostor = Specs.host(Map.of("/proc/812/exe", "/tmp/dockerd"), Set.of());
         assertEquals("hook", refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", impostor), withDockersNetworkHook(Specs.app())).rule(),
@@ -233,7 +233,7 @@ class SpecValidatorTest {
     @ValueSource(strings = {"/volumes/kubernetes.io~empty-dir/cache", "/volume-subpaths/cache/web/0",
             "/volumes/kubernetes.io~csi/pvc-0a1b2c3d/mount", "/volumes/kubernetes.io~csi/pvc-0a1b2c3d"})
     void whatTheKubeletHandsOverStillPasses(String directory) {
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.withHostPath(Specs.app(), POD + directory, "/data"), Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.withHostPath(Specs.app(), POD + directory, "/data"), Specs.BUNDLE, Specs.ID));
     }
 
     /** A link that is inside a volume at check time is no better: its target is inside the volume too. */
@@ -250,8 +250,8 @@ class SpecValidatorTest {
     void belowAWritableAllowedHostPathOnlyTheDirectoryItselfMayBeMounted() {
         SpecValidator validator = new SpecValidator(Specs.profile(
                 "{\"allowedHostPaths\":[{\"path\":\"/srv/shared\",\"readOnly\":false},{\"path\":\"/srv/models\"}]}"), "data", PLAIN_HOST);
-        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/shared", "/shared"), Specs.BUNDLE));
-        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/models/v1", "/models"), Specs.BUNDLE));
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/shared", "/shared"), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> validator.validate(Specs.withHostPath(Specs.app(), "/srv/models/v1", "/models"), Specs.BUNDLE, Specs.ID));
         Refusal refusal = refused(validator, Specs.withHostPath(Specs.app(), "/srv/shared/sub", "/sub"));
         assertEquals("mounts[14].source", refusal.field());
         assertTrue(refusal.getMessage().contains("reaches inside /srv/shared, which sandbox profile data lets containers write"), refusal.getMessage());
@@ -265,7 +265,7 @@ class SpecValidatorTest {
         HostView host = Specs.host(Map.of("/srv/current", "/srv/models/v2"), Set.of());
         SpecValidator validator = new SpecValidator(profile, "data", host);
         ObjectNode spec = Specs.withHostPath(Specs.app(), "/srv/current", "/models");
-        new SpecHardener(profile, validator, "data", "amd64").harden(spec, validator.validate(spec, Specs.BUNDLE));
+        new SpecHardener(profile, validator, "data", "amd64").harden(spec, validator.validate(spec, Specs.BUNDLE, Specs.ID));
         assertEquals("/srv/models/v2", spec.get("mounts").get(14).get("source").asText());
         assertEquals(List.of("rbind", "rprivate", "ro"), spec.get("mounts").get(14).get("options").valueStream().map(JsonNode::asText).toList());
     }
@@ -289,7 +289,7 @@ class SpecValidatorTest {
     void aProfileThatAllowsACapabilityLetsItThrough() {
         SpecValidator validator = new SpecValidator(Specs.profile("{\"allowedCapabilities\":[\"CHOWN\",\"SYS_PTRACE\"]}"),
                 "debug", PLAIN_HOST);
-        assertDoesNotThrow(() -> validator.validate(Specs.withAddedCapability(Specs.app(), "CAP_SYS_PTRACE"), Specs.BUNDLE));
+        assertDoesNotThrow(() -> validator.validate(Specs.withAddedCapability(Specs.app(), "CAP_SYS_PTRACE"), Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -315,7 +315,7 @@ class SpecValidatorTest {
         ObjectNode spec = Specs.app();
         ((ObjectNode) spec.get("linux")).putArray("devices").addObject()
                 .put("path", "/dev/null").put("type", "c").put("major", 1).put("minor", 3);
-        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test
@@ -325,7 +325,7 @@ class SpecValidatorTest {
         Refusal refusal = refused(DEFAULTS, spec);
         assertEquals("linux.sysctl.kernel.msgmax", refusal.field());
         SpecValidator allowing = new SpecValidator(Specs.profile("{\"allowedSysctls\":[\"kernel.msgmax\"]}"), "ipc", PLAIN_HOST);
-        assertDoesNotThrow(() -> allowing.validate(spec, Specs.BUNDLE));
+        assertDoesNotThrow(() -> allowing.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
     @Test

@@ -90,7 +90,9 @@ public final class Specs {
     }
 
     /** The bundle the sample specs are in: their root.path "rootfs" is taken from there. */
-    public static final Path BUNDLE = Path.of("/run/containerd/io.containerd.runtime.v2.task/k8s.io/0b3c5a1e");
+    /** The container being created: the id runc is given and its bundle (containerd names the bundle by the id). */
+    public static final String ID = "0b3c5a1e";
+    public static final Path BUNDLE = Path.of("/run/containerd/io.containerd.runtime.v2.task/k8s.io/" + ID);
     /** The sample specs' root filesystem on the host. */
     public static final String ROOTFS = BUNDLE.resolve("rootfs").toString();
 

@@ -1,0 +1,56 @@
+package dev.stockade.runtime.spec;
+
+import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.EngineDirectories.Layout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The files a container engine keeps for one container or pod sandbox below its directories
+ * ({@link EngineDirectories}), recognised by their exact place: which container or sandbox they
+ * belong to, and which file they are. Pure: the directories come in already resolved (real paths).
+ */
+final class EngineFiles {
+
+    /** One of those files: the layout, the id of the container or sandbox whose file it is, and the file (shm, hosts…). */
+    record Owned(Layout layout, String owner, String file) {
+        boolean isShm() {
+            return file.equals("shm") || file.equals("mounts/shm");
+        }
+    }
+
+    private static final String ID = "([0-9a-f]+)";
+
+    /** Below a directory of each layout: the owner's id, then the file. */
+    private static final java.util.Map<Layout, String> BELOW = java.util.Map.of(
+            Layout.CONTAINERD, "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/" + ID + "/(hostname|hosts|resolv\\.conf|shm)",
+            Layout.CONTAINERS_STORAGE, "/overlay-containers/" + ID + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)",
+            Layout.DOCKER, "/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)");
+
+    private record Place(Layout layout, Pattern pattern) {
+    }
+
+    private final List<Place> places = new ArrayList<>();
+
+    /** {@code directories} with each path already the real path on this host. */
+    EngineFiles(EngineDirectories directories) {
+        for (EngineDirectories.Entry entry : directories.entries()) {
+            places.add(new Place(entry.layout(), Pattern.compile(Pattern.quote(entry.path()) + BELOW.get(entry.layout()))));
+        }
+    }
+
+    /** The engine file {@code realPath} is, if it is one. */
+    Optional<Owned> match(String realPath) {
+        for (Place place : places) {
+            Matcher matcher = place.pattern().matcher(realPath);
+            if (matcher.matches()) {
+                return Optional.of(new Owned(place.layout(), matcher.group(1), matcher.group(2)));
+            }
+        }
+        return Optional.empty();
+    }
+}
