@@ -1,5 +1,7 @@
 package dev.stockade.installer;
 
+import dev.stockade.api.Stockade;
+import dev.stockade.installer.engine.NodeEngines;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.profile.ProfileInstaller;
@@ -37,7 +39,11 @@ public final class InstallerFactory {
     public static Installer installer(InstallerConfig config, Checkpoint checkpoint) throws InstallerException {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
-        PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), config.kubeletRoot(), checkpoint);
+        NodeEngines engines = new NodeEngines(host);
+        // The running kubelet's own --root-dir wins over the configured one, which is the fallback.
+        String kubeletRoot = engines.kubeletRootDir().filter(Stockade::isKubeletRoot).orElse(config.kubeletRoot());
+        PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), kubeletRoot,
+                Optional.of(engines.directories(kind, config.containerdConfig())), checkpoint);
         return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
                 restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
                 verifier(config.verify(), host, kind, config.containerdConfig(), config.runtimeSocket(), config.crictl(), payload), payload,
@@ -45,12 +51,12 @@ public final class InstallerFactory {
                 SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName()), config.supervisorMetrics()), SpecServerControl.forNode(host), checkpoint);
     }
 
-    public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) {
+    public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) throws InstallerException {
         return switch (kind) {
             case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.dropInFor(containerdConfig));
             case K3S, RKE2, MICROK8S -> new TemplateConfigurator(host, kind);
             case CRIO -> new CrioConfigurator(host);
-            case DOCKER -> new DockerConfigurator(host);
+            case DOCKER -> new DockerConfigurator(host, new NodeEngines(host).docker());
         };
     }
 

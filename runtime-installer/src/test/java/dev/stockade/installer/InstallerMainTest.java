@@ -107,6 +107,17 @@ class InstallerMainTest {
                 err.toString());
     }
 
+    /** containerd keeping its data elsewhere: the launchers name its real root and state, read from its configuration. */
+    @Test
+    void theEnginesDirectoriesFromItsConfigurationReachTheHandlersLaunchers() throws Exception {
+        FakeHostAccess host = new FakeHostAccess(directory);
+        host.write("/etc/containerd/config.toml", Flavour.CONTAINERD_1_CONFIG.replace("root = \"/var/lib/containerd\"", "root = \"/data/containerd\""));
+        assertEquals(0, run(installEnvironment(host), "install"), err.toString());
+        String launcher = host.snapshot().get(FakeHost.HANDLERS.getFirst().launcher());
+        assertTrue(launcher.contains("\nSTOCKADE_ENGINE_DIRECTORIES='containerd:/data/containerd containerd:/run/containerd'\n"
+                + "export STOCKADE_ENGINE_DIRECTORIES\n"), launcher);
+    }
+
     @Test
     void installStatusUninstallThroughTheCommandLine() throws Exception {
         FakeHostAccess host = containerdHost();

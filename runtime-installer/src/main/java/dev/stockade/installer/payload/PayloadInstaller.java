@@ -2,6 +2,8 @@ package dev.stockade.installer.payload;
 
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.installer.Checkpoint;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
@@ -47,6 +49,7 @@ public final class PayloadInstaller {
     private final Path payload;
     private final Optional<String> policy;
     private final String kubeletRoot;
+    private final Optional<EngineDirectories> engines;
     private final Checkpoint checkpoint;
 
     /** {@code policy} goes into each launcher's environment (the runtime passes it to the supervisor). */
@@ -56,6 +59,16 @@ public final class PayloadInstaller {
 
     /** {@code kubeletRoot}: the kubelet's --root-dir, which the launchers tell the runtime when it is not the usual one. */
     public PayloadInstaller(HostRoot host, Path payload, Optional<String> policy, String kubeletRoot, Checkpoint checkpoint) {
+        this(host, payload, policy, kubeletRoot, Optional.empty(), checkpoint);
+    }
+
+    /**
+     * {@code engines}: the container engine's directories as read from its configuration, which the
+     * launchers tell the runtime (without them it assumes the engines' usual ones).
+     */
+    public PayloadInstaller(HostRoot host, Path payload, Optional<String> policy, String kubeletRoot, Optional<EngineDirectories> engines,
+                            Checkpoint checkpoint) {
+        this.engines = engines;
         this.host = host;
         this.payload = payload;
         this.policy = policy;
@@ -166,13 +179,17 @@ public final class PayloadInstaller {
         return "#!/bin/sh\n"
                 + "# Stockade handler " + handler.name() + " (runtime class " + handler.runtimeClass()
                 + "); written by stockade-runtime-installer.\n"
-                + "STOCKADE_PROFILE=/etc/stockade/profiles/" + handler.runtimeClass() + ".json\n"
-                + "export STOCKADE_PROFILE\n"
-                + policy.map(name -> "STOCKADE_POLICY=" + name + "\nexport STOCKADE_POLICY\n").orElse("")
+                + exported(LauncherEnvironment.PROFILE, Stockade.HOST_PROFILE_DIR + "/" + Stockade.profileFileName(handler.runtimeClass()))
+                + policy.map(name -> exported(LauncherEnvironment.POLICY, name)).orElse("")
                 // Checked against Stockade.KUBELET_ROOT_PATTERN: nothing in it needs quoting either.
-                + (kubeletRoot.equals(InstallerEnvironment.DEFAULT_KUBELET_ROOT) ? ""
-                        : InstallerEnvironment.KUBELET_ROOT + "=" + kubeletRoot + "\nexport " + InstallerEnvironment.KUBELET_ROOT + "\n")
+                + (kubeletRoot.equals(InstallerEnvironment.DEFAULT_KUBELET_ROOT) ? "" : exported(LauncherEnvironment.KUBELET_ROOT, kubeletRoot))
+                // Paths of EngineDirectories.SAFE_PATH, separated by spaces: single quotes keep them one word.
+                + engines.map(directories -> exported(LauncherEnvironment.ENGINE_DIRECTORIES, "'" + directories.format() + "'")).orElse("")
                 + "exec " + CURRENT + "/" + RUNTIME_BINARY + " \"$@\"\n";
+    }
+
+    private static String exported(String name, String shellValue) {
+        return name + "=" + shellValue + "\nexport " + name + "\n";
     }
 
     private void switchCurrent(String release) throws IOException {
