@@ -445,6 +445,7 @@ class RealContainerdTest {
     record Output(int exitCode, String text) {
     }
 
+    /** The installer's command line in this JVM, with {@code environment} as its whole environment (RealDockerTest's too). */
     static Output run(Map<String, String> environment, String... args) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         PrintStream stream = new PrintStream(output, true, StandardCharsets.UTF_8);
