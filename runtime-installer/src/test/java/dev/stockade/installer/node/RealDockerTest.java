@@ -12,20 +12,17 @@ import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.HostPrerequisites;
+import dev.stockade.testing.PrivateDockerd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,14 +60,13 @@ class RealDockerTest {
     static final String HANDLER = "stockade";
     static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
     static final String IMAGE = "stockade-busybox";
-    static final String DOCKER = "/usr/bin/docker";
-    /** Host directories the engines make at their default layout (Docker's /run/docker/plugins and /etc/docker/key.json even with other roots). */
-    static final List<String> ENGINE_HOST_PATHS = List.of("/var/lib/docker", "/run/docker", "/etc/docker", "/var/lib/containers",
-            "/run/containers", "/run/libpod");
+    /** Host directories Podman makes at its default layout (its tmpdir /run/libpod and /var/lib/containers/cache even with other roots). */
+    static final List<String> PODMAN_HOST_PATHS = List.of("/var/lib/containers", "/run/containers", "/run/libpod");
     static final Duration ENGINE_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
     Path directory;
+    private Path rootfs;
 
     @Test
     void dockerAndPodmanAtTheirDefaultLayout() throws Exception {
@@ -85,96 +81,88 @@ class RealDockerTest {
     private void demo(boolean custom) throws Exception {
         Path payload = requireHostAndPayload();
         Map<String, Boolean> existed = new LinkedHashMap<>();
-        ENGINE_HOST_PATHS.forEach(path -> existed.put(path, Files.exists(Path.of(path))));
+        PODMAN_HOST_PATHS.forEach(path -> existed.put(path, Files.exists(Path.of(path))));
         if (!custom) {
-            for (String path : List.of("/var/lib/docker", "/var/lib/containers/storage", "/run/containers/storage")) {
-                assertFalse(existed.getOrDefault(path, Files.exists(Path.of(path))), path + " exists: another engine's data is on this machine");
+            for (String path : List.of("/var/lib/containers/storage", "/run/containers/storage")) {
+                assertFalse(Files.exists(Path.of(path)), path + " exists: another engine's data is on this machine");
             }
         }
-        Path dataRoot = custom ? directory.resolve("docker-data") : Path.of("/var/lib/docker");
-        Path execRoot = custom ? directory.resolve("docker-exec") : Path.of("/var/run/docker");
-        Path daemonJson = directory.resolve("daemon.json");
-        // Docker 20.10 writes its trust key to /etc/docker/key.json whatever --config-file says, unless told.
-        String daemonJsonText = "{\n  \"deprecated-key-path\": \"" + directory.resolve("key.json") + "\"\n}\n";
-        Files.writeString(daemonJson, daemonJsonText);
         Path profiles = Files.createDirectories(directory.resolve("profiles"));
         Files.writeString(profiles.resolve("untrusted.json"), Profiles.render(new SandboxProfile(null, null, null, null, null, null, null,
                 null, null, new KernelIdentity(null, "4.4.0", null, null), null)));
-        Path context = Files.createDirectories(directory.resolve("image"));
-        BusyboxImage.rootfs(context.resolve("rootfs"));
-        Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nCMD [\"sh\"]\n");
-
-        List<String> dockerdArguments = new ArrayList<>(List.of("dockerd", "-H", "unix://" + directory.resolve("docker.sock"),
-                "--pidfile", directory.resolve("dockerd.pid").toString(), "--config-file", daemonJson.toString(),
-                "--bridge=none", "--iptables=false", "--ip-masq=false"));
-        if (custom) {
-            dockerdArguments.addAll(List.of("--data-root", dataRoot.toString(), "--exec-root", execRoot.toString()));
-        }
-        Map<String, String> environment = installEnvironment(payload, profiles);
-        Process dockerd = null;
-        try {
-            dockerd = startDockerd(dockerdArguments);
-            docker("build", "-q", "-t", IMAGE, context.toString()).requireSuccess();
-            String runtimesBefore = docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout();
-
-            RealContainerdTest.Output install = run(environment, "install");
-            assertEquals(0, install.exitCode(), install.text());
-            // The launcher names the data-root the installer read from the running dockerd.
-            String launcher = Files.readString(Path.of(LAUNCHER));
-            assertTrue(launcher.contains(LauncherEnvironment.ENGINE_DIRECTORIES + "='docker:" + dataRoot.toRealPath() + "'")
-                    || launcher.contains(LauncherEnvironment.ENGINE_DIRECTORIES + "='docker:" + dataRoot + "'"), launcher);
-            assertTrue(docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout().contains("\"" + HANDLER + "\":{\"path\":\""
-                    + LAUNCHER + "\""), "dockerd loaded the handler");
-
-            // The seed's demo: the same image through runc and through Stockade.
-            String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
-            assertEquals(hostRelease, docker("run", "--rm", "--runtime=runc", "--network", "none", IMAGE, "uname", "-r")
-                    .requireSuccess().stdout().strip());
-            assertEquals("4.4.0", docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", IMAGE, "uname", "-r")
-                    .requireSuccess().stdout().strip(), "the container sees the profile's kernel");
-            // A normal container with all of Docker's own files (its shm too, with a shareable IPC namespace).
-            CommandResult normal = docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "--ipc=shareable", "--hostname", "sandboxed",
-                    IMAGE, "sh", "-c", "cat /etc/hostname && grep -cE ' /etc/(hostname|hosts|resolv.conf) | /dev/shm ' /proc/self/mounts "
-                            + "&& echo x > /dev/shm/y && echo ok");
-            assertEquals("sandboxed\n4\nok\n", normal.requireSuccess().stdout(), "Docker's four files are mounted");
-
-            assertRefused(docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "-v", "/:/x", IMAGE, "true"), "host-mount",
-                    "bind mount of host path / at /x is not allowed by sandbox profile untrusted");
-            assertRefused(docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "--privileged", IMAGE, "true"), "privileged",
-                    "privileged containers are not allowed by sandbox profile untrusted");
-            String other = docker("run", "-d", "--runtime=runc", "--network", "none", IMAGE, "sleep", "300").requireSuccess().stdout().strip();
+        rootfs = BusyboxImage.rootfs(directory.resolve("rootfs"));
+        Map<String, String> environment = null;
+        try (PrivateDockerd dockerd = PrivateDockerd.start(directory.resolve("docker"), !custom)) {
             try {
-                String othersResolvConf = dataRoot + "/containers/" + other + "/resolv.conf";
-                assertTrue(Files.exists(Path.of(othersResolvConf)), othersResolvConf);
-                assertRefused(docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "-v", othersResolvConf + ":/etc/resolv.conf",
-                        IMAGE, "true"), "host-mount", "is the resolv.conf the docker engine keeps for " + other + ", not for this container's");
+                environment = installEnvironment(payload, profiles, dockerd);
+                dockerDemo(dockerd, environment);
             } finally {
-                docker("rm", "-f", other);
+                if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
+                    run(environment, "uninstall", "--force");
+                }
             }
-
-            podman(custom);
-
-            RealContainerdTest.Output uninstall = run(environment, "uninstall");
-            assertEquals(0, uninstall.exitCode(), uninstall.text());
-            assertArrayEquals(daemonJsonText.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(daemonJson), "daemon.json is as before");
-            assertFalse(Files.exists(Path.of("/opt/stockade")));
-            // dockerd's SIGHUP reload replaces its runtimes only when daemon.json names some (moby daemon/reload.go), so the
-            // running daemon keeps the handler's name until it restarts; its launcher is gone, so nothing runs through it.
-            assertNotEquals(0, docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", IMAGE, "true").exitCode());
-            stop(dockerd);
-            dockerd = startDockerd(dockerdArguments);
-            assertEquals(runtimesBefore, docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout(),
-                    "the restarted dockerd's runtimes are as before the install");
         } finally {
-            if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
-                run(environment, "uninstall", "--force");
+            for (Map.Entry<String, Boolean> path : existed.entrySet()) {
+                if (!path.getValue() && Files.exists(Path.of(path.getKey()))) {
+                    PrivateDockerd.unmountBelow(List.of(path.getKey()));
+                    Commands.run("rm", "-rf", "--one-file-system", path.getKey());
+                }
             }
-            if (dockerd != null) {
-                stop(dockerd);
-            }
-            unmountBelow(List.of(dataRoot.toString(), execRoot.toString(), "/run/docker"));
-            cleanUp(existed);
         }
+    }
+
+    private void dockerDemo(PrivateDockerd dockerd, Map<String, String> environment) throws Exception {
+        Path dataRoot = dockerd.dataRoot();
+        byte[] daemonJsonBefore = Files.readAllBytes(dockerd.configFile());
+        dockerd.buildImage(rootfs, IMAGE);
+        String runtimesBefore = dockerd.docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout();
+
+        RealContainerdTest.Output install = run(environment, "install");
+        assertEquals(0, install.exitCode(), install.text());
+        // The launcher names the data-root the installer read from the running dockerd.
+        String launcher = Files.readString(Path.of(LAUNCHER));
+        assertTrue(launcher.contains(LauncherEnvironment.ENGINE_DIRECTORIES + "='docker:" + dataRoot + "'"), launcher);
+        assertTrue(dockerd.docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout().contains("\"" + HANDLER
+                + "\":{\"path\":\"" + LAUNCHER + "\""), "dockerd loaded the handler");
+
+        // The seed's demo: the same image through runc and through Stockade.
+        String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
+        assertEquals(hostRelease, dockerd.docker("run", "--rm", "--runtime=runc", "--network", "none", IMAGE, "uname", "-r")
+                .requireSuccess().stdout().strip());
+        assertEquals("4.4.0", dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", IMAGE, "uname", "-r")
+                .requireSuccess().stdout().strip(), "the container sees the profile's kernel");
+        // A normal container with all of Docker's own files (its shm too, with a shareable IPC namespace).
+        CommandResult normal = dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "--ipc=shareable", "--hostname",
+                "sandboxed", IMAGE, "sh", "-c", "cat /etc/hostname && grep -cE ' /etc/(hostname|hosts|resolv.conf) | /dev/shm ' "
+                        + "/proc/self/mounts && echo x > /dev/shm/y && echo ok");
+        assertEquals("sandboxed\n4\nok\n", normal.requireSuccess().stdout(), "Docker's four files are mounted");
+
+        assertRefused(dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "-v", "/:/x", IMAGE, "true"), "host-mount",
+                "bind mount of host path / at /x is not allowed by sandbox profile untrusted");
+        assertRefused(dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "--privileged", IMAGE, "true"), "privileged",
+                "privileged containers are not allowed by sandbox profile untrusted");
+        String other = dockerd.docker("run", "-d", "--runtime=runc", "--network", "none", IMAGE, "sleep", "300").requireSuccess().stdout().strip();
+        try {
+            String othersResolvConf = dataRoot + "/containers/" + other + "/resolv.conf";
+            assertTrue(Files.exists(Path.of(othersResolvConf)), othersResolvConf);
+            assertRefused(dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "-v", othersResolvConf + ":/etc/resolv.conf",
+                    IMAGE, "true"), "host-mount", "is the resolv.conf the docker engine keeps for " + other + ", not for this container's");
+        } finally {
+            dockerd.docker("rm", "-f", other);
+        }
+
+        podman(!dataRoot.toString().equals(PrivateDockerd.DEFAULT_DATA_ROOT));
+
+        RealContainerdTest.Output uninstall = run(environment, "uninstall");
+        assertEquals(0, uninstall.exitCode(), uninstall.text());
+        assertArrayEquals(daemonJsonBefore, Files.readAllBytes(dockerd.configFile()), "daemon.json is as before");
+        assertFalse(Files.exists(Path.of("/opt/stockade")));
+        // dockerd's SIGHUP reload replaces its runtimes only when daemon.json names some (moby daemon/reload.go), so the
+        // running daemon keeps the handler's name until it restarts; its launcher is gone, so nothing runs through it.
+        assertNotEquals(0, dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", IMAGE, "true").exitCode());
+        dockerd.restart();
+        assertEquals(runtimesBefore, dockerd.docker("info", "--format", "{{json .Runtimes}}").requireSuccess().stdout(),
+                "the restarted dockerd's runtimes are as before the install");
     }
 
     /**
@@ -202,7 +190,10 @@ class RealDockerTest {
         // Root here lacks CAP_SYS_RESOURCE, and Podman would raise these limits for root.
         List<String> run = List.of("run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024");
         try {
-            podman(global, List.of("build", "-q", "-t", IMAGE, directory.resolve("image").toString())).requireSuccess();
+            Path context = Files.createDirectories(directory.resolve("podman-image"));
+            Commands.run("cp", "-a", rootfs.toString(), context.resolve("rootfs").toString()).requireSuccess();
+            Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nCMD [\"sh\"]\n");
+            podman(global, List.of("build", "-q", "-t", IMAGE, context.toString())).requireSuccess();
             String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
             assertEquals(hostRelease, podman(withRuntime(global, "runc"), concat(run, IMAGE, "uname", "-r")).requireSuccess().stdout().strip());
             List<String> sandboxed = withRuntime(global, launcher.toString());
@@ -223,7 +214,7 @@ class RealDockerTest {
         } finally {
             podman(withRuntime(global, "runc"), List.of("rm", "-f", "-a", "-t", "0"));
             podman(global, List.of("system", "reset", "-f"));
-            unmountBelow(List.of(root.toString(), runroot.toString()));
+            PrivateDockerd.unmountBelow(List.of(root.toString(), runroot.toString()));
         }
     }
 
@@ -251,66 +242,10 @@ class RealDockerTest {
         assertTrue(result.stderr().contains("(rule " + rule + ")") && result.stderr().contains(text), result.describe());
     }
 
-    private CommandResult docker(String... arguments) {
-        List<String> command = new ArrayList<>(List.of(DOCKER));
-        command.addAll(List.of(arguments));
-        return Commands.run(ENGINE_TIMEOUT, Map.of("DOCKER_HOST", "unix://" + directory.resolve("docker.sock"), "DOCKER_BUILDKIT", "0"), command);
-    }
-
-    private Process startDockerd(List<String> arguments) throws IOException, InterruptedException {
-        Path log = directory.resolve("dockerd.log");
-        Process process = new ProcessBuilder(arguments).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
-        long deadline = System.nanoTime() + ENGINE_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("dockerd exited " + process.exitValue() + ":\n" + Files.readString(log));
-            }
-            if (Files.exists(directory.resolve("docker.sock")) && docker("version").exitCode() == 0) {
-                return process;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("dockerd did not answer within " + ENGINE_TIMEOUT + ":\n" + Files.readString(log));
-    }
-
-    private static void stop(Process dockerd) throws InterruptedException {
-        dockerd.destroy();
-        if (!dockerd.waitFor(60, TimeUnit.SECONDS)) {
-            dockerd.descendants().forEach(ProcessHandle::destroyForcibly);
-            dockerd.destroyForcibly().waitFor();
-        }
-    }
-
-    /** Unmounts whatever an engine left mounted below these directories, deepest first. */
-    private static void unmountBelow(List<String> directories) throws IOException {
-        List<String> mountPoints = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-            String mountPoint = line.split(" ")[1].replace("\\040", " ");
-            if (directories.stream().anyMatch(directory -> mountPoint.equals(directory) || mountPoint.startsWith(directory + "/"))) {
-                mountPoints.add(mountPoint);
-            }
-        }
-        mountPoints.sort(Comparator.comparingInt(String::length).reversed());
-        for (String mountPoint : mountPoints) {
-            Commands.run("umount", "-l", mountPoint);
-        }
-    }
-
-    /** Removes the engines' host directories that were not there before the test. */
-    private static void cleanUp(Map<String, Boolean> existed) throws IOException {
-        for (Map.Entry<String, Boolean> path : existed.entrySet()) {
-            if (!path.getValue() && Files.exists(Path.of(path.getKey()))) {
-                unmountBelow(List.of(path.getKey()));
-                Commands.run("rm", "-rf", "--one-file-system", path.getKey());
-            }
-        }
-    }
-
     /** Root, Debian's dockerd, docker and podman, the tools the test uses, and the built payload with its supervisor; no other Stockade install. */
     private static Path requireHostAndPayload() {
         HostPrerequisites.requireRoot();
-        for (String executable : List.of("dockerd", DOCKER, "podman", "containerd", "runc", "busybox", "setsid")) {
+        for (String executable : List.of("dockerd", PrivateDockerd.CLIENT, "podman", "containerd", "runc", "busybox", "setsid")) {
             HostPrerequisites.requireExecutable(executable);
         }
         Path payload = Path.of(System.getProperty("stockade.payload", "target/payload")).toAbsolutePath();
@@ -320,8 +255,8 @@ class RealDockerTest {
         return payload;
     }
 
-    private Map<String, String> installEnvironment(Path payload, Path profiles) {
-        String dockerHost = "DOCKER_HOST=unix://" + directory.resolve("docker.sock") + " ";
+    private static Map<String, String> installEnvironment(Path payload, Path profiles, PrivateDockerd dockerd) {
+        String dockerHost = "DOCKER_HOST=unix://" + dockerd.socket() + " ";
         return Map.of(
                 InstallerEnvironment.POLICY, "untrusted-code",
                 InstallerEnvironment.HANDLERS, "untrusted=" + HANDLER,
@@ -330,11 +265,11 @@ class RealDockerTest {
                 InstallerEnvironment.PROFILE_SOURCE, profiles.toString(),
                 InstallerConfig.PAYLOAD, payload.toString(),
                 // This dockerd only, not any other one on the machine.
-                InstallerConfig.RESTART, "command:kill -HUP $(cat " + directory.resolve("dockerd.pid") + ")",
-                InstallerConfig.RUNTIME_SOCKET, directory.resolve("docker.sock").toString(),
+                InstallerConfig.RESTART, "command:" + dockerd.reloadCommand(),
+                InstallerConfig.RUNTIME_SOCKET, dockerd.socket().toString(),
                 // dockerd reloads its runtimes after answering the signal: the verification waits for the handler, then runs a container.
-                InstallerConfig.VERIFY, "command:for i in $(seq 50); do " + dockerHost + DOCKER + " info --format '{{json .Runtimes}}' "
-                        + "| grep -q \"\\\"$1\\\"\" && break; sleep 0.2; done; " + dockerHost + DOCKER + " run --rm --runtime=\"$1\" "
+                InstallerConfig.VERIFY, "command:for i in $(seq 50); do " + dockerHost + PrivateDockerd.CLIENT + " info --format '{{json .Runtimes}}' "
+                        + "| grep -q \"\\\"$1\\\"\" && break; sleep 0.2; done; " + dockerHost + PrivateDockerd.CLIENT + " run --rm --runtime=\"$1\" "
                         + "--network none " + IMAGE + " true");
     }
 

@@ -8,6 +8,7 @@ import dev.stockade.installer.InstallerConfig;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.PrivateContainerd;
+import dev.stockade.testing.PrivateDockerd;
 import dev.stockade.testing.RestartRequests;
 
 import java.io.IOException;
@@ -24,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * The README's first command. Starts a throwaway containerd under a scratch directory, lets the
  * real installer register a Stockade handler in it, runs the same busybox container under plain
- * runc and under Stockade for each scenario, prints what happened side by side, then uninstalls
- * and removes the scratch directory.
+ * runc and under Stockade for each scenario, prints what happened side by side, then uninstalls;
+ * then the same with a throwaway Docker engine (Debian's dockerd, {@code docker run --runtime=runc}
+ * beside {@code docker run --runtime=stockade}), and removes the scratch directory.
  */
 public final class SideBySideDemo {
 
@@ -33,26 +35,29 @@ public final class SideBySideDemo {
     private static final String RUNTIME_CLASS = "sandboxed";
     private static final String HANDLER = "stockade-" + RUNTIME_CLASS;
     private static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
+    /** Docker's runtime name for the handler: {@code docker run --runtime=stockade}. */
+    private static final String DOCKER_HANDLER = "stockade";
+    private static final String DOCKER_IMAGE = "busybox";
     private static final long PIDS_LIMIT = 64;
     private static final String KERNEL_RELEASE = "4.4.0";
 
-    /** One row of the table: what the container tries, and extra {@code ctr run} options. */
-    record Scenario(String title, List<String> runOptions, String... command) {
+    /** One row of the table: what the container tries, and extra {@code ctr run} and {@code docker run} options. */
+    record Scenario(String title, List<String> runOptions, List<String> dockerOptions, String... command) {
     }
 
     private static final List<Scenario> SCENARIOS = List.of(
-            new Scenario("kernel release (uname -r)", List.of(), "uname", "-r"),
-            new Scenario("normal program: shell, files, pipes", List.of(),
+            new Scenario("kernel release (uname -r)", List.of(), List.of(), "uname", "-r"),
+            new Scenario("normal program: shell, files, pipes", List.of(), List.of(),
                     "sh", "-c", "echo hello > /tmp/f && cat /tmp/f | tr a-z A-Z"),
-            new Scenario("mount the host's / (-v /:/host)",
-                    List.of("--mount", "type=bind,src=/,dst=/host,options=rbind:ro"),
-                    "sh", "-c", "ls /host/etc | head -3 | tr '\\n' ' '"),
-            new Scenario("privileged container", List.of("--privileged"),
+            new Scenario("mount the host's / (-v /:/pesc)",
+                    List.of("--mount", "type=bind,src=/,dst=/pesc,options=rbind:ro"), List.of("-v", "/:/pesc:ro"),
+                    "sh", "-c", "ls /pesc/etc | head -3 | tr '\\n' ' '"),
+            new Scenario("privileged container", List.of("--privileged"), List.of("--privileged"),
                     "sh", "-c", "grep CapEff /proc/self/status"),
-            new Scenario("namespace escape (unshare -U -m)", List.of(),
+            new Scenario("namespace escape (unshare -U -m)", List.of(), List.of(),
                     "sh", "-c", "unshare -U -m sh -c 'echo new namespaces as uid $(id -u)' 2>&1"),
             // Counting by glob, not ls: under the pids limit the shell cannot fork any more.
-            new Scenario("fork bomb (300 processes)", List.of(),
+            new Scenario("fork bomb (300 processes)", List.of(), List.of(),
                     "sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 5 & i=$((i+1)); [ $((i % 50)) = 0 ] && echo -n \"$i \"; done; "
                             + "set -- /proc/[0-9]*; echo started, $# processes running"));
 
@@ -138,19 +143,77 @@ public final class SideBySideDemo {
                 installer(installerEnvironment, "uninstall", "--force");
             }
         }
+        return docker(profiles);
+    }
+
+    /** The same scenarios with Debian's Docker engine: {@code docker run --runtime=runc} beside {@code --runtime=stockade}. */
+    private int docker(Path profiles) throws Exception {
+        System.out.println("\n5. throwaway Docker engine (Debian's dockerd, its own socket, data-root and exec-root) in " + scratch.resolve("docker"));
+        try (PrivateDockerd dockerd = PrivateDockerd.start(scratch.resolve("docker"), false)) {
+            dockerd.buildImage(scratch.resolve("rootfs"), DOCKER_IMAGE);
+            Map<String, String> environment = dockerEnvironment(dockerd, profiles);
+            System.out.println("6. the Stockade installer reads the running dockerd's flags and daemon.json, registers runtime "
+                    + DOCKER_HANDLER + " there and has dockerd reload it");
+            int installed = installer(environment, "install");
+            if (installed != 0) {
+                System.err.println("the installer failed (exit " + installed + "); dockerd's log: " + dockerd.logFile());
+                return installed;
+            }
+            // dockerd re-reads daemon.json after answering the signal.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!dockerd.docker("info", "--format", "{{json .Runtimes}}").stdout().contains("\"" + DOCKER_HANDLER + "\"")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            try {
+                System.out.println("7. docker run --rm --runtime=runc … and docker run --rm --runtime=" + DOCKER_HANDLER + " …\n");
+                List<String[]> rows = new ArrayList<>();
+                for (Scenario scenario : SCENARIOS) {
+                    rows.add(new String[] {scenario.title(), outcome(dockerRun(dockerd, "runc", scenario)),
+                            outcome(dockerRun(dockerd, DOCKER_HANDLER, scenario))});
+                }
+                printTable(rows);
+            } finally {
+                System.out.println("\n8. uninstall: daemon.json is as before; the supervisor, the spec server and /opt/stockade go");
+                installer(environment, "uninstall", "--force");
+            }
+        }
         return 0;
+    }
+
+    private static CommandResult dockerRun(PrivateDockerd dockerd, String runtime, Scenario scenario) {
+        List<String> arguments = new ArrayList<>(List.of("run", "--rm", "--network", "none", "--runtime=" + runtime));
+        arguments.addAll(scenario.dockerOptions());
+        arguments.add(DOCKER_IMAGE);
+        arguments.addAll(List.of(scenario.command()));
+        return dockerd.docker(arguments.toArray(String[]::new));
+    }
+
+    /** The installer's settings both engines share: this policy, the one runtime class as {@code handler}, the payload. */
+    private Map<String, String> environment(String containerRuntime, String handler, Path profiles) {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        environment.put(InstallerEnvironment.POLICY, POLICY);
+        environment.put(InstallerEnvironment.HANDLERS, RUNTIME_CLASS + "=" + handler);
+        environment.put(InstallerEnvironment.HOST_ROOT, "/");
+        environment.put(InstallerEnvironment.CONTAINER_RUNTIME, containerRuntime);
+        environment.put(InstallerEnvironment.PROFILE_SOURCE, profiles.toString());
+        environment.put(InstallerConfig.PAYLOAD, payload.toString());
+        return environment;
+    }
+
+    private Map<String, String> dockerEnvironment(PrivateDockerd dockerd, Path profiles) {
+        Map<String, String> environment = environment("docker", DOCKER_HANDLER, profiles);
+        environment.put(InstallerConfig.RESTART, "command:" + dockerd.reloadCommand());
+        environment.put(InstallerConfig.RUNTIME_SOCKET, dockerd.socket().toString());
+        // Files only: dockerd reloads its runtimes after answering the signal, and the table's first row runs a container anyway.
+        environment.put(InstallerConfig.VERIFY, "files");
+        return environment;
     }
 
     private Map<String, String> installerEnvironment(PrivateContainerd containerd, RestartRequests restarts, Path profiles) {
         String ctrRun = "ctr --address " + containerd.socket() + " run --rm " + String.join(" ", containerd.privateRunOptions());
-        Map<String, String> environment = new HashMap<>();
-        environment.put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
-        environment.put(InstallerEnvironment.POLICY, POLICY);
-        environment.put(InstallerEnvironment.HANDLERS, RUNTIME_CLASS + "=" + HANDLER);
-        environment.put(InstallerEnvironment.HOST_ROOT, "/");
-        environment.put(InstallerEnvironment.CONTAINER_RUNTIME, "containerd");
-        environment.put(InstallerEnvironment.PROFILE_SOURCE, profiles.toString());
-        environment.put(InstallerConfig.PAYLOAD, payload.toString());
+        Map<String, String> environment = environment("containerd", HANDLER, profiles);
         environment.put(InstallerConfig.CONTAINERD_CONFIG, config.toString());
         environment.put(InstallerConfig.RESTART, "command:" + restarts.command());
         environment.put(InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString());
@@ -189,6 +252,7 @@ public final class SideBySideDemo {
             // ctr wraps the runtime's refusal in its own words; show the refusal itself.
             int refusal = stderr.indexOf("stockade:");
             String why = refusal >= 0 ? stderr.substring(refusal) : stderr;
+            why = why.replaceFirst("\\.$", "");
             return "not created: " + (why.endsWith(": unknown") ? why.substring(0, why.length() - ": unknown".length()) : why);
         }
         return "exit " + result.exitCode() + ": " + oneLine(result.stdout() + " " + result.stderr());
@@ -196,7 +260,7 @@ public final class SideBySideDemo {
 
     private static String oneLine(String text) {
         String line = text.strip().replaceAll("\\s+", " ");
-        return line.length() > 400 ? line.substring(0, 397) + "..." : line;
+        return line.length() > 600 ? line.substring(0, 597) + "..." : line;
     }
 
     private static void printTable(List<String[]> rows) {

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -164,44 +163,19 @@ public final class PrivateContainerd implements AutoCloseable {
             Files.createDirectories(Path.of("/run/containerd"));
             Files.deleteIfExists(socket());
             String script = "mount --bind \"$1\" /run/containerd && exec containerd --config \"$2\"";
-            process = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-                    workDir.resolve("run").toString(), configFile.toString())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
-                    .redirectErrorStream(true)
-                    .start();
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new AssertionError("containerd exited " + process.exitValue() + " at start:\n" + log());
-                }
-                if (Files.exists(socket()) && ctr("version").exitCode() == 0) {
-                    return;
-                }
-                Thread.sleep(50);
-            }
-            throw new AssertionError("containerd did not answer on " + socket() + " within " + START_TIMEOUT + ":\n" + log());
+            process = TestDaemons.start("containerd", List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                    workDir.resolve("run").toString(), configFile.toString()), logFile(),
+                    () -> Files.exists(socket()) && ctr("version").exitCode() == 0, START_TIMEOUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start containerd under " + workDir, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting containerd", e);
         }
     }
 
     private void stopDaemon() {
-        if (process == null) {
-            return;
+        if (process != null) {
+            TestDaemons.stop(process, Duration.ofSeconds(10));
+            process = null;
         }
-        try {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        process = null;
     }
 
     /** The shims of this containerd: they carry its socket address on their command line. */
@@ -218,14 +192,6 @@ public final class PrivateContainerd implements AutoCloseable {
                     .replace('\0', ' ');
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private String log() {
-        try {
-            return Files.readString(logFile());
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
         }
     }
 }
