@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  *
  * <p>The shapes are those of containerd's defaults and CRI, Docker, CRI-O and {@code runc spec}:
  * the kernel filesystems at their places, runc's fresh tmpfs at /dev, and three binds of files the
- * engines own: the sandbox's shared /dev/shm (containerd's and CRI-O's state directories), a pod
+ * engines own: the sandbox's or container's /dev/shm that the engine keeps ({@link EngineFiles}), a pod
  * volume at /dev/shm (the usual emptyDir with medium Memory; runc creates nothing there), and the
  * kubelet's termination-message file anywhere under /dev that runc does not use itself.
  */
@@ -60,7 +60,7 @@ final class EngineMounts {
 
     /** What a bind mount's source is, as far as these rules care. */
     enum Source {
-        /** The sandbox's /dev/shm in containerd's or CRI-O's state directory. */
+        /** The /dev/shm an engine keeps for the pod sandbox or the container ({@link EngineFiles}). */
         SANDBOX_SHM,
         /** A pod volume's own directory or the kubelet's prepared subPath. */
         POD_VOLUME,
