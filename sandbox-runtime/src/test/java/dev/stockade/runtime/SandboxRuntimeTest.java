@@ -102,6 +102,25 @@ class SandboxRuntimeTest {
                 refusedRoot.getMessage());
     }
 
+    /** containerd keeping its data elsewhere: the launcher's directories, not the usual ones, hold the sandbox's own files. */
+    @Test
+    void theLaunchersEngineDirectoriesDecideWhichSandboxFilesPass() throws Exception {
+        Path profile = dir.resolve("untrusted.json");
+        Files.writeString(profile, "{}");
+        Path bundle = bundle(Specs.app());
+        SandboxRuntime elsewhere = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
+                "STOCKADE_ENGINE_DIRECTORIES", "containerd:/data/containerd containerd:/run/containerd"), Specs.host(Map.of(), Set.of()));
+        Refusal refusal = assertThrows(Refusal.class, () -> elsewhere.prepare(create(bundle), RUNC));
+        assertTrue(refusal.getMessage().contains("bind mount of host path /var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/"),
+                refusal.getMessage());
+
+        SandboxRuntime malformed = new SandboxRuntime(Map.of(SandboxRuntime.PROFILE_VARIABLE, profile.toString(),
+                "STOCKADE_ENGINE_DIRECTORIES", "containerd:var/lib/containerd"), Specs.host(Map.of(), Set.of()));
+        Refusal refusedDirectories = assertThrows(Refusal.class, () -> malformed.prepare(create(bundle), RUNC));
+        assertTrue(refusedDirectories.getMessage().startsWith("STOCKADE_ENGINE_DIRECTORIES: engine directory 'var/lib/containerd' is not a "
+                + "normalized absolute path"), refusedDirectories.getMessage());
+    }
+
     @Test
     void unreadableOrInvalidProfileRefuses() throws Exception {
         Path bundle = bundle(Specs.app());
