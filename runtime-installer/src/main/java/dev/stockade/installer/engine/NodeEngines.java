@@ -8,6 +8,7 @@ import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.restart.CommandRestarter;
 import dev.stockade.installer.runtime.RuntimeKind;
+import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.toml.TomlDocuments;
 
 import java.io.IOException;
@@ -69,6 +70,9 @@ public final class NodeEngines {
             case CONTAINERD -> containerd(containerdConfig, "/var/lib/containerd", "/run/containerd", true);
             case K3S -> containerd(K3S_CONTAINERD_CONFIG, "/var/lib/rancher/k3s/agent/containerd", "/run/k3s/containerd", false);
             case RKE2 -> containerd(RKE2_CONTAINERD_CONFIG, "/var/lib/rancher/rke2/agent/containerd", "/run/k3s/containerd", false);
+            // The snap starts containerd with --root and --state under $SNAP_COMMON, read from its flags first.
+            case MICROK8S -> containerd(TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml", "/var/snap/microk8s/common/var/lib/containerd",
+                    "/var/snap/microk8s/common/run/containerd", false);
             case CRIO -> crio();
         };
     }
