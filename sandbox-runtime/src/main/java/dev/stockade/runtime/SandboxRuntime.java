@@ -122,9 +122,11 @@ public final class SandboxRuntime {
             Path delegate = DelegateRuntime.resolve(environment.get(DELEGATE_VARIABLE), environment.get("PATH"));
             arguments.add(delegate.toString());
             LoadedProfile loaded = loadProfile();
-            if (loaded.profile().mode() == SandboxProfile.Mode.Passthrough) {
+            boolean help = update.options().stream().anyMatch(o -> o.name().equals("h") || o.name().equals("help"));
+            if (loaded.profile().mode() == SandboxProfile.Mode.Passthrough || help) {
+                // runc prints its help and changes nothing.
                 arguments.addAll(command.arguments());
-                runtimeLog.write("update " + id + ": passthrough profile " + loaded.name());
+                runtimeLog.write("update " + id + ": " + (help ? "help" : "passthrough profile " + loaded.name()));
             } else {
                 if (update.operands().size() != 1) {
                     throw new Refusal("update", "update", "takes exactly one container id, not " + update.operands());

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * runc's {@code update} command line: {@code [global options] update [options] <container-id>}.
- * Every update option takes a value ({@code --name value}, {@code --name=value}, one dash or two,
- * as urfave/cli parses them); {@code --resources}/{@code -r} names the resources file, or {@code -}
+ * Every update option but --help takes a value ({@code --name value}, {@code --name=value}, one
+ * dash or two, as urfave/cli parses them); {@code --resources}/{@code -r} names the resources file, or {@code -}
  * for standard input.
  *
  * @param globalArguments the arguments before {@code update}, passed on unchanged (--root, --log…)
@@ -35,7 +35,8 @@ public record RuncUpdate(List<String> globalArguments, List<ResourceUpdate.Optio
             String stripped = argument.startsWith("--") ? argument.substring(2) : argument.substring(1);
             int equals = stripped.indexOf('=');
             String name = equals < 0 ? stripped : stripped.substring(0, equals);
-            String value = equals >= 0 ? stripped.substring(equals + 1) : index < arguments.size() ? arguments.get(index++) : "";
+            boolean help = name.equals("h") || name.equals("help");
+            String value = equals >= 0 ? stripped.substring(equals + 1) : help ? "" : index < arguments.size() ? arguments.get(index++) : "";
             if (name.equals("resources") || name.equals("r")) {
                 resources = Optional.of(value);
             } else {

@@ -89,6 +89,7 @@ public final class ResourceUpdate {
         if (!(resources instanceof ObjectNode object)) {
             throw new Refusal("update --resources", "update", "is not a JSON object of the OCI runtime spec's linux.resources");
         }
+        SpecKeys.check(object, "update --resources: linux.resources");
         ObjectNode copy = object.deepCopy();
         for (String field : (Iterable<String>) copy::fieldNames) {
             if (!RESOURCE_FIELDS.contains(field)) {
@@ -105,7 +106,7 @@ public final class ResourceUpdate {
             validator.checkCgroupFiles(spec);
             validator.checkNetworkClass(spec);
         } catch (Refusal refusal) {
-            throw new Refusal("update --resources: " + refusal.field(), refusal.rule(), refusal.getMessage());
+            throw new Refusal("update --resources: " + refusal.field(), refusal.rule(), refusal.detail());
         }
         JsonNode pids = copy.path("pids");
         if (pids instanceof ObjectNode pidsObject && pidsObject.has("limit")) {

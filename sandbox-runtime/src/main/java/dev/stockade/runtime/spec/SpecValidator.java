@@ -120,6 +120,8 @@ public final class SpecValidator {
      * the spec so that runc uses exactly what was checked.
      */
     public CheckedPaths validate(JsonNode spec, Path bundle, String containerId) throws Refusal {
+        // First: every other check reads the keys as the spec spells them, and runc must read the same.
+        SpecKeys.check(spec, "");
         checkPrivileged(spec);
         checkNamespaces(spec);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
@@ -199,6 +201,7 @@ public final class SpecValidator {
     /** Checks an exec's process.json and the capabilities of {@code runc exec --cap}. */
     public void validateProcess(JsonNode process, List<String> addedCapabilities) throws Refusal {
         if (process != null) {
+            SpecKeys.check(process, "process");
             capabilities.check(process.path("capabilities"), "process.capabilities");
             processSettings.check(process);
         }

@@ -32,4 +32,11 @@ class RuncUpdateTest {
         assertEquals(List.of("id", "extra"), update.operands(), "runc refuses more than one operand; so does the check");
         assertEquals(List.of(), update.globalArguments());
     }
+
+    @Test
+    void helpTakesNoValue() {
+        RuncUpdate update = RuncUpdate.parse(RuncCommandLine.parse(List.of("update", "--help", "id")));
+        assertEquals(List.of(new ResourceUpdate.Option("help", "")), update.options());
+        assertEquals(List.of("id"), update.operands());
+    }
 }

@@ -318,6 +318,24 @@ class RuncContainersIT {
         assertRefused(result, "host path / at /host", "rule host-mount");
     }
 
+    /**
+     * runc's Go decoder reads "Mounts" as mounts when "mounts" is absent; the checks read "mounts".
+     * Before SpecKeys this container ran with the host's / at /host (a new user's trial).
+     */
+    @Test
+    void aFieldSpeltInAnotherCaseIsRefused() throws Exception {
+        CommandResult result = attack("bind mount of the host's / under the key `Mounts` (runc's decoder ignores case)",
+                containers.spec("cat", "/host/etc/hostname"), spec -> {
+                    ArrayNode mounts = (ArrayNode) spec.remove("mounts");
+                    mounts.addObject().put("destination", "/host").put("type", "bind").put("source", "/").putArray("options").add("rbind").add("ro");
+                    spec.set("Mounts", mounts);
+                    return spec;
+                });
+        assertNotEquals(0, result.exitCode(), result.describe());
+        assertTrue(result.stderr().contains("Mounts: the key 'Mounts' is not spelt as the OCI runtime spec spells 'mounts'")
+                && result.stderr().contains("(rule spec)"), result.describe());
+    }
+
     @Test
     void privilegedIsRefused() throws Exception {
         CommandResult result = attack("privileged container", containers.spec("grep", "CapEff", "/proc/self/status"), spec -> {

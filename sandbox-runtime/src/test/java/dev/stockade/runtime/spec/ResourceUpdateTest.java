@@ -87,5 +87,7 @@ class ResourceUpdateTest {
         assertEquals("update", assertThrows(Refusal.class, () -> check("[]")).rule());
         assertEquals("update", assertThrows(Refusal.class, () -> check(null, option("pids-limit", "lots"))).rule());
         assertEquals("update", assertThrows(Refusal.class, () -> check("{\"pids\":{\"limit\":\"max\"}}")).rule());
+        assertEquals("spec", assertThrows(Refusal.class, () -> check("{\"pids\":{\"Limit\":-1}}")).rule(),
+                "runc's decoder reads Limit as limit");
     }
 }
