@@ -209,6 +209,7 @@ public final class SandboxRuntime {
                 delegate.toString());
         SpecHardener hardener = new SpecHardener(loaded.profile(), validator, loaded.name(), System.getProperty("os.arch"));
         if (subcommand.equals("exec")) {
+            validator.validateExecLabels(command.apparmor(), command.processLabel());
             if (command.processFile().isEmpty()) {
                 validator.validateProcess(null, command.addedCapabilities());
                 return;

@@ -23,7 +23,9 @@ public record RuncCommandLine(
         List<String> addedCapabilities,
         int preserveFds,
         Optional<String> containerId,
-        int subcommandIndex) {
+        int subcommandIndex,
+        Optional<String> apparmor,
+        Optional<String> processLabel) {
 
     /** runc's global flags that take a value (urfave/cli accepts -flag, --flag, --flag=value). */
     private static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("log", "log-format", "root", "criu", "rootless");
@@ -57,7 +59,7 @@ public record RuncCommandLine(
         }
         if (index >= arguments.size()) {
             return new RuncCommandLine(List.copyOf(arguments), Optional.empty(), logFile, logFormat,
-                    Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), index);
+                    Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), index, Optional.empty(), Optional.empty());
         }
         int subcommandIndex = index;
         String subcommand = arguments.get(index++);
@@ -68,6 +70,8 @@ public record RuncCommandLine(
         Optional<Path> processFile = Optional.empty();
         List<String> capabilities = new ArrayList<>();
         int preserveFds = 0;
+        Optional<String> apparmor = Optional.empty();
+        Optional<String> processLabel = Optional.empty();
         while (index < arguments.size() && arguments.get(index).startsWith("-") && !arguments.get(index).equals("-")) {
             if (arguments.get(index).equals("--")) {
                 index++;
@@ -82,6 +86,8 @@ public record RuncCommandLine(
                     case "process", "p" -> processFile = Optional.of(Path.of(value));
                     case "cap", "c" -> capabilities.add(value);
                     case "preserve-fds" -> preserveFds = parseCount(value);
+                    case "apparmor" -> apparmor = Optional.of(value);
+                    case "process-label" -> processLabel = Optional.of(value);
                     default -> { }
                 }
             }
@@ -92,7 +98,7 @@ public record RuncCommandLine(
             bundle = Optional.of(Path.of(""));
         }
         return new RuncCommandLine(List.copyOf(arguments), Optional.of(subcommand), logFile, logFormat, bundle,
-                processFile, List.copyOf(capabilities), preserveFds, containerId, subcommandIndex);
+                processFile, List.copyOf(capabilities), preserveFds, containerId, subcommandIndex, apparmor, processLabel);
     }
 
     private static int parseCount(String value) {
@@ -110,7 +116,7 @@ public record RuncCommandLine(
     public RuncCommandLine relativeTo(Path directory) {
         return new RuncCommandLine(arguments, subcommand, logFile.map(directory::resolve), logFormat,
                 bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId,
-                subcommandIndex);
+                subcommandIndex, apparmor, processLabel);
     }
 
     /** The spec file the subcommand carries: exec's --process file, else the bundle's config.json. */

@@ -54,6 +54,31 @@ final class ProcessSettings {
         checkRlimits(process.path("rlimits"));
         checkScheduler(process.get("scheduler"));
         checkIoPriority(process.get("ioPriority"));
+        checkMacLabels(process.path("apparmorProfile").asText(""), process.path("selinuxLabel").asText(""), "process.apparmorProfile",
+                "process.selinuxLabel");
+    }
+
+    /** SELinux types that are no confinement: container-selinux's super-privileged type and the unconfined domain. */
+    static final java.util.Set<String> UNCONFINED_SELINUX_TYPES = java.util.Set.of("spc_t", "unconfined_t");
+
+    /**
+     * The labels that take the container out of its mandatory access control, which a pod can ask
+     * for (securityContext.appArmorProfile type Unconfined, seLinuxOptions.type spc_t): AppArmor's
+     * {@code unconfined} and an SELinux context whose type is {@link #UNCONFINED_SELINUX_TYPES}.
+     * Every other label only narrows what the container may do. Empty strings mean none given.
+     */
+    void checkMacLabels(String apparmor, String selinux, String apparmorField, String selinuxField) throws Refusal {
+        if (apparmor.equals("unconfined")) {
+            throw new Refusal(apparmorField, "mac-label",
+                    "unconfined would run the container without AppArmor confinement; sandbox profile " + profileName
+                            + " does not allow it: use the runtime's default profile (RuntimeDefault) or a Localhost profile");
+        }
+        String[] context = selinux.split(":", 4);
+        if (context.length >= 3 && UNCONFINED_SELINUX_TYPES.contains(context[2])) {
+            throw new Refusal(selinuxField, "mac-label",
+                    "the SELinux type " + context[2] + " would run the container without SELinux confinement; sandbox profile " + profileName
+                            + " does not allow it: leave seLinuxOptions.type to the runtime (container_t)");
+        }
     }
 
     void checkOomScoreAdj(JsonNode value) throws Refusal {

@@ -210,6 +210,11 @@ public final class SpecValidator {
         }
     }
 
+    /** exec's --apparmor and --process-label, which set the exec'd process's labels like its process file's. */
+    public void validateExecLabels(java.util.Optional<String> apparmor, java.util.Optional<String> processLabel) throws Refusal {
+        processSettings.checkMacLabels(apparmor.orElse(""), processLabel.orElse(""), "exec --apparmor", "exec --process-label");
+    }
+
     void checkPrivileged(JsonNode spec) throws Refusal {
         boolean allDevices = false;
         for (JsonNode rule : spec.path("linux").path("resources").path("devices")) {

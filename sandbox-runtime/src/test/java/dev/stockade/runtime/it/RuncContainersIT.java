@@ -336,6 +336,16 @@ class RuncContainersIT {
                 && result.stderr().contains("(rule spec)"), result.describe());
     }
 
+    /** A pod's appArmorProfile Unconfined: refused before runc (this host has no AppArmor, so runc itself fails to apply it). */
+    @Test
+    void anUnconfinedAppArmorProfileIsRefused() throws Exception {
+        CommandResult result = attack("`apparmorProfile: unconfined` (a pod's appArmorProfile Unconfined)", containers.spec("true"), spec -> {
+            spec.with("process").put("apparmorProfile", "unconfined");
+            return spec;
+        });
+        assertRefused(result, "process.apparmorProfile", "rule mac-label");
+    }
+
     @Test
     void privilegedIsRefused() throws Exception {
         CommandResult result = attack("privileged container", containers.spec("grep", "CapEff", "/proc/self/status"), spec -> {

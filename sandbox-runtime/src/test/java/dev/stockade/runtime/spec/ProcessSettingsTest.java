@@ -224,12 +224,13 @@ class ProcessSettingsTest {
     /**
      * Settings that reach only the container itself, or that only ever narrow what it may do, are
      * left to Kubernetes and the engine: a personality, time offsets, CPU affinity of exec'd
-     * processes within the container's cpuset, a NUMA policy, AppArmor and SELinux labels.
+     * processes within the container's cpuset, a NUMA policy, AppArmor and SELinux labels other than
+     * unconfined ones.
      */
     @Test
     void settingsThatReachOnlyTheContainerItselfPass() throws Exception {
         ObjectNode spec = Specs.app();
-        spec.with("process").put("apparmorProfile", "unconfined").put("selinuxLabel", "system_u:system_r:spc_t:s0")
+        spec.with("process").put("apparmorProfile", "localhost/k8s-nginx").put("selinuxLabel", "system_u:system_r:container_t:s0:c4,c5")
                 .putObject("execCPUAffinity").put("initial", "0").put("final", "0-1");
         ObjectNode linux = spec.with("linux");
         linux.put("mountLabel", "system_u:object_r:container_file_t:s0:c1,c2");
@@ -237,5 +238,23 @@ class ProcessSettingsTest {
         linux.putObject("timeOffsets").putObject("monotonic").put("secs", 3600);
         linux.putObject("memoryPolicy").put("mode", "MPOL_BIND").put("nodes", "0");
         assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
+    }
+
+    // ---- mandatory access control labels ----
+
+    /** A pod's appArmorProfile Unconfined, seLinuxOptions.type spc_t: out of the container's confinement (issue 11). */
+    @Test
+    void unconfinedAppArmorAndSelinuxTypesAreRefused() {
+        ObjectNode apparmor = Specs.app();
+        apparmor.with("process").put("apparmorProfile", "unconfined");
+        assertEquals("mac-label", refused(DEFAULTS, apparmor).rule());
+        ObjectNode selinux = Specs.app();
+        selinux.with("process").put("selinuxLabel", "system_u:system_r:spc_t:s0");
+        assertEquals("mac-label", refused(DEFAULTS, selinux).rule());
+        ObjectNode confined = Specs.app();
+        confined.with("process").put("apparmorProfile", "cri-containerd.apparmor.d").put("selinuxLabel", "system_u:system_r:container_t:s0:c1,c2");
+        assertDoesNotThrow(() -> DEFAULTS.validate(confined, Specs.BUNDLE, Specs.ID));
+        assertEquals("mac-label", assertThrows(Refusal.class,
+                () -> DEFAULTS.validateExecLabels(java.util.Optional.of("unconfined"), java.util.Optional.empty())).rule());
     }
 }
