@@ -25,6 +25,8 @@ repo=$(cd "$here/../.." && pwd)
 payload=${STOCKADE_PAYLOAD:-$here/../target/payload}
 [ -x "$payload/bin/stockade-runtime" ] || { echo "no payload at $payload: run ./mvnw -B -pl sandbox-runtime -am package -DskipTests first" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 gvisor_bin=${STOCKADE_GVISOR_BIN:-$("$repo/test/cluster/build-tools" gvisor)/bin}
 [ -x "$gvisor_bin/runsc" ] || { echo "no runsc in $gvisor_bin" >&2; exit 1; }
 containerd_bin=${STOCKADE_CONTAINERD2_BIN:-$("$repo/test/cluster/build-tools" containerd2)/bin}
@@ -53,12 +55,8 @@ trap cleanup EXIT
 
 # ---- the image: busybox, the timing tool, a web root, 3000 small files, a JRE and a Python ----
 rootfs=$work/rootfs
-mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/tmp" "$rootfs/www"
-cp "$(command -v busybox)" "$rootfs/bin/busybox"
-for applet in $("$rootfs/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
-done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+busybox_rootfs "$rootfs"
+mkdir -p "$rootfs/www"
 gcc -static -O2 -o "$rootfs/bin/bench-tool" "$here/bench-tool.c"
 head -c 2048 /dev/urandom | base64 > "$rootfs/www/index.html"
 mkdir -p "$work/files"
@@ -89,10 +87,7 @@ if [ -n "$python" ]; then
     tar -C "$stdlib" --exclude=test --exclude=idlelib --exclude=tkinter --exclude=ensurepip -cf - . | tar -C "$rootfs$stdlib" -xf -
     cp -a --parents /usr/lib/python3/dist-packages/. "$rootfs/" 2>/dev/null || true
 fi
-umoci init --layout "$work/oci" >/dev/null
-umoci new --image "$work/oci:latest" >/dev/null
-umoci insert --image "$work/oci:latest" "$rootfs" / >/dev/null
-tar -C "$work/oci" -cf "$work/image.tar" .
+oci_image "$rootfs"
 
 # One network namespace, loopback up, for every container (made before containerd's
 # private mount namespace, which must see it): runsc's network stack copies the
@@ -102,7 +97,7 @@ ip netns add "$netns"
 ip netns exec "$netns" ip link set lo up
 
 # ---- a private containerd ----
-mkdir -p "$work/root" "$work/state" "$work/run" "$work/fifo" /run/containerd
+mkdir -p "$work/root" "$work/state" "$work/fifo"
 cat > "$work/config.toml" <<TOML
 version = 3
 root = "$work/root"
@@ -118,14 +113,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
   [plugins.'io.containerd.nri.v1.nri']
     disable = true
 TOML
-unshare --mount --propagation private sh -c 'mount --bind "$1" /run/containerd && exec containerd --config "$2"' sh \
-    "$work/run" "$work/config.toml" > "$work/containerd.log" 2>&1 &
-containerd_pid=$!
-for _ in $(seq 100); do
-    ctr --address "$work/containerd.sock" version >/dev/null 2>&1 && break
-    sleep 0.1
-done
-ctr() { command ctr --address "$work/containerd.sock" "$@"; }
+start_containerd "$work/config.toml"
 ctr images import --base-name docker.io/stockade/bench "$work/image.tar" >/dev/null
 image=docker.io/stockade/bench:latest
 
@@ -137,13 +125,7 @@ cat > "$work/stockade" <<SH
 STOCKADE_SPEC_SERVER=$work/spec-server STOCKADE_PROFILE=$work/profile.json exec $payload/bin/stockade-runtime "\$@"
 SH
 chmod 755 "$work/stockade"
-"$payload/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
-spec_server_pid=$!
-for _ in $(seq 100); do
-    [ -p "$work/spec-server/requests" ] && [ "$(cat "$work/spec-server/pid" 2>/dev/null)" = "$spec_server_pid" ] && break
-    sleep 0.1
-done
-[ -p "$work/spec-server/requests" ] || { echo "the spec server did not start: $(cat "$work/spec-server.log")" >&2; exit 1; }
+start_spec_server "$payload"
 
 runtimes=(runc seccomp stockade runsc)
 declare -A label=([runc]="runc" [seccomp]="runc + RuntimeDefault seccomp" [stockade]="Stockade" [runsc]="runsc (gVisor, systrap)")

@@ -15,6 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 payload=${STOCKADE_PAYLOAD:-$here/../target/payload}
 [ -x "$payload/bin/stockade-runtime" ] || { echo "no payload at $payload: run ./mvnw -pl sandbox-runtime package first" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 work=$(mktemp -d /tmp/stockade-bench.XXXXXX)
 containerd_pid=
@@ -39,19 +41,10 @@ cleanup() {
 trap cleanup EXIT
 
 # A busybox image from busybox-static, as an OCI layout imported into the private containerd.
-rootfs=$work/rootfs
-mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/tmp"
-cp "$(command -v busybox)" "$rootfs/bin/busybox"
-for applet in $("$rootfs/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
-done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
-umoci init --layout "$work/oci" >/dev/null
-umoci new --image "$work/oci:latest" >/dev/null
-umoci insert --image "$work/oci:latest" "$rootfs" / >/dev/null
-tar -C "$work/oci" -cf "$work/image.tar" .
+busybox_rootfs "$work/rootfs"
+oci_image "$work/rootfs"
 
-mkdir -p "$work/root" "$work/state" "$work/run" "$work/fifo" "$work/runc" /run/containerd
+mkdir -p "$work/root" "$work/state" "$work/fifo" "$work/runc"
 cat > "$work/config.toml" <<TOML
 version = 2
 root = "$work/root"
@@ -62,14 +55,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$work/containerd.sock.ttrpc"
 TOML
-unshare --mount --propagation private sh -c 'mount --bind "$1" /run/containerd && exec containerd --config "$2"' sh \
-    "$work/run" "$work/config.toml" > "$work/containerd.log" 2>&1 &
-containerd_pid=$!
-for _ in $(seq 100); do
-    ctr --address "$work/containerd.sock" version >/dev/null 2>&1 && break
-    sleep 0.1
-done
-ctr() { command ctr --address "$work/containerd.sock" "$@"; }
+start_containerd "$work/config.toml"
 ctr images import --base-name docker.io/stockade/busybox "$work/image.tar" >/dev/null
 image=docker.io/stockade/busybox:latest
 
@@ -83,13 +69,7 @@ STOCKADE_SPEC_SERVER=${variant#*:} STOCKADE_PROFILE=$work/profile.json exec $pay
 SH
     chmod 755 "$work/stockade-${variant%%:*}"
 done
-"$payload/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
-spec_server_pid=$!
-for _ in $(seq 100); do
-    [ -p "$work/spec-server/requests" ] && [ "$(cat "$work/spec-server/pid" 2>/dev/null)" = "$spec_server_pid" ] && break
-    sleep 0.1
-done
-[ -p "$work/spec-server/requests" ] || { echo "the spec server did not start: $(cat "$work/spec-server.log")" >&2; exit 1; }
+start_spec_server "$payload"
 
 run_options=(--rm --fifo-dir "$work/fifo" --runc-root "$work/runc")
 now() { date +%s%N; }

@@ -1,0 +1,48 @@
+# Shared by the runtime benchmarks (run-benchmark.sh, compare-runtimes.sh); sourced, not run.
+# Each function works in the caller's scratch directory $work.
+
+# busybox_rootfs DIR: a root filesystem of busybox-static with every applet and a passwd file.
+busybox_rootfs() {
+    local rootfs=$1
+    mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/tmp"
+    cp "$(command -v busybox)" "$rootfs/bin/busybox"
+    for applet in $("$rootfs/bin/busybox" --list); do
+        [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+}
+
+# oci_image DIR: DIR as an OCI image layout, tarred into $work/image.tar for ctr images import.
+oci_image() {
+    umoci init --layout "$work/oci" >/dev/null
+    umoci new --image "$work/oci:latest" >/dev/null
+    umoci insert --image "$work/oci:latest" "$1" / >/dev/null
+    tar -C "$work/oci" -cf "$work/image.tar" .
+}
+
+# start_containerd CONFIG: runs `containerd --config CONFIG` in a mount namespace of its own whose
+# /run/containerd is $work/run (shims and FIFOs go there whatever the config says), sets
+# containerd_pid, waits until it answers on $work/containerd.sock and defines ctr() for it.
+start_containerd() {
+    mkdir -p "$work/run" /run/containerd
+    unshare --mount --propagation private sh -c 'mount --bind "$1" /run/containerd && exec containerd --config "$2"' sh \
+        "$work/run" "$1" > "$work/containerd.log" 2>&1 &
+    containerd_pid=$!
+    for _ in $(seq 100); do
+        command ctr --address "$work/containerd.sock" version >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ctr() { command ctr --address "$work/containerd.sock" "$@"; }
+}
+
+# start_spec_server PAYLOAD: the node's resident spec server on $work/spec-server, as the installer
+# starts it; sets spec_server_pid and returns once it serves (exits the script if it does not).
+start_spec_server() {
+    "$1/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
+    spec_server_pid=$!
+    for _ in $(seq 100); do
+        [ -p "$work/spec-server/requests" ] && [ "$(cat "$work/spec-server/pid" 2>/dev/null)" = "$spec_server_pid" ] && break
+        sleep 0.1
+    done
+    [ -p "$work/spec-server/requests" ] || { echo "the spec server did not start: $(cat "$work/spec-server.log")" >&2; exit 1; }
+}
