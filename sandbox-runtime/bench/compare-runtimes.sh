@@ -65,22 +65,21 @@ for d in $(seq 30); do
     for f in $(seq 100); do head -c 1024 /dev/urandom > "$work/files/d$d/f$f"; done
 done
 tar -C "$work/files" -cf "$rootfs/data.tar" .
-# A program and the shared libraries it loads, at the same paths in the image.
-with_libraries() {
-    cp -L --parents "$@" "$rootfs/"
+# The shared libraries these programs load (and the dynamic loader), at the same paths in the image.
+libraries_of() {
     ldd "$@" 2>/dev/null | awk '/=> \// { print $3 } $1 ~ /^\// && /ld-linux/ { print $1 }' | sort -u | while read -r library; do
-        cp -L --parents "$library" "$rootfs/" 2>/dev/null || true
+        cp -L --parents "$library" "$rootfs/"
     done
 }
 mkdir -p "$rootfs/jre"
 cp -a "$payload/jre/." "$rootfs/jre/"
-ldd "$payload/jre/bin/java" "$payload/jre/lib/server/libjvm.so" "$payload"/jre/lib/*.so 2>/dev/null \
-    | awk '/=> \// { print $3 } $1 ~ /^\// && /ld-linux/ { print $1 }' | sort -u | while read -r library; do cp -L --parents "$library" "$rootfs/"; done
+libraries_of "$payload/jre/bin/java" "$payload/jre/lib/server/libjvm.so" "$payload"/jre/lib/*.so
 python=/usr/bin/python3   # Debian's, not a version manager's shim
 [ -x "$python" ] || python=
 if [ -n "$python" ]; then
     python_real=$(readlink -f "$python")
-    with_libraries "$python_real"
+    cp -L --parents "$python_real" "$rootfs/"
+    libraries_of "$python_real"
     ln -sf "$python_real" "$rootfs/bin/python3"
     stdlib=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
     mkdir -p "$rootfs$stdlib"

@@ -92,16 +92,18 @@ public final class SandboxRuntime {
             }
             return 0;
         } catch (Refusal refusal) {
-            String message = "stockade: container " + command.containerId().orElse("?") + " refused: " + refusal.getMessage();
-            runtimeLog.write(message);
-            runcLog.error(message);
-            return 1;
+            return refused(runcLog, "container " + command.containerId().orElse("?"), refusal.getMessage());
         } catch (RuntimeException e) {
-            String message = "stockade: container " + command.containerId().orElse("?") + " refused: internal error " + e;
-            runtimeLog.write(message);
-            runcLog.error(message);
-            return 1;
+            return refused(runcLog, "container " + command.containerId().orElse("?"), "internal error " + e);
         }
+    }
+
+    /** Writes "stockade: WHAT refused: WHY" to the runtime log, the --log file and the caller's stderr; returns runc's 1. */
+    private int refused(RuncLog runcLog, String what, String why) {
+        String message = "stockade: " + what + " refused: " + why;
+        runtimeLog.write(message);
+        runcLog.error(message);
+        return 1;
     }
 
     /**
@@ -132,8 +134,8 @@ public final class SandboxRuntime {
                     throw new Refusal("update", "update", "takes exactly one container id, not " + update.operands());
                 }
                 Optional<JsonNode> resources = update.resources().isEmpty() ? Optional.empty() : Optional.of(readResources(update.resources().get(), stdin));
-                SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), delegate.toString());
-                ResourceUpdate.Checked checked = new ResourceUpdate(loaded.profile(), loaded.name(), validator).check(update.options(), resources);
+                ResourceUpdate.Checked checked = new ResourceUpdate(loaded.profile(), loaded.name(), validator(loaded, delegate))
+                        .check(update.options(), resources);
                 arguments.addAll(update.globalArguments());
                 arguments.add(UPDATE);
                 arguments.addAll(ResourceUpdate.arguments(checked.options()));
@@ -146,15 +148,9 @@ public final class SandboxRuntime {
                         + (checked.clamped().isEmpty() ? "" : "; clamped " + String.join(", ", checked.clamped())));
             }
         } catch (Refusal refusal) {
-            String message = "stockade: update of container " + id + " refused: " + refusal.getMessage();
-            runtimeLog.write(message);
-            runcLog.error(message);
-            return 1;
+            return refused(runcLog, "update of container " + id, refusal.getMessage());
         } catch (IOException | RuntimeException e) {
-            String message = "stockade: update of container " + id + " refused: internal error " + e;
-            runtimeLog.write(message);
-            runcLog.error(message);
-            return 1;
+            return refused(runcLog, "update of container " + id, "internal error " + e);
         }
         return DelegateRuntime.run(arguments, input, output, error, runcLog);
     }
@@ -205,8 +201,7 @@ public final class SandboxRuntime {
             runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": passthrough profile " + loaded.name());
             return;
         }
-        SpecValidator validator = new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), engineDirectories(),
-                delegate.toString());
+        SpecValidator validator = validator(loaded, delegate);
         SpecHardener hardener = new SpecHardener(loaded.profile(), validator, loaded.name(), System.getProperty("os.arch"));
         if (subcommand.equals("exec")) {
             validator.validateExecLabels(command.apparmor(), command.processLabel());
@@ -231,6 +226,11 @@ public final class SandboxRuntime {
             writeBesideAndRename(config, spec);
         }
         runtimeLog.write(subcommand + " " + command.containerId().orElse("?") + ": hardened with profile " + loaded.name());
+    }
+
+    /** The checks of {@code loaded}'s profile as this handler's launcher configures them. */
+    private SpecValidator validator(LoadedProfile loaded, Path delegate) throws Refusal {
+        return new SpecValidator(loaded.profile(), loaded.name(), host, kubeletRoot(), engineDirectories(), delegate.toString());
     }
 
     /** The kubelet's root directory the handler's launcher names, else the usual one; refused when malformed. */

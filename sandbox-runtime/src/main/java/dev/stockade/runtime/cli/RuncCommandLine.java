@@ -131,7 +131,8 @@ public record RuncCommandLine(
         return subcommand.isPresent() && SPEC_SUBCOMMANDS.contains(subcommand.get());
     }
 
-    private record Flag(String name, String inlineValue) {
+    /** One option as urfave/cli reads it: -name, --name, either with =value. */
+    record Flag(String name, String inlineValue) {
         static Flag of(String argument) {
             String stripped = argument.startsWith("--") ? argument.substring(2) : argument.substring(1);
             int equals = stripped.indexOf('=');

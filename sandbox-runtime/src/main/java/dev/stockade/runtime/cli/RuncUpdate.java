@@ -32,11 +32,10 @@ public record RuncUpdate(List<String> globalArguments, List<ResourceUpdate.Optio
             if (argument.equals("--")) {
                 break;
             }
-            String stripped = argument.startsWith("--") ? argument.substring(2) : argument.substring(1);
-            int equals = stripped.indexOf('=');
-            String name = equals < 0 ? stripped : stripped.substring(0, equals);
+            RuncCommandLine.Flag flag = RuncCommandLine.Flag.of(argument);
+            String name = flag.name();
             boolean help = name.equals("h") || name.equals("help");
-            String value = equals >= 0 ? stripped.substring(equals + 1) : help ? "" : index < arguments.size() ? arguments.get(index++) : "";
+            String value = flag.inlineValue() != null ? flag.inlineValue() : help ? "" : index < arguments.size() ? arguments.get(index++) : "";
             if (name.equals("resources") || name.equals("r")) {
                 resources = Optional.of(value);
             } else {
