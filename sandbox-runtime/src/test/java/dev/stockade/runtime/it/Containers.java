@@ -1,7 +1,6 @@
 package dev.stockade.runtime.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
@@ -26,9 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Containers {
 
     static final ObjectMapper JSON = RuncBundles.JSON;
-    static final List<String> CONTAINERD_DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final RuncBundles bundles;
@@ -69,15 +65,7 @@ final class Containers {
 
     /** A bundle running {@code args} with containerd's default capabilities and a tmpfs /tmp. */
     ObjectNode spec(String... args) {
-        ObjectNode spec = bundles.spec(args);
-        ObjectNode capabilities = (ObjectNode) spec.get("process").get("capabilities");
-        for (String set : List.of("bounding", "effective", "permitted")) {
-            ArrayNode array = capabilities.putArray(set);
-            CONTAINERD_DEFAULT_CAPABILITIES.forEach(array::add);
-        }
-        ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
-                .putArray("options").add("nosuid").add("nodev");
-        return spec;
+        return bundles.containerdSpec(args);
     }
 
     Path bundle(ObjectNode spec) {

@@ -2,6 +2,7 @@ package dev.stockade.runtime.it;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.profile.Capabilities;
 import dev.stockade.runtime.it.Containers.Runtime;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
@@ -1123,12 +1124,6 @@ class RuncContainersIT {
     }
 
     private static String capabilityName(int number) {
-        List<String> names = new ArrayList<>(List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
-                "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-                "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN",
-                "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-                "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
-                "PERFMON", "BPF", "CHECKPOINT_RESTORE"));
-        return "CAP_" + names.get(number);
+        return "CAP_" + Capabilities.LINUX.get(number);
     }
 }

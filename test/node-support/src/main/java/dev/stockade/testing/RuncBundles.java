@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,6 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RuncBundles {
 
     public static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** containerd's default capabilities (pkg/oci defaultUnixCaps), as a container gets them that asks for none. */
+    public static final List<String> CONTAINERD_DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final Path workDir;
@@ -71,6 +76,22 @@ public final class RuncBundles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A bundle as containerd shapes one for a container that asks for nothing: runc's default spec
+     * running {@code args} with containerd's default capabilities (oci.DefaultSpec) and a tmpfs /tmp.
+     */
+    public ObjectNode containerdSpec(String... args) {
+        ObjectNode spec = spec(args);
+        ObjectNode capabilities = (ObjectNode) spec.get("process").get("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            ArrayNode array = capabilities.putArray(set);
+            CONTAINERD_DEFAULT_CAPABILITIES.forEach(array::add);
+        }
+        ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs")
+                .putArray("options").add("nosuid").add("nodev");
+        return spec;
     }
 
     /** A bundle directory holding {@code spec} as its config.json. */
