@@ -25,6 +25,12 @@ public final class SpecHardener {
     static final List<String> DEFAULT_MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
             "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/kernel/debug", "/sys/kernel/security");
+    /**
+     * Masked when the profile gives a kernel identity: the host kernel's own account of its release
+     * and build, which would contradict the uname the supervisor answers (proc(5)).
+     */
+    static final List<String> KERNEL_VERSION_FILES = List.of("/proc/version", "/proc/version_signature",
+            "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version");
     static final List<String> DEFAULT_READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 
@@ -66,9 +72,16 @@ public final class SpecHardener {
         }
     }
 
-    /** The paths runc will mask: the spec's own, the defaults and the profile's, in that order. */
+    /**
+     * The paths runc will mask: the spec's own, the defaults, the profile's and, with a kernel
+     * identity, the host kernel's version files, in that order.
+     */
     static List<String> maskedPaths(JsonNode spec, SandboxProfile profile) {
-        return union(spec.path("linux").path("maskedPaths"), DEFAULT_MASKED_PATHS, profile.maskedPaths());
+        List<String> extra = new ArrayList<>(profile.maskedPaths());
+        if (profile.kernelIdentity() != null) {
+            extra.addAll(KERNEL_VERSION_FILES);
+        }
+        return union(spec.path("linux").path("maskedPaths"), DEFAULT_MASKED_PATHS, extra);
     }
 
     /** Hardens an exec's process.json in place. */

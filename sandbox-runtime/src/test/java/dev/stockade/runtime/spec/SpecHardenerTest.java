@@ -163,6 +163,17 @@ class SpecHardenerTest {
         assertTrue(texts(spec.get("linux").get("readonlyPaths")).containsAll(List.of("/proc/sys", "/proc/sysrq-trigger", "/proc/meminfo")));
     }
 
+    /** With a kernel identity, /proc/version and osrelease would still name the host's kernel beside uname's answer. */
+    @Test
+    void aKernelIdentityMasksTheHostKernelsVersionFiles() throws Refusal {
+        List<String> files = List.of("/proc/version", "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version");
+        List<String> withIdentity = texts(hardened(Specs.profile("{\"kernelIdentity\":{\"release\":\"4.4.0\"}}"), Specs.app())
+                .get("linux").get("maskedPaths"));
+        assertTrue(withIdentity.containsAll(files), withIdentity.toString());
+        List<String> without = texts(hardened(SandboxProfile.defaults(), Specs.app()).get("linux").get("maskedPaths"));
+        assertTrue(files.stream().noneMatch(without::contains), "without a kernel identity nothing pretends: " + without);
+    }
+
     @Test
     void pidsLimitIsTheProfilesUnlessTheContainerAskedForLess() throws Refusal {
         assertEquals(1024, hardened(SandboxProfile.defaults(), Specs.app()).get("linux").get("resources").get("pids").get("limit").asLong());
