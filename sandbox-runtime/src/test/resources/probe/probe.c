@@ -1,13 +1,15 @@
 /* Tries a system call and prints "<name>: ok" or "<name>: <errno text>", one line per call: the
    calls an escape needs, the socket families and netlink protocols a container may open, calls
    ordinary programs make (NUMA memory policy, protection keys, Landlock, file handles, the clock's
-   state) and calls capabilities gate (chroot, tracing a child). Built static by the tests and
+   state), calls capabilities gate (chroot, tracing a child) and a block device node. Built static by the tests and
    copied into the busybox root filesystem. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/landlock.h>
 #include <linux/netlink.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,7 +21,9 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/timex.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -198,11 +202,29 @@ static int traceChild(void) {
     return failures;
 }
 
+/* An opened file handle of the root directory: the call behind the 2014 "shocker" escape. */
+static int openByHandle(void) {
+    struct {
+        struct file_handle handle;
+        unsigned char bytes[8];
+    } root = {{8, 1 /* FILEID_INO32_GEN */}, {2, 0, 0, 0, 0, 0, 0, 0}};
+    return report("open_by_handle_at", syscall(SYS_open_by_handle_at, AT_FDCWD, &root.handle, O_RDONLY));
+}
+
+/* A block device node for the host's first disk (8:0), then a read of it. */
+static int deviceNode(void) {
+    if (report("mknod", mknod("/tmp/sda", S_IFBLK | 0600, makedev(8, 0)))) {
+        return 1;
+    }
+    return report("open", open("/tmp/sda", O_RDONLY));
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: probe keyctl|bpf|ptrace|mount|unshare-user|unshare-mount|userns-mount|kcore"
                         " | socket|socketpair FAMILY... | socket-raw DOMAIN | mempolicy | pkey | landlock | name-to-handle PATH"
-                        " | adjtimex | chroot DIR | trace-child\n");
+                        " | adjtimex | chroot DIR | trace-child | io_uring | perf_event_open | userfaultfd | open_by_handle_at"
+                        " | device-node\n");
         return 2;
     }
     const char *what = argv[1];
@@ -270,6 +292,24 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(what, "chroot") && argc == 3) {
         return report("chroot", chroot(argv[2]));
+    }
+    if (!strcmp(what, "io_uring")) {
+        struct io_uring_params params = {0};
+        return report(what, syscall(SYS_io_uring_setup, 4, &params));
+    }
+    if (!strcmp(what, "perf_event_open")) {
+        struct perf_event_attr attr = {.type = PERF_TYPE_SOFTWARE, .size = sizeof attr, .config = PERF_COUNT_SW_CPU_CLOCK,
+                                       .disabled = 1, .exclude_kernel = 1};
+        return report(what, syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+    }
+    if (!strcmp(what, "userfaultfd")) {
+        return report(what, syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */));
+    }
+    if (!strcmp(what, "open_by_handle_at")) {
+        return openByHandle();
+    }
+    if (!strcmp(what, "device-node")) {
+        return deviceNode();
     }
     if (!strcmp(what, "trace-child")) {
         return traceChild();
