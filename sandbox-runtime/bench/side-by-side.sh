@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stockade beside plain runc and gVisor's runsc, in one command (as root): the benchmark
 # (compare-runtimes.sh), then the attack and program tables (SideBySideWithGvisorIT, whose rows
-# fail the run if Stockade stops blocking an attack or running a program). Prints all three tables
+# fail the run if Stockade stops blocking an attack or running a program) and the seed's demo in
+# Docker with runsc registered (GvisorInDockerIT). Prints all four tables
 # with the date and the versions; the README's "Side by side with gVisor" shows the latest.
 #
 #   sudo sandbox-runtime/bench/side-by-side.sh [rounds=5] [lifecycle-runs=20]
@@ -17,7 +18,7 @@ cd "$repo"
 ./mvnw -B -q install -DskipTests -pl sandbox-runtime/supervisor -am >&2
 benchmark=$("$here/compare-runtimes.sh" "${1:-5}" "${2:-20}")
 CI=true ./mvnw -B -q -pl sandbox-runtime/supervisor verify -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test=SideBySideWithGvisorIT >&2
+    -Dit.test='SideBySideWithGvisorIT,GvisorInDockerIT' >&2
 echo "$benchmark"
 echo
 echo "Attacks, the same bundle under each runtime (SideBySideWithGvisorIT):"
@@ -27,3 +28,7 @@ echo
 echo "Ordinary programs, the same image under each runtime:"
 echo
 cat sandbox-runtime/supervisor/target/side-by-side-compatibility.md
+echo
+echo "The seed's demo in a real Docker engine with runsc among its runtimes (GvisorInDockerIT):"
+echo
+cat sandbox-runtime/supervisor/target/side-by-side-docker.md
