@@ -11,7 +11,7 @@ public record KernelIdentity(
         @Pattern("^.{1,64}$")
         String sysname,
 
-        @JsonPropertyDescription("release, default 4.4.0 (what gVisor reports).")
+        @JsonPropertyDescription("release, default 4.4.0 (the release gVisor long reported; recent runsc reports 4.19.0-gvisor).")
         @Pattern("^.{1,64}$")
         String release,
 
