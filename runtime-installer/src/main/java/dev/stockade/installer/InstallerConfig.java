@@ -2,7 +2,7 @@ package dev.stockade.installer;
 
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
-import dev.stockade.installer.runtime.ContainerdConfigurator;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.runtime.Handler;
 
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ public record InstallerConfig(
                             + "unless the runtime socket is none, that the running containerd started after the config was written, "
                             + "loaded its CRI plugin and (with crictl) serves the handlers; then <launcher> --version in the host root), command:<shell command> (files; the "
                             + "containerd checks; then the command with arguments <handler> <launcher>)"),
-            new Setting("--containerd-config", CONTAINERD_CONFIG, ContainerdConfigurator.DEFAULT_CONFIG,
+            new Setting("--containerd-config", CONTAINERD_CONFIG, RuntimePresets.CONTAINERD_CONFIG,
                     "containerd's main config file on the host (stock containerd only)"),
             new Setting("--health-port", HEALTH_PORT, Integer.toString(DEFAULT_HEALTH_PORT),
                     "port of /healthz and /readyz in run mode"),

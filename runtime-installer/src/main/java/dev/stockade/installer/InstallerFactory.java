@@ -4,6 +4,8 @@ import dev.stockade.api.Stockade;
 import dev.stockade.installer.engine.NodeEngines;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
+import dev.stockade.installer.preset.FlavourDetector;
+import dev.stockade.installer.preset.RuntimePreset;
 import dev.stockade.installer.profile.ProfileInstaller;
 import dev.stockade.installer.restart.CommandRestarter;
 import dev.stockade.installer.restart.RuntimeReadiness;
@@ -14,7 +16,6 @@ import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.DockerConfigurator;
 import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
-import dev.stockade.installer.runtime.RuntimeKind;
 import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.installer.verify.CommandVerifier;
@@ -38,39 +39,36 @@ public final class InstallerFactory {
 
     public static Installer installer(InstallerConfig config, Checkpoint checkpoint) throws InstallerException {
         HostRoot host = new HostRoot(config.hostRoot());
-        RuntimeKind kind = RuntimeKind.resolve(config.containerRuntime(), host);
+        RuntimePreset preset = FlavourDetector.resolve(config.containerRuntime(), host, config.containerdConfig());
         NodeEngines engines = new NodeEngines(host);
         // The running kubelet's own --root-dir wins over the configured one, which is the fallback.
         String kubeletRoot = engines.kubeletRootDir().filter(Stockade::isKubeletRoot).orElse(config.kubeletRoot());
         PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), kubeletRoot,
-                Optional.of(engines.directories(kind, config.containerdConfig())), checkpoint);
-        return new Installer(host, config.handlers(), configurator(kind, host, config.containerdConfig()),
-                restarter(config.restart(), readiness(config.runtimeSocket(), kind, host), kind, host),
-                verifier(config.verify(), host, kind, config.containerdConfig(), config.runtimeSocket(), config.crictl(), payload), payload,
+                Optional.of(engines.directories(preset)), checkpoint);
+        return new Installer(host, config.handlers(), configurator(preset, host),
+                restarter(config.restart(), readiness(config.runtimeSocket(), preset, host), preset, host),
+                verifier(config.verify(), host, preset, config.runtimeSocket(), config.crictl(), payload), payload,
                 new ProfileInstaller(host, config.profileSource()),
                 SupervisorControl.forNode(host, Optional.ofNullable(config.nodeName()), config.supervisorMetrics()), SpecServerControl.forNode(host), checkpoint);
     }
 
-    public static RuntimeConfigurator configurator(RuntimeKind kind, HostRoot host, String containerdConfig) throws InstallerException {
-        return switch (kind) {
-            case CONTAINERD -> new ContainerdConfigurator(host, containerdConfig, ContainerdConfigurator.dropInFor(containerdConfig));
-            case K3S, RKE2, MICROK8S -> new TemplateConfigurator(host, kind);
-            case CRIO -> new CrioConfigurator(host);
-            case DOCKER -> new DockerConfigurator(host, new NodeEngines(host).docker());
+    /** The configurator the preset's configuration names. */
+    public static RuntimeConfigurator configurator(RuntimePreset preset, HostRoot host) throws InstallerException {
+        return switch (preset.configuration()) {
+            case RuntimePreset.ContainerdDropIn ignored -> new ContainerdConfigurator(host, preset);
+            case RuntimePreset.ContainerdTemplate ignored -> new TemplateConfigurator(host, preset);
+            case RuntimePreset.CrioDropIn ignored -> new CrioConfigurator(host, preset);
+            case RuntimePreset.DaemonJson ignored -> new DockerConfigurator(host, new NodeEngines(host).docker());
         };
     }
 
     /** auto, systemd:UNIT, signal:PROCESS[:SIGNAL] or command:SHELL COMMAND. */
-    public static RuntimeRestarter restarter(String setting, RuntimeReadiness readiness, RuntimeKind kind, HostRoot host)
+    public static RuntimeRestarter restarter(String setting, RuntimeReadiness readiness, RuntimePreset preset, HostRoot host)
             throws InstallerException {
         if (setting.equals("auto")) {
-            return switch (kind) {
-                case CONTAINERD -> CommandRestarter.systemd("containerd", RESTART_TIMEOUT, readiness);
-                // The snap's wrapper renders containerd.toml from the template, then starts containerd.
-                case MICROK8S -> CommandRestarter.systemd("snap.microk8s.daemon-containerd", RESTART_TIMEOUT, readiness);
-                case K3S, RKE2 -> CommandRestarter.systemd(rancherUnit(kind, host), RESTART_TIMEOUT, readiness);
-                case CRIO -> CommandRestarter.systemd("crio", RESTART_TIMEOUT, readiness);
-                case DOCKER -> new SignalRestarter(host, "dockerd", "HUP", readiness);
+            return switch (preset.restart()) {
+                case RuntimePreset.SystemdUnit units -> CommandRestarter.systemd(FlavourDetector.systemdUnit(units, host), RESTART_TIMEOUT, readiness);
+                case RuntimePreset.Signal signal -> new SignalRestarter(host, signal.process(), signal.signal(), readiness);
             };
         }
         if (setting.startsWith("systemd:")) {
@@ -87,11 +85,11 @@ public final class InstallerFactory {
     }
 
     /** auto (the runtime's usual socket), a host path, or none. */
-    public static RuntimeReadiness readiness(String setting, RuntimeKind kind, HostRoot host) throws InstallerException {
+    public static RuntimeReadiness readiness(String setting, RuntimePreset preset, HostRoot host) throws InstallerException {
         if (setting.equals("none")) {
             return () -> { };
         }
-        return RuntimeReadiness.socket(host.resolve(socketPath(setting, kind)), RESTART_TIMEOUT);
+        return RuntimeReadiness.socket(host.resolve(socketPath(setting, preset)), RESTART_TIMEOUT);
     }
 
     /** auto: the host's crictl in /usr/bin or /usr/local/bin, if any; none; or a host path, which must be executable. */
@@ -109,8 +107,8 @@ public final class InstallerFactory {
     }
 
     /** The host path of the runtime's socket for a setting other than none. */
-    private static String socketPath(String setting, RuntimeKind kind) throws InstallerException {
-        String socket = setting.equals("auto") ? kind.socket() : setting;
+    private static String socketPath(String setting, RuntimePreset preset) throws InstallerException {
+        String socket = setting.equals("auto") ? preset.socket() : setting;
         if (!socket.startsWith("/")) {
             throw new InstallerException("STOCKADE_RUNTIME_SOCKET='" + setting + "' is not auto, none or an absolute host path");
         }
@@ -118,12 +116,13 @@ public final class InstallerFactory {
     }
 
     /**
-     * files: the installed files only; launcher and command: first the files, then (stock
-     * containerd) containerd's own reading of its config and, unless the runtime socket is none,
-     * the running containerd (started after the config was written, CRI plugin loaded), then the
+     * files: the installed files only; launcher and command: first the files, then (flavours whose
+     * preset has a {@link RuntimePreset#containerdCheck() containerd check}: stock containerd and
+     * MicroK8s) containerd's own reading of its config and, unless the runtime socket is none, the
+     * running containerd (started after the config was written, CRI plugin loaded), then the
      * launcher or the command.
      */
-    public static HandlerVerifier verifier(String setting, HostRoot host, RuntimeKind kind, String containerdConfig,
+    public static HandlerVerifier verifier(String setting, HostRoot host, RuntimePreset preset,
                                            String runtimeSocket, String crictlSetting, PayloadInstaller payload) throws InstallerException {
         HandlerVerifier files = new InstalledFilesVerifier(host, payload);
         if (setting.equals("files")) {
@@ -131,20 +130,12 @@ public final class InstallerFactory {
         }
         HandlerVerifier registered = files;
         Optional<String> crictl = crictl(crictlSetting, host);
-        if (kind == RuntimeKind.CONTAINERD) {
-            registered = new ContainerdDumpVerifier(files, host.path().toString(), "containerd", containerdConfig, VERIFY_TIMEOUT);
+        if (preset.containerdCheck().isPresent()) {
+            RuntimePreset.ContainerdCheck check = preset.containerdCheck().get();
+            registered = new ContainerdDumpVerifier(files, host.path().toString(), check.binary(), check.dumpedConfig(), VERIFY_TIMEOUT);
             if (!runtimeSocket.equals("none")) {
-                registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
-                        List.of(ContainerdConfigurator.dropInFor(containerdConfig), containerdConfig), crictl, VERIFY_TIMEOUT);
-            }
-        } else if (kind == RuntimeKind.MICROK8S) {
-            // The rendered file shows the template's block once the snap re-rendered it on the restart. Only the
-            // template's time counts: the wrapper renders containerd.toml after its process started.
-            registered = new ContainerdDumpVerifier(files, host.path().toString(), "/snap/microk8s/current/bin/containerd",
-                    TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml", VERIFY_TIMEOUT);
-            if (!runtimeSocket.equals("none")) {
-                registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, kind),
-                        List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"), crictl, VERIFY_TIMEOUT);
+                registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, preset),
+                        check.newerThan(), crictl, VERIFY_TIMEOUT);
             }
         }
         if (setting.equals("launcher")) {
@@ -154,19 +145,6 @@ public final class InstallerFactory {
             return CommandVerifier.shell(registered, setting.substring("command:".length()), VERIFY_TIMEOUT);
         }
         throw new InstallerException("STOCKADE_VERIFY='" + setting + "' is not files, launcher or command:<shell command>");
-    }
-
-    /** k3s servers run the unit k3s, agents k3s-agent (likewise rke2-server and rke2-agent). */
-    private static String rancherUnit(RuntimeKind kind, HostRoot host) {
-        String name = kind.settingName();
-        for (String unit : List.of(name + "-agent", kind == RuntimeKind.RKE2 ? "rke2-server" : "k3s")) {
-            for (String directory : List.of("/etc/systemd/system/", "/usr/local/lib/systemd/system/", "/lib/systemd/system/", "/usr/lib/systemd/system/")) {
-                if (Files.exists(host.resolve(directory + unit + ".service"))) {
-                    return unit;
-                }
-            }
-        }
-        return kind == RuntimeKind.RKE2 ? "rke2-server" : "k3s";
     }
 
     private InstallerFactory() {

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.preset.RuntimePreset;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.DockerConfigurator;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.runtime.TemplateConfigurator;
 import dev.stockade.installer.runtime.RuntimeConfigurator;
-import dev.stockade.installer.runtime.RuntimeKind;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +43,7 @@ record Flavour(
 
     static final TomlMapper TOML = new TomlMapper();
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String CONFIG = ContainerdConfigurator.DEFAULT_CONFIG;
+    static final String CONFIG = RuntimePresets.CONTAINERD_CONFIG;
 
     @Override
     public String toString() {
@@ -51,7 +52,7 @@ record Flavour(
 
     static List<Flavour> all() {
         return List.of(containerdWithoutConfig(), containerdWithCriSettings(), containerdWithImports(), containerd2(),
-                rancher(RuntimeKind.K3S, false, 2), rancher(RuntimeKind.RKE2, true, 2), rancher(RuntimeKind.K3S, false, 3), microK8s(), crio(), docker());
+                rancher(RuntimePresets.K3S, false, 2), rancher(RuntimePresets.RKE2, true, 2), rancher(RuntimePresets.K3S, false, 3), microK8s(), crio(), docker());
     }
 
     static final String CONTAINERD_1_CONFIG = """
@@ -136,7 +137,7 @@ record Flavour(
 
     private static Flavour containerd(String name, Consumer<FakeHost> prepare, String plugin, Consumer<JsonNode> hostSettings) {
         return new Flavour(name, prepare,
-                host -> new ContainerdConfigurator(host, CONFIG, ContainerdConfigurator.DEFAULT_DROP_IN),
+                host -> new ContainerdConfigurator(host, RuntimePresets.containerd(CONFIG)),
                 Flavour::containerdView,
                 view -> {
                     JsonNode section = view.path("plugins").path(plugin);
@@ -203,20 +204,20 @@ record Flavour(
     }
 
     /** k3s/rke2 with containerd 1.x (config version 2, config.toml.tmpl) or 2.x (version 3, config-v3.toml.tmpl). */
-    static Flavour rancher(RuntimeKind kind, boolean ownTemplate, int version) {
-        String directory = "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
+    static Flavour rancher(RuntimePreset preset, boolean ownTemplate, int version) {
+        String directory = "/var/lib/rancher/" + preset.settingName() + "/agent/etc/containerd";
         String template = directory + (version == 3 ? "/config-v3.toml.tmpl" : "/config.toml.tmpl");
         String plugin = version == 3 ? "io.containerd.cri.v1.runtime" : "io.containerd.grpc.v1.cri";
         String customPart = "{{ template \"base\" . }}\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"r.example\".tls]\n  insecure_skip_verify = true\n";
-        return new Flavour(kind.settingName() + (ownTemplate ? " with the host's template" : " without template") + ", containerd config version " + version,
+        return new Flavour(preset.settingName() + (ownTemplate ? " with the host's template" : " without template") + ", containerd config version " + version,
                 host -> {
-                    host.write(directory + "/config.toml", "# rendered by " + kind.settingName() + "\nversion = " + version + "\n\n"
+                    host.write(directory + "/config.toml", "# rendered by " + preset.settingName() + "\nversion = " + version + "\n\n"
                             + "[plugins.\"" + plugin + "\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n");
                     if (ownTemplate) {
                         host.write(template, customPart);
                     }
                 },
-                host -> new TemplateConfigurator(host, kind),
+                host -> new TemplateConfigurator(host, preset),
                 host -> {
                     ObjectNode view = JsonNodeFactory.instance.objectNode();
                     if (host.exists(template)) {
@@ -268,12 +269,12 @@ record Flavour(
 
     /** MicroK8s: the handlers go into containerd-template.toml; the rendered containerd.toml is the snap's, and is left alone. */
     static Flavour microK8s() {
-        String template = TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml";
-        String rendered = TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml";
+        String template = RuntimePresets.MICROK8S_ARGS + "/containerd-template.toml";
+        String rendered = RuntimePresets.MICROK8S_ARGS + "/containerd.toml";
         return new Flavour("microk8s", host -> {
             host.write(template, MICROK8S_TEMPLATE);
             host.write(rendered, renderMicroK8s(MICROK8S_TEMPLATE));
-        }, host -> new TemplateConfigurator(host, RuntimeKind.MICROK8S), host -> {
+        }, host -> new TemplateConfigurator(host, RuntimePresets.MICROK8S), host -> {
             ObjectNode view = toml(renderMicroK8s(host.read(template)));
             view.put("rendered file", host.read(rendered));
             return view;
@@ -291,11 +292,11 @@ record Flavour(
 
     static Flavour crio() {
         return new Flavour("cri-o", host -> {
-            host.write(CrioConfigurator.MAIN_CONFIG, "[crio.runtime]\ndefault_runtime = \"runc\"\n");
-            host.write(CrioConfigurator.DROP_IN_DIRECTORY + "/10-site.conf", "[crio.image]\npause_image = \"registry.site/pause:3.9\"\n");
+            host.write(RuntimePresets.CRIO.configFile(), "[crio.runtime]\ndefault_runtime = \"runc\"\n");
+            host.write(RuntimePresets.CRIO_DROP_INS + "/10-site.conf", "[crio.image]\npause_image = \"registry.site/pause:3.9\"\n");
         }, CrioConfigurator::new, host -> {
             ObjectNode view = JsonNodeFactory.instance.objectNode();
-            try (Stream<Path> files = Files.list(host.hostRoot().resolve(CrioConfigurator.DROP_IN_DIRECTORY))) {
+            try (Stream<Path> files = Files.list(host.hostRoot().resolve(RuntimePresets.CRIO_DROP_INS))) {
                 for (Path file : files.sorted().toList()) {
                     dev.stockade.installer.toml.TomlDocuments.deepMerge(view, toml(Files.readString(file)));
                 }
@@ -309,16 +310,16 @@ record Flavour(
                 assertEquals(handler.launcher(), view.at("/crio/runtime/runtimes/" + handler.name() + "/runtime_path").asText());
                 assertEquals("oci", view.at("/crio/runtime/runtimes/" + handler.name() + "/runtime_type").asText());
             }
-        }, CrioConfigurator.DROP_IN_DIRECTORY + "/10-site.conf", "[crio.image\n");
+        }, RuntimePresets.CRIO_DROP_INS + "/10-site.conf", "[crio.image\n");
     }
 
     static Flavour docker() {
-        return new Flavour("docker", host -> host.write(DockerConfigurator.DAEMON_JSON,
+        return new Flavour("docker", host -> host.write(RuntimePresets.DOCKER.configFile(),
                 "{\n\t\"log-driver\": \"json-file\",\n\t\"runtimes\": {\"other\": {\"path\": \"/usr/bin/other-runtime\"}}\n}\n"),
                 DockerConfigurator::new,
                 host -> {
                     try {
-                        return host.exists(DockerConfigurator.DAEMON_JSON) ? JSON.readTree(host.read(DockerConfigurator.DAEMON_JSON))
+                        return host.exists(RuntimePresets.DOCKER.configFile()) ? JSON.readTree(host.read(RuntimePresets.DOCKER.configFile()))
                                 : JsonNodeFactory.instance.objectNode();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -331,7 +332,7 @@ record Flavour(
                         assertEquals(handler.launcher(), view.at("/runtimes/" + handler.name() + "/path").asText());
                     }
                 },
-                DockerConfigurator.DAEMON_JSON, "{ \"log-driver\": ");
+                RuntimePresets.DOCKER.configFile(), "{ \"log-driver\": ");
     }
 
     static ObjectNode toml(String text) {

@@ -2,11 +2,12 @@ package dev.stockade.installer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.installer.preset.FlavourDetector;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
 import dev.stockade.installer.runtime.CrioConfigurator;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.runtime.TemplateConfigurator;
-import dev.stockade.installer.runtime.RuntimeKind;
 import dev.stockade.installer.state.InstallState;
 import dev.stockade.installer.state.ManagedFile;
 import dev.stockade.installer.state.StateStore;
@@ -34,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NodeConfigurationsTest {
 
-    static final String CONFIG = ContainerdConfigurator.DEFAULT_CONFIG;
-    static final String DROP_IN = ContainerdConfigurator.DEFAULT_DROP_IN;
+    static final String CONFIG = RuntimePresets.CONTAINERD_CONFIG;
+    static final String DROP_IN = "/etc/containerd/conf.d/stockade.toml";
     static final String V2 = "io.containerd.grpc.v1.cri";
     static final String V3 = "io.containerd.cri.v1.runtime";
 
@@ -49,7 +50,7 @@ class NodeConfigurationsTest {
     }
 
     private static Installer installer(FakeHost host) {
-        return host.installer(root -> new ContainerdConfigurator(root, CONFIG, DROP_IN), Checkpoint.NONE);
+        return host.installer(root -> new ContainerdConfigurator(root, RuntimePresets.containerd(CONFIG)), Checkpoint.NONE);
     }
 
     /** Fault 1: the host already imports Stockade's drop-in through a conf.d glob (absolute or relative). */
@@ -221,7 +222,7 @@ class NodeConfigurationsTest {
                   SystemdCgroup = true
                 """);
 
-        host.installer(root -> new TemplateConfigurator(root, RuntimeKind.K3S), Checkpoint.NONE).install();
+        host.installer(root -> new TemplateConfigurator(root, RuntimePresets.K3S), Checkpoint.NONE).install();
 
         String template = host.read(containerd + "/config.toml.tmpl");
         JsonNode appended = Flavour.toml(template.replace("{{ template \"base\" . }}", ""));
@@ -255,7 +256,7 @@ class NodeConfigurationsTest {
                 # END stockade-runtime-installer
                 """);
 
-        host.installer(root -> new TemplateConfigurator(root, RuntimeKind.K3S), Checkpoint.NONE).install();
+        host.installer(root -> new TemplateConfigurator(root, RuntimePresets.K3S), Checkpoint.NONE).install();
 
         String template = host.read("/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl");
         JsonNode runtimes = Flavour.toml(template.replace("{{ template \"base\" . }}", "")).at("/plugins/" + V2 + "/containerd/runtimes");
@@ -275,10 +276,10 @@ class NodeConfigurationsTest {
         host.write(CONFIG, "version = 2\n");
         Flavour.microK8s().prepare().accept(host);
 
-        assertEquals(RuntimeKind.MICROK8S, RuntimeKind.detect(host.hostRoot()));
-        List<dev.stockade.installer.runtime.DesiredFile> files = new TemplateConfigurator(host.hostRoot(), RuntimeKind.MICROK8S)
+        assertEquals(RuntimePresets.MICROK8S, FlavourDetector.resolve("auto", host.hostRoot(), CONFIG));
+        List<dev.stockade.installer.runtime.DesiredFile> files = new TemplateConfigurator(host.hostRoot(), RuntimePresets.MICROK8S)
                 .desired(FakeHost.HANDLERS);
-        assertEquals(List.of(TemplateConfigurator.MICROK8S_ARGS + "/containerd-template.toml"),
+        assertEquals(List.of(RuntimePresets.MICROK8S_ARGS + "/containerd-template.toml"),
                 files.stream().map(dev.stockade.installer.runtime.DesiredFile::hostPath).toList());
     }
 
@@ -309,8 +310,8 @@ class NodeConfigurationsTest {
     @ValueSource(strings = {"10-site.toml", "site", ".hidden.conf", "site.d/10-gpu.conf"})
     void crioRefusesToInstallWhileAnyFileItReadsIsBroken(String name) throws Exception {
         FakeHost host = new FakeHost(Files.createDirectories(directory.resolve("crio")));
-        host.write(CrioConfigurator.MAIN_CONFIG, "[crio.runtime]\n");
-        String broken = CrioConfigurator.DROP_IN_DIRECTORY + "/" + name;
+        host.write(RuntimePresets.CRIO.configFile(), "[crio.runtime]\n");
+        String broken = RuntimePresets.CRIO_DROP_INS + "/" + name;
         host.write(broken, "[crio.runtime\n");
         Map<String, String> before = host.snapshot();
 

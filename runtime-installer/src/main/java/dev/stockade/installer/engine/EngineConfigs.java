@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.stockade.api.node.EngineDirectories;
 import dev.stockade.api.node.EngineDirectories.Layout;
 import dev.stockade.installer.InstallerException;
+import dev.stockade.installer.preset.RuntimePreset;
+import dev.stockade.installer.preset.RuntimePresets;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,10 +20,6 @@ import java.util.Optional;
  */
 public final class EngineConfigs {
 
-    /** Docker's compiled-in defaults (moby daemon/config, config_linux.go). */
-    public static final String DOCKER_DATA_ROOT = "/var/lib/docker";
-    public static final String DOCKER_EXEC_ROOT = "/var/run/docker";
-    public static final String DOCKER_CONFIG_FILE = "/etc/docker/daemon.json";
     /** containers/storage's defaults for root (containers/storage types/options.go). */
     public static final String STORAGE_GRAPHROOT = "/var/lib/containers/storage";
     public static final String STORAGE_RUNROOT = "/run/containers/storage";
@@ -31,6 +29,12 @@ public final class EngineConfigs {
      * files are) and its exec-root (its containerd's state, its tasks' bundles).
      */
     public record DockerDaemon(String configFile, String dataRoot, String execRoot) {
+
+        /** A daemon started with no flags and no daemon.json: Docker's preset ({@link RuntimePresets#DOCKER}). */
+        public static DockerDaemon defaults() {
+            RuntimePreset.Docker engine = (RuntimePreset.Docker) RuntimePresets.DOCKER.engine();
+            return new DockerDaemon(RuntimePresets.DOCKER.configFile(), engine.defaultDataRoot(), engine.defaultExecRoot());
+        }
 
         /** The containerd tasks of this daemon (moby's namespace is "moby"), where the installer finds running containers. */
         public String taskStateDirectory() {
@@ -42,15 +46,16 @@ public final class EngineConfigs {
         }
     }
 
-    /** The daemon.json a dockerd with these arguments reads: {@code --config-file}, else /etc/docker/daemon.json. */
+    /** The daemon.json a dockerd with these arguments reads: {@code --config-file}, else the default one (/etc/docker/daemon.json). */
     public static String dockerConfigFile(List<String> dockerdArguments) throws InstallerException {
-        return absolute(flag(dockerdArguments, "--config-file").orElse(DOCKER_CONFIG_FILE), "dockerd --config-file");
+        return absolute(flag(dockerdArguments, "--config-file").orElse(DockerDaemon.defaults().configFile()), "dockerd --config-file");
     }
 
     /**
      * A Docker daemon from its daemon.json ({@code data-root}, or the older {@code graph};
      * {@code exec-root}) and its command line ({@code --data-root}, {@code -g}/{@code --graph},
-     * {@code --exec-root}), which dockerd does not let both set.
+     * {@code --exec-root}), which dockerd does not let both set; else dockerd's defaults
+     * ({@link DockerDaemon#defaults()}).
      *
      * @param daemonJson the parsed daemon.json, empty when there is none
      * @throws InstallerException when a directory is not an absolute path, naming where it came from
@@ -59,10 +64,11 @@ public final class EngineConfigs {
         JsonNode json = daemonJson.orElse(MissingNode.getInstance());
         Optional<String> dataRootFlag = flag(dockerdArguments, "--data-root", "--graph", "-g");
         Optional<String> dataRootFile = text(json, "data-root").or(() -> text(json, "graph"));
-        String dataRoot = absolute(dataRootFlag.or(() -> dataRootFile).orElse(DOCKER_DATA_ROOT),
+        DockerDaemon defaults = DockerDaemon.defaults();
+        String dataRoot = absolute(dataRootFlag.or(() -> dataRootFile).orElse(defaults.dataRoot()),
                 dataRootFlag.isPresent() ? "dockerd --data-root" : configFile + " data-root");
         Optional<String> execRootFlag = flag(dockerdArguments, "--exec-root");
-        String execRoot = absolute(execRootFlag.or(() -> text(json, "exec-root")).orElse(DOCKER_EXEC_ROOT),
+        String execRoot = absolute(execRootFlag.or(() -> text(json, "exec-root")).orElse(defaults.execRoot()),
                 execRootFlag.isPresent() ? "dockerd --exec-root" : configFile + " exec-root");
         return new DockerDaemon(configFile, dataRoot, execRoot);
     }

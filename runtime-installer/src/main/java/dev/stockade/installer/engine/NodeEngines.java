@@ -7,8 +7,8 @@ import dev.stockade.api.node.EngineDirectories;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.restart.CommandRestarter;
-import dev.stockade.installer.runtime.RuntimeKind;
-import dev.stockade.installer.runtime.TemplateConfigurator;
+import dev.stockade.installer.preset.RuntimePreset;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.toml.TomlDocuments;
 
 import java.io.IOException;
@@ -28,13 +28,6 @@ import java.util.stream.Stream;
  */
 public final class NodeEngines {
 
-    /** The rendered configuration files k3s and RKE2 give their containerd ({@code -c}). */
-    static final String K3S_CONTAINERD_CONFIG = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml";
-    static final String RKE2_CONTAINERD_CONFIG = "/var/lib/rancher/rke2/agent/etc/containerd/config.toml";
-    static final String STORAGE_CONF = "/etc/containers/storage.conf";
-    static final String CRIO_CONF = "/etc/crio/crio.conf";
-    static final String CRIO_DROP_INS = "/etc/crio/crio.conf.d";
-    static final String DEFAULT_CONTAINERD_CONFIG = "/etc/containerd/config.toml";
     private static final Duration DUMP_TIMEOUT = Duration.ofSeconds(30);
 
     private final HostRoot host;
@@ -61,19 +54,14 @@ public final class NodeEngines {
     }
 
     /**
-     * The directories of the engine of {@code kind} in which it keeps its containers' and sandboxes'
-     * own files. {@code containerdConfig} is the stock containerd's configuration file.
+     * The directories in which the engine of {@code preset} keeps its containers' and sandboxes' own
+     * files, derived as its {@link RuntimePreset#engine() engine} says from the host's files and processes.
      */
-    public EngineDirectories directories(RuntimeKind kind, String containerdConfig) throws InstallerException {
-        return switch (kind) {
-            case DOCKER -> docker().directories();
-            case CONTAINERD -> containerd(containerdConfig, "/var/lib/containerd", "/run/containerd", true);
-            case K3S -> containerd(K3S_CONTAINERD_CONFIG, "/var/lib/rancher/k3s/agent/containerd", "/run/k3s/containerd", false);
-            case RKE2 -> containerd(RKE2_CONTAINERD_CONFIG, "/var/lib/rancher/rke2/agent/containerd", "/run/k3s/containerd", false);
-            // The snap starts containerd with --root and --state under $SNAP_COMMON, read from its flags first.
-            case MICROK8S -> containerd(TemplateConfigurator.MICROK8S_ARGS + "/containerd.toml", "/var/snap/microk8s/common/var/lib/containerd",
-                    "/var/snap/microk8s/common/run/containerd", false);
-            case CRIO -> crio();
+    public EngineDirectories directories(RuntimePreset preset) throws InstallerException {
+        return switch (preset.engine()) {
+            case RuntimePreset.Docker ignored -> docker().directories();
+            case RuntimePreset.Containerd containerd -> containerd(preset.configFile(), containerd);
+            case RuntimePreset.ContainersStorage storage -> crio(preset, storage);
         };
     }
 
@@ -95,16 +83,17 @@ public final class NodeEngines {
      * the file ({@code config dump} when {@code dump}, the file itself otherwise or when the binary
      * is not there to ask).
      */
-    private EngineDirectories containerd(String configPath, String defaultRoot, String defaultState, boolean dump) throws InstallerException {
+    private EngineDirectories containerd(String configPath, RuntimePreset.Containerd engine) throws InstallerException {
         List<String> arguments = List.of();
         for (List<String> candidate : commandLines("containerd")) {
-            if (EngineConfigs.containerdConfigFile(candidate).orElse(DEFAULT_CONTAINERD_CONFIG).equals(configPath)) {
+            // containerd reads /etc/containerd/config.toml when no -c names another.
+            if (EngineConfigs.containerdConfigFile(candidate).orElse(RuntimePresets.CONTAINERD_CONFIG).equals(configPath)) {
                 arguments = candidate;
                 break;
             }
         }
         Optional<JsonNode> config = Optional.empty();
-        if (dump && isExecutable("containerd")) {
+        if (engine.dump() && isExecutable("containerd")) {
             List<String> command = new ArrayList<>(host.isSystemRoot() ? List.of() : List.of("chroot", host.path().toString()));
             command.addAll(List.of("containerd", "--config", configPath, "config", "dump"));
             String output = CommandRestarter.runCommand(command, DUMP_TIMEOUT, "asking containerd for its root and state directories");
@@ -115,33 +104,34 @@ public final class NodeEngines {
                 config = Optional.of(TomlDocuments.parse(configPath, text.get()));
             }
         }
-        return EngineConfigs.containerd(config, arguments, defaultRoot, defaultState);
+        return EngineConfigs.containerd(config, arguments, engine.defaultRoot(), engine.defaultState());
     }
 
-    private EngineDirectories crio() throws InstallerException {
+    private EngineDirectories crio(RuntimePreset preset, RuntimePreset.ContainersStorage engine) throws InstallerException {
         Optional<JsonNode> storage = Optional.empty();
-        Optional<String> storageText = host.read(STORAGE_CONF);
+        Optional<String> storageText = host.read(engine.storageConf());
         if (storageText.isPresent()) {
-            storage = Optional.of(TomlDocuments.parse(STORAGE_CONF, storageText.get()));
+            storage = Optional.of(TomlDocuments.parse(engine.storageConf(), storageText.get()));
         }
         List<JsonNode> crioConfigs = new ArrayList<>();
-        Optional<String> main = host.read(CRIO_CONF);
+        Optional<String> main = host.read(preset.configFile());
         if (main.isPresent()) {
-            crioConfigs.add(TomlDocuments.parse(CRIO_CONF, main.get()));
+            crioConfigs.add(TomlDocuments.parse(preset.configFile(), main.get()));
         }
-        Path dropIns = host.resolve(CRIO_DROP_INS);
+        String crioDropIns = engine.crioDropIns();
+        Path dropIns = host.resolve(crioDropIns);
         if (Files.isDirectory(dropIns)) {
             try (Stream<Path> files = Files.list(dropIns)) {
                 // CRI-O reads every file of the directory in lexical order.
                 for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                    String hostPath = CRIO_DROP_INS + "/" + file.getFileName();
+                    String hostPath = crioDropIns + "/" + file.getFileName();
                     crioConfigs.add(TomlDocuments.parse(hostPath, host.read(hostPath).orElse("")));
                 }
             } catch (IOException e) {
-                throw new InstallerException("cannot list " + CRIO_DROP_INS + ": " + e.getMessage(), e);
+                throw new InstallerException("cannot list " + crioDropIns + ": " + e.getMessage(), e);
             }
         }
-        return EngineConfigs.containersStorage(storage, crioConfigs, commandLines("crio").stream().findFirst().orElse(List.of()));
+        return EngineConfigs.containersStorage(storage, crioConfigs, commandLines(engine.process()).stream().findFirst().orElse(List.of()));
     }
 
     private boolean isExecutable(String program) {

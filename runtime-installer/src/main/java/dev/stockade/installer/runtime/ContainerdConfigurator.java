@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.preset.RuntimePreset;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.toml.TomlArrayEdit;
 import dev.stockade.installer.toml.TomlDocuments;
 
@@ -34,8 +36,6 @@ import java.util.stream.Stream;
  */
 public final class ContainerdConfigurator implements RuntimeConfigurator {
 
-    public static final String DEFAULT_CONFIG = "/etc/containerd/config.toml";
-    public static final String DEFAULT_DROP_IN = "/etc/containerd/conf.d/stockade.toml";
     /** Used when the host has no config file yet; containerd 2.x migrates version 2 on load. */
     static final int VERSION_FOR_NEW_CONFIG = 2;
 
@@ -48,16 +48,18 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
     private final HostRoot host;
     private final String configPath;
     private final String dropInPath;
+    private final String defaultState;
 
-    public ContainerdConfigurator(HostRoot host, String configPath, String dropInPath) {
+    /** {@code preset}: stock containerd's ({@link RuntimePresets#containerd}), which names the files and the default state directory. */
+    public ContainerdConfigurator(HostRoot host, RuntimePreset preset) {
+        if (!(preset.configuration() instanceof RuntimePreset.ContainerdDropIn dropIn)
+                || !(preset.engine() instanceof RuntimePreset.Containerd engine)) {
+            throw new IllegalArgumentException("not stock containerd, whose handlers go into a drop-in: " + preset.kind());
+        }
         this.host = host;
-        this.configPath = configPath;
-        this.dropInPath = dropInPath;
-    }
-
-    /** The drop-in beside a config file: {@code <config's directory>/conf.d/stockade.toml}. */
-    public static String dropInFor(String configPath) {
-        return java.nio.file.Path.of(configPath).resolveSibling("conf.d").resolve("stockade.toml").toString();
+        this.configPath = preset.configFile();
+        this.dropInPath = dropIn.dropIn();
+        this.defaultState = engine.defaultState();
     }
 
     @Override
@@ -125,10 +127,10 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
         return Optional.of(edited);
     }
 
-    /** Under containerd's {@code state} directory (default /run/containerd), one bundle per running task. */
+    /** Under containerd's {@code state} directory (the preset's default unless the config sets one), one bundle per running task. */
     @Override
     public List<String> taskStateDirectories() {
-        String state = "/run/containerd";
+        String state = defaultState;
         try {
             Optional<String> text = host.read(configPath);
             if (text.isPresent() && TomlDocuments.parse(configPath, text.get()).get("state") instanceof JsonNode value && value.isTextual()) {
@@ -137,7 +139,7 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
         } catch (InstallerException e) {
             // An unreadable config cannot have a custom state directory that containerd uses either.
         }
-        return List.of(state + "/io.containerd.runtime.v2.task");
+        return List.of(RuntimePreset.Containerd.taskStateDirectory(state));
     }
 
     /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.preset.RuntimePreset;
+import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.toml.TomlDocuments;
 
 import java.io.IOException;
@@ -22,14 +24,24 @@ import java.util.stream.Stream;
  */
 public final class CrioConfigurator implements RuntimeConfigurator {
 
-    public static final String MAIN_CONFIG = "/etc/crio/crio.conf";
-    public static final String DROP_IN_DIRECTORY = "/etc/crio/crio.conf.d";
-    public static final String DROP_IN = DROP_IN_DIRECTORY + "/99-stockade.conf";
-
     private final HostRoot host;
+    private final String mainConfig;
+    private final String dropInDirectory;
+    private final String dropIn;
 
+    /** CRI-O's preset ({@link RuntimePresets#CRIO}) names crio.conf, its drop-in directory and Stockade's drop-in. */
     public CrioConfigurator(HostRoot host) {
+        this(host, RuntimePresets.CRIO);
+    }
+
+    public CrioConfigurator(HostRoot host, RuntimePreset preset) {
+        if (!(preset.configuration() instanceof RuntimePreset.CrioDropIn crio)) {
+            throw new IllegalArgumentException("not CRI-O: " + preset.kind());
+        }
         this.host = host;
+        this.mainConfig = preset.configFile();
+        this.dropInDirectory = crio.dropInDirectory();
+        this.dropIn = crio.dropIn();
     }
 
     @Override
@@ -53,8 +65,8 @@ public final class CrioConfigurator implements RuntimeConfigurator {
             runtime.put("runtime_type", "oci");
         }
         String text = "# Written by stockade-runtime-installer and removed by its uninstall; do not edit.\n"
-                + TomlDocuments.writeChecked(DROP_IN, document);
-        return List.of(new DesiredFile(DROP_IN, text, true));
+                + TomlDocuments.writeChecked(dropIn, document);
+        return List.of(new DesiredFile(dropIn, text, true));
     }
 
     @Override
@@ -68,19 +80,19 @@ public final class CrioConfigurator implements RuntimeConfigurator {
      * subdirectories included, in lexical order (cri-o pkg/config/config.go, {@code UpdateFromPath}).
      */
     private List<String> hostFiles() throws InstallerException {
-        Path directory = host.resolve(DROP_IN_DIRECTORY);
+        Path directory = host.resolve(dropInDirectory);
         if (!Files.isDirectory(directory)) {
-            return List.of(MAIN_CONFIG);
+            return List.of(mainConfig);
         }
         try (Stream<Path> entries = Files.walk(directory)) {
-            return Stream.concat(Stream.of(MAIN_CONFIG), entries
+            return Stream.concat(Stream.of(mainConfig), entries
                             .filter(entry -> !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
                             .map(host::hostPath)
-                            .filter(name -> !name.equals(DROP_IN))
+                            .filter(name -> !name.equals(dropIn))
                             .sorted())
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new InstallerException("cannot list " + DROP_IN_DIRECTORY + " (CRI-O reads every file under it): " + e.getMessage(), e);
+            throw new InstallerException("cannot list " + dropInDirectory + " (CRI-O reads every file under it): " + e.getMessage(), e);
         }
     }
 }

@@ -22,8 +22,6 @@ import java.util.Optional;
  */
 public final class DockerConfigurator implements RuntimeConfigurator {
 
-    public static final String DAEMON_JSON = EngineConfigs.DOCKER_CONFIG_FILE;
-
     private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private final HostRoot host;
@@ -31,7 +29,7 @@ public final class DockerConfigurator implements RuntimeConfigurator {
 
     /** A Docker daemon with its defaults: /etc/docker/daemon.json, /var/lib/docker, /var/run/docker. */
     public DockerConfigurator(HostRoot host) {
-        this(host, new EngineConfigs.DockerDaemon(DAEMON_JSON, EngineConfigs.DOCKER_DATA_ROOT, EngineConfigs.DOCKER_EXEC_ROOT));
+        this(host, EngineConfigs.DockerDaemon.defaults());
     }
 
     /** {@code daemon}: the node's Docker daemon as {@link dev.stockade.installer.engine.NodeEngines#docker()} found it. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
+import dev.stockade.installer.preset.RuntimePreset;
 import dev.stockade.installer.toml.TomlDocuments;
 
 import java.nio.file.Files;
@@ -25,20 +26,24 @@ public final class TemplateConfigurator implements RuntimeConfigurator {
     static final String BEGIN = "# BEGIN stockade-runtime-installer (managed block, removed on uninstall)";
     static final String END = "# END stockade-runtime-installer";
     static final String BASE_TEMPLATE = "{{ template \"base\" . }}\n";
-    public static final String MICROK8S_ARGS = "/var/snap/microk8s/current/args";
 
     private final HostRoot host;
     private final RuntimeKind kind;
     private final String rendered;
+    private final RuntimePreset.ContainerdTemplate templates;
+    private final String defaultState;
 
-    public TemplateConfigurator(HostRoot host, RuntimeKind kind) {
+    /** {@code preset}: k3s's, RKE2's or MicroK8s's, which names the rendered file, the templates and the state directory. */
+    public TemplateConfigurator(HostRoot host, RuntimePreset preset) {
+        if (!(preset.configuration() instanceof RuntimePreset.ContainerdTemplate template)
+                || !(preset.engine() instanceof RuntimePreset.Containerd engine)) {
+            throw new IllegalArgumentException("not a distribution that renders containerd's config from a template: " + preset.kind());
+        }
         this.host = host;
-        this.kind = kind;
-        this.rendered = switch (kind) {
-            case K3S, RKE2 -> rancherDirectory() + "/config.toml";
-            case MICROK8S -> MICROK8S_ARGS + "/containerd.toml";
-            default -> throw new IllegalArgumentException("not a distribution that renders containerd's config from a template: " + kind);
-        };
+        this.kind = preset.kind();
+        this.rendered = preset.configFile();
+        this.templates = template;
+        this.defaultState = engine.defaultState();
     }
 
     @Override
@@ -64,7 +69,7 @@ public final class TemplateConfigurator implements RuntimeConfigurator {
         Optional<String> templateText = host.read(template);
         String edited;
         if (templateText.isEmpty()) {
-            if (kind == RuntimeKind.MICROK8S) {
+            if (!templates.extendsBase()) {
                 throw new InstallerException(template + " does not exist: MicroK8s renders containerd's config from it, so the installer "
                         + "has nowhere to register the handlers and changed nothing. Reinstall or repair the MicroK8s snap.");
             }
@@ -72,7 +77,7 @@ public final class TemplateConfigurator implements RuntimeConfigurator {
         } else {
             String withoutBlock = removeBlock(templateText.get());
             edited = ContainerdConfigurator.withFinalNewline(withoutBlock) + block;
-            if (kind == RuntimeKind.MICROK8S) {
+            if (!templates.extendsBase()) {
                 TomlDocuments.parse(template + " with Stockade's runtimes appended", edited);
             }
         }
@@ -95,24 +100,19 @@ public final class TemplateConfigurator implements RuntimeConfigurator {
 
     @Override
     public List<String> taskStateDirectories() {
-        return List.of(kind == RuntimeKind.MICROK8S ? "/var/snap/microk8s/common/run/containerd/io.containerd.runtime.v2.task"
-                : "/run/k3s/containerd/io.containerd.runtime.v2.task");
-    }
-
-    private String rancherDirectory() {
-        return "/var/lib/rancher/" + kind.settingName() + "/agent/etc/containerd";
+        return List.of(RuntimePreset.Containerd.taskStateDirectory(defaultState));
     }
 
     /** k3s uses config-v3.toml.tmpl for containerd 2.x when present, else config.toml.tmpl; MicroK8s has one template. */
     private String templatePath(int version) {
-        if (kind == RuntimeKind.MICROK8S) {
-            return MICROK8S_ARGS + "/containerd-template.toml";
+        if (templates.v3Template().isEmpty()) {
+            return templates.template();
         }
-        String v3 = rancherDirectory() + "/config-v3.toml.tmpl";
-        if (version == 3 && (Files.exists(host.resolve(v3)) || !Files.exists(host.resolve(rancherDirectory() + "/config.toml.tmpl")))) {
+        String v3 = templates.v3Template().get();
+        if (version == 3 && (Files.exists(host.resolve(v3)) || !Files.exists(host.resolve(templates.template())))) {
             return v3;
         }
-        return rancherDirectory() + "/config.toml.tmpl";
+        return templates.template();
     }
 
     private static String block(String template, List<Handler> handlers, String plugin, Optional<ObjectNode> runc) throws InstallerException {
