@@ -63,7 +63,7 @@ public record InstallerConfig(
                     "this node, from the downward API; when unset, nothing is reported to the API server"),
             new Setting("--handlers", InstallerEnvironment.HANDLERS, null,
                     "runtime classes and their handlers: class=handler,class=handler (required for install and run)"),
-            new Setting("--container-runtime", InstallerEnvironment.CONTAINER_RUNTIME, "auto", "auto, containerd, microk8s, k3s, rke2, crio or docker"),
+            new Setting("--container-runtime", InstallerEnvironment.CONTAINER_RUNTIME, "auto", "auto (detect) or one of " + RuntimePresets.choices()),
             new Setting("--host-root", InstallerEnvironment.HOST_ROOT, InstallerEnvironment.DEFAULT_HOST_ROOT,
                     "where the host's root file system is mounted"),
             new Setting("--profile-source", InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE,

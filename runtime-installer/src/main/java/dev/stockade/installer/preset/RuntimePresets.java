@@ -176,7 +176,8 @@ public final class RuntimePresets {
         };
     }
 
-    private static String choices() {
+    /** The flavours' setting names, in {@link RuntimeKind} order: {@code containerd, microk8s, k3s, rke2, crio, docker}. */
+    public static String choices() {
         return Arrays.stream(RuntimeKind.values()).map(RuntimeKind::settingName).collect(Collectors.joining(", "));
     }
 
