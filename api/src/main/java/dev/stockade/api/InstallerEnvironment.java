@@ -12,8 +12,15 @@ public final class InstallerEnvironment {
     public static final String NODE_NAME = "NODE_NAME";
     /** Runtime classes and their handlers: {@code class=handler,class=handler}. */
     public static final String HANDLERS = "STOCKADE_HANDLERS";
-    /** auto, containerd, microk8s, k3s, rke2, crio or docker. */
+    /** One of {@link #CONTAINER_RUNTIME_CHOICES}. */
     public static final String CONTAINER_RUNTIME = "STOCKADE_CONTAINER_RUNTIME";
+    /**
+     * The values of {@link #CONTAINER_RUNTIME} the installer accepts: {@code auto} detects the
+     * node's runtime, the others name its flavour. The policy's {@code spec.installer.containerRuntime}
+     * is one of these, capitalised.
+     */
+    public static final java.util.List<String> CONTAINER_RUNTIME_CHOICES = java.util.List.of("auto", "containerd", "microk8s", "k3s",
+            "rke2", "crio", "docker");
     /** Where the host's root filesystem is mounted in the installer pod. */
     public static final String HOST_ROOT = "STOCKADE_HOST_ROOT";
     /** Directory holding the policy's ConfigMap: one {@code <class>.json} profile per runtime class. */

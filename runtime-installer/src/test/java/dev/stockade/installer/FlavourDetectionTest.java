@@ -1,5 +1,6 @@
 package dev.stockade.installer;
 
+import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.preset.FlavourDetector;
 import dev.stockade.installer.preset.RuntimePreset;
@@ -84,6 +85,13 @@ class FlavourDetectionTest {
     }
 
     /** The markers that count as directories count only as directories: a file named /etc/docker is not Docker. */
+    /** The settings the operator may send (api's list) are exactly auto and the flavours' names. */
+    @Test
+    void theSettingsTheOperatorSendsAreAutoAndTheFlavours() {
+        List<String> accepted = Stream.concat(Stream.of("auto"), Arrays.stream(RuntimeKind.values()).map(RuntimeKind::settingName)).toList();
+        assertEquals(InstallerEnvironment.CONTAINER_RUNTIME_CHOICES, accepted);
+    }
+
     @Test
     void aDirectoryMarkerIsNotMetByAFile() throws Exception {
         FakeHost host = host("file", "/etc/docker", "/etc/crio");

@@ -133,7 +133,7 @@ public final class InstallerDaemonSet {
                         .withNewValueFrom().withNewFieldRef().withFieldPath("spec.nodeName").endFieldRef().endValueFrom()
                         .build(),
                 env(InstallerEnvironment.HANDLERS, handlers),
-                env(InstallerEnvironment.CONTAINER_RUNTIME, runtime.name().toLowerCase()),
+                env(InstallerEnvironment.CONTAINER_RUNTIME, runtime.name().toLowerCase(java.util.Locale.ROOT)),
                 env(InstallerEnvironment.HOST_ROOT, hostRoot),
                 env(InstallerEnvironment.PROFILE_SOURCE, InstallerEnvironment.DEFAULT_PROFILE_SOURCE),
                 env(InstallerEnvironment.RESTART, Objects.requireNonNullElse(installer.getContainerRuntimeRestart(), InstallerEnvironment.DEFAULT_RESTART)),

@@ -24,7 +24,7 @@ public class InstallerSpec {
     @JsonPropertyDescription("CPU and memory of the installer container. Default: requests 10m CPU and 64Mi memory, limit 256Mi memory.")
     private ResourceRequirements resources;
 
-    @JsonPropertyDescription("The nodes' container runtime: Auto detects it; Containerd, K3s, Rke2, Crio or Docker force one.")
+    @JsonPropertyDescription("The nodes' container runtime: Auto detects it; Containerd, MicroK8s, K3s, Rke2, Crio or Docker force one.")
     @Default("Auto")
     private ContainerRuntime containerRuntime;
 
@@ -39,7 +39,7 @@ public class InstallerSpec {
     private String kubeletRootDir;
 
     @JsonPropertyDescription("How the installer restarts the container runtime after registering the handlers (only when its configuration "
-            + "changed): auto (systemd's containerd, k3s, k3s-agent, rke2-server, rke2-agent or crio unit; SIGHUP to dockerd), "
+            + "changed): auto (systemd's containerd, snap.microk8s.daemon-containerd, k3s, k3s-agent, rke2-server, rke2-agent or crio unit; SIGHUP to dockerd), "
             + "systemd:<unit>, signal:<process>[:<SIGNAL>], or command:<shell command>, run in the installer container with the host's "
             + "root at hostRootMountPath (for hosts without systemd, e.g. command:nsenter -t 1 -m -u -i -n -p -- rc-service containerd restart).")
     @Default("auto")
@@ -57,7 +57,8 @@ public class InstallerSpec {
 
     public enum PullPolicy { Always, IfNotPresent, Never }
 
-    public enum ContainerRuntime { Auto, Containerd, K3s, Rke2, Crio, Docker }
+    /** The installer's {@code InstallerEnvironment.CONTAINER_RUNTIME_CHOICES}, capitalised (InstallerObjectsTest checks). */
+    public enum ContainerRuntime { Auto, Containerd, MicroK8s, K3s, Rke2, Crio, Docker }
 
     public String getImage() {
         return image;

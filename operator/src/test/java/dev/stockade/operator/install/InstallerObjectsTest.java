@@ -4,6 +4,7 @@ import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.operator.config.OperatorConfig;
+import dev.stockade.operator.policy.InstallerSpec;
 import dev.stockade.operator.policy.PolicyObjects;
 import dev.stockade.operator.policy.SandboxPolicy;
 import dev.stockade.operator.runtimeclass.RuntimeClasses;
@@ -72,6 +73,14 @@ class InstallerObjectsTest {
             return () -> "lease";
         }
     };
+
+    /** Every value a policy may give is one the installer accepts, and the policy can give each of them. */
+    @Test
+    void everyContainerRuntimeOfThePolicyIsOneTheInstallerAccepts() {
+        List<String> settings = java.util.Arrays.stream(InstallerSpec.ContainerRuntime.values())
+                .map(runtime -> runtime.name().toLowerCase(java.util.Locale.ROOT)).toList();
+        assertEquals(InstallerEnvironment.CONTAINER_RUNTIME_CHOICES, settings);
+    }
 
     @Test
     void daemonSetTargetsThePoolToleratesItsTaintAndCarriesTheProfilesHash() {
