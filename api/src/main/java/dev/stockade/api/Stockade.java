@@ -27,9 +27,6 @@ public final class Stockade {
      */
     public static final String REMOVAL_REQUEST_ANNOTATION = GROUP + "/removal-requested";
 
-    public static final String HOST_RUNTIME_DIR = "/opt/stockade";
-    public static final String HOST_PROFILE_DIR = "/etc/stockade/profiles";
-    public static final String HOST_STATE_DIR = "/run/stockade";
     /** How an installer may restart the container runtime (see InstallerEnvironment.RESTART). */
     public static final String RESTART_PATTERN = "^(auto|systemd:[A-Za-z0-9@:._-]+|signal:[A-Za-z0-9._-]+(:(SIG)?[A-Z0-9]+)?|command:.+)$";
     /** A supervisor metrics address: HOST:PORT (IPv4, a name, or [IPv6]) or off. */
@@ -42,7 +39,7 @@ public final class Stockade {
         return path.matches(KUBELET_ROOT_PATTERN) && Path.of(path).normalize().toString().equals(path);
     }
 
-    /** File name of a runtime class's profile, in the ConfigMap and under {@link #HOST_PROFILE_DIR}. */
+    /** File name of a runtime class's profile, in the ConfigMap and under {@link dev.stockade.api.node.HostLayout#PROFILE_DIR}. */
     public static String profileFileName(String runtimeClassName) {
         return runtimeClassName + ".json";
     }

@@ -1,6 +1,7 @@
 package dev.stockade.operator;
 
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.operator.admission.NamespaceRuntimeClass;
 import dev.stockade.operator.admission.PoolFence;
@@ -352,7 +353,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         if (byAction.containsKey(NodeRemoval.Action.FORCE_RELEASE)) {
             events.warning(policy, "RemovalForced", "the installer on " + nodeList(byAction.get(NodeRemoval.Action.FORCE_RELEASE))
                     + " did not uninstall within " + config.removalTimeout() + "; removed Stockade's labels and taint without it. "
-                    + "Check the host for leftovers under " + Stockade.HOST_RUNTIME_DIR + " and the container runtime's configuration");
+                    + "Check the host for leftovers under " + HostLayout.RUNTIME_DIR + " and the container runtime's configuration");
         }
         return leaving;
     }

@@ -22,7 +22,7 @@ import dev.stockade.installer.supervisor.SupervisorDecision;
 import dev.stockade.installer.specserver.SpecServerControl;
 
 import java.io.IOException;
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,14 +198,14 @@ public final class Installer {
             }
             profiles.remove(state.profileHashes().keySet());
             checkpoint.reached("profiles removed");
-            for (String path : List.of(Handler.HANDLER_DIR, PayloadInstaller.CURRENT, PayloadInstaller.RELEASES, StateStore.BACKUP_DIR)) {
+            for (String path : List.of(HostLayout.HANDLERS, HostLayout.CURRENT, HostLayout.RELEASES, HostLayout.BACKUPS)) {
                 HostFiles.deleteTree(host.resolve(path));
                 checkpoint.reached("removed " + path);
             }
-            Files.deleteIfExists(host.resolve(SupervisorControl.LOG_FILE));
-            Files.deleteIfExists(host.resolve(SpecServerControl.LOG_FILE));
-            Files.deleteIfExists(host.resolve(StateStore.STATE_FILE));
-            deleteIfEmpty(PayloadInstaller.ROOT);
+            Files.deleteIfExists(host.resolve(HostLayout.SUPERVISOR_LOG));
+            Files.deleteIfExists(host.resolve(HostLayout.SPEC_SERVER_LOG));
+            Files.deleteIfExists(host.resolve(HostLayout.INSTALLER_STATE));
+            deleteIfEmpty(HostLayout.RUNTIME_DIR);
             // Deepest first, and only when empty: someone else may have put files there since.
             for (String directory : state.createdDirectories().reversed()) {
                 deleteIfEmpty(directory);
@@ -272,7 +272,7 @@ public final class Installer {
             }
             case KEEP, NONE -> { }
         }
-        return new Supervision(decision == SupervisorDecision.NONE ? "supervisor not needed" : "supervisor running on " + SupervisorControl.SOCKET,
+        return new Supervision(decision == SupervisorDecision.NONE ? "supervisor not needed" : "supervisor running on " + HostLayout.SUPERVISOR_SOCKET,
                 needed, decision == SupervisorDecision.START || decision == SupervisorDecision.HAND_OVER);
     }
 
@@ -292,7 +292,7 @@ public final class Installer {
      * that uninstall leaves no empty directories behind. Nothing is written before the record.
      */
     private InstallState createDirectories(InstallState state, List<DesiredFile> desired) throws IOException {
-        List<String> needed = new ArrayList<>(List.of(PayloadInstaller.ROOT, Stockade.HOST_PROFILE_DIR, Handler.HANDLER_DIR));
+        List<String> needed = new ArrayList<>(List.of(HostLayout.RUNTIME_DIR, HostLayout.PROFILE_DIR, HostLayout.HANDLERS));
         desired.forEach(file -> needed.add(Path.of(file.hostPath()).getParent().toString()));
         List<String> created = new ArrayList<>(state.createdDirectories());
         List<Path> toCreate = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.stockade.installer;
 
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.host.HostProcesses;
@@ -59,7 +59,7 @@ final class FakeHost {
      */
     HostProcesses hostProcesses(HostRoot host) {
         return new HostProcesses(host, command -> command.stream()
-                .map(argument -> argument.startsWith(PayloadInstaller.ROOT + "/") || argument.startsWith(Stockade.HOST_STATE_DIR + "/")
+                .map(argument -> argument.startsWith(HostLayout.RUNTIME_DIR + "/") || argument.startsWith(HostLayout.STATE_DIR + "/")
                         ? host.resolve(argument).toString() : argument).toList(), false);
     }
 

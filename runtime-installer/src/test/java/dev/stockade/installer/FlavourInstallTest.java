@@ -1,9 +1,9 @@
 package dev.stockade.installer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
-import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.runtime.Handler;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,9 +58,9 @@ class FlavourInstallTest {
             assertEquals(Files.readString(host.profileSource.resolve(handler.runtimeClass() + ".json")), profile);
             assertEquals(Profiles.hash(profile), result.profileHashes().get(handler.runtimeClass()));
         }
-        Path runtime = host.hostRoot().resolve(PayloadInstaller.CURRENT + "/bin/stockade-runtime");
+        Path runtime = host.hostRoot().resolve(HostLayout.CURRENT + "/bin/stockade-runtime");
         assertTrue(Files.isExecutable(runtime));
-        assertTrue(Files.isSymbolicLink(host.hostRoot().resolve(PayloadInstaller.CURRENT)));
+        assertTrue(Files.isSymbolicLink(host.hostRoot().resolve(HostLayout.CURRENT)));
         assertTrue(result.release().startsWith("0.1.0-test-"), result.release());
     }
 

@@ -1,11 +1,11 @@
 package dev.stockade.installer;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.specserver.SpecServerControl;
-import dev.stockade.installer.supervisor.SupervisorControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,10 +179,10 @@ class InstallerMainTest {
     void anInstallAndUninstallOnAnotherHostRootLeaveTheNodesSupervisorAndSpecServerRunning() throws Exception {
         Process supervisor = standIn(List.of("/opt/stockade/current/supervisor-jre/bin/java", "--enable-native-access=ALL-UNNAMED",
                 "-cp", "/opt/stockade/current/lib/supervisor/*", "dev.stockade.supervisor.SupervisorMain",
-                "run", "--socket", SupervisorControl.SOCKET, "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", "off"));
+                "run", "--socket", HostLayout.SUPERVISOR_SOCKET, "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", "off"));
         Process specServer = standIn(List.of("/opt/stockade/releases/0.1.0-1234abcd/jre/bin/java", "--enable-native-access=ALL-UNNAMED",
                 "-cp", "/opt/stockade/releases/0.1.0-1234abcd/lib/stockade-sandbox-runtime.jar", "dev.stockade.runtime.server.SpecServer",
-                "--dir", SpecServerControl.DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET));
+                "--dir", HostLayout.SPEC_SERVER_DIR, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET));
         FakeHostAccess host = containerdHost();
         // A payload with a spec server: the install replaces whatever spec server it takes for its own.
         Path specServerLauncher = host.payload().resolve("bin/stockade-spec-server");

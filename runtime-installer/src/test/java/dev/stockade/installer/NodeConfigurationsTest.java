@@ -2,6 +2,7 @@ package dev.stockade.installer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.installer.preset.FlavourDetector;
 import dev.stockade.installer.preset.RuntimePresets;
 import dev.stockade.installer.runtime.ContainerdConfigurator;
@@ -334,7 +335,7 @@ class NodeConfigurationsTest {
             hashes.put(name, "hash-" + name);
         }
         store.save(InstallState.empty().withHandlers(handlers).withProfileHashes(hashes));
-        String written = Files.readString(host.hostRoot().resolve(StateStore.STATE_FILE));
+        String written = Files.readString(host.hostRoot().resolve(HostLayout.INSTALLER_STATE));
 
         List<String> keys = written.lines().map(String::strip).filter(line -> line.startsWith("\"")).map(line -> line.substring(1, line.indexOf('"', 1)))
                 .filter(key -> key.length() == 1 || key.startsWith("stockade-")).toList();
@@ -343,7 +344,7 @@ class NodeConfigurationsTest {
         assertEquals(handlerKeys.stream().sorted().toList(), handlerKeys, written);
         assertEquals(profileKeys.stream().sorted().toList(), profileKeys, written);
         store.save(store.load());
-        assertEquals(written, Files.readString(host.hostRoot().resolve(StateStore.STATE_FILE)), "a load and save changes no byte");
+        assertEquals(written, Files.readString(host.hostRoot().resolve(HostLayout.INSTALLER_STATE)), "a load and save changes no byte");
     }
 
     /** Fault 5: a version 2 file that keeps its runtimes under containerd 2.x's plugin id gets the handlers there. */

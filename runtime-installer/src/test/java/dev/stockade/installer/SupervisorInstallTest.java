@@ -1,5 +1,6 @@
 package dev.stockade.installer;
 
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.runtime.Handler;
@@ -57,7 +58,7 @@ class SupervisorInstallTest {
                 () -> host.installer(Flavour.containerdWithCriSettings().configurator(), Checkpoint.NONE).install());
         assertTrue(failure.getMessage().contains("[strict]"), failure.getMessage());
         assertTrue(failure.getMessage().contains("kernel 4.19.0 is too old"), failure.getMessage());
-        assertFalse(host.exists(SupervisorControl.SOCKET), "no supervisor was started");
+        assertFalse(host.exists(HostLayout.SUPERVISOR_SOCKET), "no supervisor was started");
     }
 
     @Test
@@ -73,11 +74,11 @@ class SupervisorInstallTest {
     void uninstallRemovesTheSupervisorsLeftoverSockets() throws Exception {
         FakeHost host = new FakeHost(directory);
         host.installer(Flavour.containerdWithCriSettings().configurator(), Checkpoint.NONE).install();
-        host.write(SupervisorControl.SOCKET, "");
-        host.write(SupervisorControl.HANDOVER_SOCKET, "");
+        host.write(HostLayout.SUPERVISOR_SOCKET, "");
+        host.write(HostLayout.handoverSocket(HostLayout.SUPERVISOR_SOCKET), "");
         host.installer(Flavour.containerdWithCriSettings().configurator(), Checkpoint.NONE).uninstall(false);
-        assertFalse(host.exists(SupervisorControl.SOCKET), "a stale socket file is removed with the supervisor");
-        assertFalse(host.exists(SupervisorControl.HANDOVER_SOCKET), "and its handover socket");
+        assertFalse(host.exists(HostLayout.SUPERVISOR_SOCKET), "a stale socket file is removed with the supervisor");
+        assertFalse(host.exists(HostLayout.handoverSocket(HostLayout.SUPERVISOR_SOCKET)), "and its handover socket");
     }
 
     static SandboxProfile kernelIdentityProfile() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
 import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.runtime.cli.RuncCommandLine;
@@ -220,8 +221,8 @@ public final class SandboxRuntime {
             String id = command.containerId().orElseThrow(() -> new Refusal("container id", "spec",
                     "is missing from the " + subcommand + " command line; the runtime cannot tell whose engine files the container may mount"));
             hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow(), id));
-            SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(SupervisorListener.POLICY_VARIABLE),
-                    environment.getOrDefault(SupervisorListener.SOCKET_VARIABLE, SupervisorListener.DEFAULT_SOCKET),
+            SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(LauncherEnvironment.POLICY),
+                    environment.getOrDefault(LauncherEnvironment.SUPERVISOR_SOCKET, HostLayout.SUPERVISOR_SOCKET),
                     SupervisorListener::answers);
             writeBesideAndRename(config, spec);
         }
@@ -235,12 +236,12 @@ public final class SandboxRuntime {
 
     /** The kubelet's root directory the handler's launcher names, else the usual one; refused when malformed. */
     private String kubeletRoot() throws Refusal {
-        String root = environment.getOrDefault(InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
+        String root = environment.getOrDefault(LauncherEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
         if (root.isBlank()) {
             return InstallerEnvironment.DEFAULT_KUBELET_ROOT;
         }
         if (!Stockade.isKubeletRoot(root)) {
-            throw new Refusal(InstallerEnvironment.KUBELET_ROOT, "kubelet-root",
+            throw new Refusal(LauncherEnvironment.KUBELET_ROOT, "kubelet-root",
                     "'" + root + "' is not a normalized absolute path; fix the policy's spec.installer.kubeletRootDir");
         }
         return root;

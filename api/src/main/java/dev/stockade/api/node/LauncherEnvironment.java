@@ -2,11 +2,14 @@ package dev.stockade.api.node;
 
 import dev.stockade.api.InstallerEnvironment;
 
+import java.util.List;
+
 /**
- * Environment variables of a handler's launcher (/opt/stockade/handlers/&lt;handler&gt;, written by the
+ * Environment variables of a handler's launcher ({@link HostLayout#handlerLauncher}, written by the
  * installer) that the sandbox runtime reads on every create, run and exec. The installer writes
- * them, bin/stockade-runtime passes them on to the resident spec server, and the runtime reads them:
- * all three take the names from here.
+ * them, bin/stockade-runtime passes them on to the resident spec server ({@link #SPEC_SERVER_REQUEST}),
+ * and the runtime reads them: the Java sides take the names from here, and a test of the runtime's
+ * module checks that the shell launcher uses the same.
  */
 public final class LauncherEnvironment {
 
@@ -26,6 +29,25 @@ public final class LauncherEnvironment {
     public static final String DELEGATE = "STOCKADE_DELEGATE";
     /** Optional file for the runtime's own log. */
     public static final String RUNTIME_LOG = "STOCKADE_RUNTIME_LOG";
+    /**
+     * The supervisor's socket the runtime probes and names as the container's seccomp listener;
+     * absent means {@link HostLayout#SUPERVISOR_SOCKET}. The installer does not set it (tests do).
+     */
+    public static final String SUPERVISOR_SOCKET = "STOCKADE_SUPERVISOR_SOCKET";
+    /**
+     * The spec server's directory bin/stockade-runtime asks; absent means
+     * {@link HostLayout#SPEC_SERVER_DIR}. Read by the shell launcher only; the installer does not set it (tests do).
+     */
+    public static final String SPEC_SERVER = "STOCKADE_SPEC_SERVER";
+
+    /**
+     * The variables bin/stockade-runtime hands, as it has them, to the spec server with each request,
+     * so that the server's check sees what a per-create JVM would (besides {@code PWD}, {@code PATH}
+     * and {@link #DELEGATE}, which the launcher resolves first). A variable the runtime reads that is
+     * missing here would be ignored on the fast path only.
+     */
+    public static final List<String> SPEC_SERVER_REQUEST = List.of(PROFILE, RUNTIME_LOG, POLICY, SUPERVISOR_SOCKET, KUBELET_ROOT,
+            ENGINE_DIRECTORIES);
 
     private LauncherEnvironment() {
     }

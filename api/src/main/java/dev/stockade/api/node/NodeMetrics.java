@@ -1,7 +1,5 @@
 package dev.stockade.api.node;
 
-import dev.stockade.api.Stockade;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +32,7 @@ import java.util.function.Supplier;
  */
 public final class NodeMetrics {
 
-    public static final String DIRECTORY = Stockade.HOST_STATE_DIR + "/metrics";
+    public static final String DIRECTORY = HostLayout.STATE_DIR + "/metrics";
     public static final String SUPERVISOR_SOCKET = DIRECTORY + "/supervisor.sock";
     public static final String SPEC_SERVER_SOCKET = DIRECTORY + "/spec-server.sock";
     /** Larger answers are refused: a wedged or hostile writer cannot make the reader buffer without end. */

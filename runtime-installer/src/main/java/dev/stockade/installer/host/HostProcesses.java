@@ -1,7 +1,7 @@
 package dev.stockade.installer.host;
 
 import dev.stockade.api.InstallerEnvironment;
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.installer.InstallerException;
 
 import java.io.IOException;
@@ -40,7 +40,7 @@ public final class HostProcesses {
     /** The cgroup, under each hierarchy's root, that the daemons move into. */
     public static final String CGROUP = "stockade";
     /** Under the host root: a directory per daemon, a file per process this install started there. */
-    public static final String RECORDS = Stockade.HOST_STATE_DIR + "/daemons";
+    public static final String RECORDS = HostLayout.STATE_DIR + "/daemons";
     private static final String RECORD = script("record-stockade-daemon.sh");
     private static final String ENTER_CGROUPS = script("enter-stockade-cgroups.sh");
     private static final String REMOVE_CGROUPS = script("remove-stockade-cgroups.sh");
@@ -93,7 +93,7 @@ public final class HostProcesses {
         if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             return List.of();
         }
-        requireOwnDirectory(Stockade.HOST_STATE_DIR);
+        requireOwnDirectory(HostLayout.STATE_DIR);
         requireOwnDirectory(RECORDS);
         requireOwnDirectory(records(daemon));
         List<ProcessHandle> running = new ArrayList<>();

@@ -1,8 +1,8 @@
 package dev.stockade.installer.payload;
 
 import dev.stockade.api.InstallerEnvironment;
-import dev.stockade.api.Stockade;
 import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.installer.Checkpoint;
 import dev.stockade.installer.InstallerException;
@@ -31,16 +31,11 @@ import java.util.stream.Stream;
 
 /**
  * Puts the bundled runtime on the host. Each payload goes to its own directory
- * {@code /opt/stockade/releases/<version>-<content hash>}, copied beside and renamed into place
- * when complete; {@code /opt/stockade/current} is a symlink switched by a rename. A container
+ * {@link HostLayout#RELEASES}{@code /<version>-<content hash>}, copied beside and renamed into place
+ * when complete; {@link HostLayout#CURRENT} is a symlink switched by a rename. A container
  * runtime executing the old release keeps its files; nothing is ever overwritten in place.
  */
 public final class PayloadInstaller {
-
-    public static final String ROOT = "/opt/stockade";
-    public static final String RELEASES = ROOT + "/releases";
-    public static final String CURRENT = ROOT + "/current";
-    public static final String RUNTIME_BINARY = "bin/stockade-runtime";
 
     /** The payload in the installer image does not change while it runs: hash it once. */
     private static final ConcurrentHashMap<Path, String> TREE_HASHES = new ConcurrentHashMap<>();
@@ -94,11 +89,11 @@ public final class PayloadInstaller {
     /** Copies the payload into its release directory (once) and points {@code current} at it. */
     public String install() throws InstallerException {
         String version = version();
-        if (!Files.isExecutable(payload.resolve(RUNTIME_BINARY))) {
-            throw new InstallerException("the runtime payload at " + payload + " has no executable " + RUNTIME_BINARY);
+        if (!Files.isExecutable(payload.resolve(HostLayout.RUNTIME_LAUNCHER))) {
+            throw new InstallerException("the runtime payload at " + payload + " has no executable " + HostLayout.RUNTIME_LAUNCHER);
         }
         String release = version + "-" + treeHash(payload).substring("sha256:".length(), "sha256:".length() + 12);
-        Path target = host.resolve(RELEASES + "/" + release);
+        Path target = host.resolve(HostLayout.RELEASES + "/" + release);
         try {
             HostFiles.removeLeftovers(target);
             if (!Files.isDirectory(target)) {
@@ -112,13 +107,13 @@ public final class PayloadInstaller {
             checkpoint.reached("switched current to " + release);
             return release;
         } catch (IOException e) {
-            throw new InstallerException("cannot install the runtime under " + RELEASES + "/" + release + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot install the runtime under " + HostLayout.RELEASES + "/" + release + ": " + e.getMessage(), e);
         }
     }
 
     /** The release {@code current} points to, if any. */
     public Optional<String> currentRelease() {
-        Path current = host.resolve(CURRENT);
+        Path current = host.resolve(HostLayout.CURRENT);
         try {
             return Files.isSymbolicLink(current)
                     ? Optional.of(Files.readSymbolicLink(current).getFileName().toString())
@@ -148,17 +143,17 @@ public final class PayloadInstaller {
             Set<String> wanted = handlers.stream().map(Handler::name).collect(java.util.stream.Collectors.toSet());
             for (String previous : previousHandlers) {
                 if (!wanted.contains(previous)) {
-                    Files.deleteIfExists(host.resolve(Handler.HANDLER_DIR + "/" + previous));
+                    Files.deleteIfExists(host.resolve(HostLayout.handlerLauncher(previous)));
                 }
             }
         } catch (IOException e) {
-            throw new InstallerException("cannot write the handler launchers under " + Handler.HANDLER_DIR + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot write the handler launchers under " + HostLayout.HANDLERS + ": " + e.getMessage(), e);
         }
     }
 
     /** Deletes releases other than the current and the one it replaced (which may still be executing). */
     public void pruneReleases(String current, String previous) throws InstallerException {
-        Path releases = host.resolve(RELEASES);
+        Path releases = host.resolve(HostLayout.RELEASES);
         if (!Files.isDirectory(releases)) {
             return;
         }
@@ -170,7 +165,7 @@ public final class PayloadInstaller {
                 }
             }
         } catch (IOException e) {
-            throw new InstallerException("cannot prune old releases under " + RELEASES + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot prune old releases under " + HostLayout.RELEASES + ": " + e.getMessage(), e);
         }
     }
 
@@ -179,13 +174,13 @@ public final class PayloadInstaller {
         return "#!/bin/sh\n"
                 + "# Stockade handler " + handler.name() + " (runtime class " + handler.runtimeClass()
                 + "); written by stockade-runtime-installer.\n"
-                + exported(LauncherEnvironment.PROFILE, Stockade.HOST_PROFILE_DIR + "/" + Stockade.profileFileName(handler.runtimeClass()))
+                + exported(LauncherEnvironment.PROFILE, HostLayout.profile(handler.runtimeClass()))
                 + policy.map(name -> exported(LauncherEnvironment.POLICY, name)).orElse("")
                 // Checked against Stockade.KUBELET_ROOT_PATTERN: nothing in it needs quoting either.
                 + (kubeletRoot.equals(InstallerEnvironment.DEFAULT_KUBELET_ROOT) ? "" : exported(LauncherEnvironment.KUBELET_ROOT, kubeletRoot))
                 // Paths of EngineDirectories.SAFE_PATH, separated by spaces: single quotes keep them one word.
                 + engines.map(directories -> exported(LauncherEnvironment.ENGINE_DIRECTORIES, "'" + directories.format() + "'")).orElse("")
-                + "exec " + CURRENT + "/" + RUNTIME_BINARY + " \"$@\"\n";
+                + "exec " + HostLayout.CURRENT + "/" + HostLayout.RUNTIME_LAUNCHER + " \"$@\"\n";
     }
 
     private static String exported(String name, String shellValue) {
@@ -193,8 +188,9 @@ public final class PayloadInstaller {
     }
 
     private void switchCurrent(String release) throws IOException {
-        Path current = host.resolve(CURRENT);
-        Path link = Path.of("releases", release);
+        Path current = host.resolve(HostLayout.CURRENT);
+        // Relative, so that the link holds under any host root.
+        Path link = Path.of(HostLayout.RUNTIME_DIR).relativize(Path.of(HostLayout.RELEASES, release));
         if (Files.isSymbolicLink(current) && Files.readSymbolicLink(current).equals(link)) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.stockade.installer.profile;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
@@ -73,7 +74,7 @@ public final class ProfileInstaller {
                 }
             }
         } catch (IOException e) {
-            throw new InstallerException("cannot write profiles under " + Stockade.HOST_PROFILE_DIR + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot write profiles under " + HostLayout.PROFILE_DIR + ": " + e.getMessage(), e);
         }
         return hashes;
     }
@@ -86,15 +87,15 @@ public final class ProfileInstaller {
                 HostFiles.removeLeftovers(profile);
                 Files.deleteIfExists(profile);
             }
-            deleteIfEmpty(host.resolve(Stockade.HOST_PROFILE_DIR));
-            deleteIfEmpty(host.resolve(Stockade.HOST_PROFILE_DIR).getParent());
+            deleteIfEmpty(host.resolve(HostLayout.PROFILE_DIR));
+            deleteIfEmpty(host.resolve(HostLayout.PROFILE_DIR).getParent());
         } catch (IOException e) {
-            throw new InstallerException("cannot remove profiles under " + Stockade.HOST_PROFILE_DIR + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot remove profiles under " + HostLayout.PROFILE_DIR + ": " + e.getMessage(), e);
         }
     }
 
     public static String hostPath(String runtimeClass) {
-        return Stockade.HOST_PROFILE_DIR + "/" + Stockade.profileFileName(runtimeClass);
+        return HostLayout.profile(runtimeClass);
     }
 
     private static void deleteIfEmpty(Path directory) throws IOException {

@@ -3,6 +3,7 @@ package dev.stockade.installer.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.toml.TomlDocuments;
 
@@ -94,7 +95,7 @@ final class ContainerdRuntimes {
         for (String name : candidates) {
             // A rendered file (k3s, MicroK8s) holds the handlers of the last install: never copy one of those.
             if (runtimes.get(name) instanceof ObjectNode runtime && RUNC_SHIMS.contains(runtime.path("runtime_type").asText())
-                    && !runtime.path("options").path("BinaryName").asText().startsWith(Handler.HANDLER_DIR + "/")) {
+                    && !runtime.path("options").path("BinaryName").asText().startsWith(HostLayout.HANDLERS + "/")) {
                 return Optional.of(runtime);
             }
         }

@@ -1,5 +1,7 @@
 package dev.stockade.installer.runtime;
 
+import dev.stockade.api.node.HostLayout;
+
 import java.util.regex.Pattern;
 
 /**
@@ -7,8 +9,6 @@ import java.util.regex.Pattern;
  * the container runtime executes for it instead of runc.
  */
 public record Handler(String runtimeClass, String name) {
-
-    public static final String HANDLER_DIR = "/opt/stockade/handlers";
 
     /** DNS-label-like names only: a handler name becomes a file name and a TOML/JSON key. */
     private static final Pattern SAFE_NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
@@ -26,6 +26,6 @@ public record Handler(String runtimeClass, String name) {
 
     /** Host-absolute path of the launcher script, as written into the container runtime's config. */
     public String launcher() {
-        return HANDLER_DIR + "/" + name;
+        return HostLayout.handlerLauncher(name);
     }
 }

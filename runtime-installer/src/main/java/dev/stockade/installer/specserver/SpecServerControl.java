@@ -1,12 +1,11 @@
 package dev.stockade.installer.specserver;
 
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.host.HostRoot;
-import dev.stockade.installer.payload.PayloadInstaller;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,10 +22,6 @@ import java.util.Map;
  */
 public final class SpecServerControl {
 
-    /** Where bin/stockade-runtime looks for the server unless STOCKADE_SPEC_SERVER says otherwise. */
-    public static final String DIRECTORY = Stockade.HOST_STATE_DIR + "/spec-server";
-    public static final String LOG_FILE = "/var/log/stockade-spec-server.log";
-    private static final String BINARY = "bin/stockade-spec-server";
     /** The name this install records its spec servers under ({@link HostProcesses#records}). */
     public static final String DAEMON = "spec-server";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -54,14 +49,14 @@ public final class SpecServerControl {
      * dead one's files, an older release's) with one; returns how it stands, for the node status.
      */
     public Ensured ensure(String release) {
-        String releaseDirectory = PayloadInstaller.RELEASES + "/" + release + "/";
-        String launcher = releaseDirectory + BINARY;
+        String releaseDirectory = HostLayout.RELEASES + "/" + release + "/";
+        String launcher = releaseDirectory + HostLayout.SPEC_SERVER_LAUNCHER;
         if (!Files.isExecutable(host.resolve(launcher))) {
             return new Ensured("no spec server in this payload (each create starts a JVM)", false);
         }
         try {
             if (serving(releaseDirectory)) {
-                return new Ensured("spec server serving on " + DIRECTORY, false);
+                return new Ensured("spec server serving on " + HostLayout.SPEC_SERVER_DIR, false);
             }
         } catch (InstallerException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot tell whether the spec server runs; leaving it as it is: {0}", e.getMessage());
@@ -71,17 +66,17 @@ public final class SpecServerControl {
             stop();
             // Started from its release directory, not through the current link, so that an upgrade
             // never has it load classes from another release's jars.
-            processes.startDetached(DAEMON, List.of(launcher, "--dir", DIRECTORY, "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET),
-                    Map.of(), LOG_FILE, START_TIMEOUT);
+            processes.startDetached(DAEMON, List.of(launcher, "--dir", HostLayout.SPEC_SERVER_DIR,
+                    "--metrics-socket", NodeMetrics.SPEC_SERVER_SOCKET), Map.of(), HostLayout.SPEC_SERVER_LOG, START_TIMEOUT);
             long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             while (!serving(releaseDirectory)) {
                 if (System.nanoTime() > deadline) {
-                    throw new InstallerException("the spec server does not serve on " + DIRECTORY + " after "
-                            + START_TIMEOUT.toSeconds() + " s; see " + LOG_FILE + " on the node");
+                    throw new InstallerException("the spec server does not serve on " + HostLayout.SPEC_SERVER_DIR + " after "
+                            + START_TIMEOUT.toSeconds() + " s; see " + HostLayout.SPEC_SERVER_LOG + " on the node");
                 }
                 Thread.sleep(50);
             }
-            return new Ensured("spec server serving on " + DIRECTORY, true);
+            return new Ensured("spec server serving on " + HostLayout.SPEC_SERVER_DIR, true);
         } catch (InstallerException e) {
             LOG.log(System.Logger.Level.WARNING, "the spec server is not running, creates start a JVM each: {0}", e.getMessage());
             return new Ensured("spec server not running (each create starts a JVM): " + e.getMessage(), true);
@@ -92,15 +87,15 @@ public final class SpecServerControl {
     }
 
     /**
-     * Stops the spec servers this install started (TERM, then KILL) and removes {@link #DIRECTORY}.
+     * Stops the spec servers this install started (TERM, then KILL) and removes {@link HostLayout#SPEC_SERVER_DIR}.
      * Another host root's spec server, whatever its arguments, is not touched.
      */
     public void stop() throws InstallerException {
         try {
             processes.stop(DAEMON, STOP_TIMEOUT);
-            HostFiles.deleteTree(host.resolve(DIRECTORY));
+            HostFiles.deleteTree(host.resolve(HostLayout.SPEC_SERVER_DIR));
         } catch (IOException e) {
-            throw new InstallerException("cannot remove " + DIRECTORY + " on the node: " + e.getMessage(), e);
+            throw new InstallerException("cannot remove " + HostLayout.SPEC_SERVER_DIR + " on the node: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstallerException("interrupted while stopping the spec server", e);
@@ -121,8 +116,9 @@ public final class SpecServerControl {
                 .filter(process -> HostProcesses.arguments(process).stream().anyMatch(argument -> argument.contains(releaseDirectory)))
                 .map(ProcessHandle::pid).toList();
         try {
-            Path pidFile = host.resolve(DIRECTORY + "/pid");
-            return Files.exists(host.resolve(DIRECTORY + "/requests")) && Files.exists(pidFile)
+            Path directory = host.resolve(HostLayout.SPEC_SERVER_DIR);
+            Path pidFile = directory.resolve(HostLayout.SPEC_SERVER_PID);
+            return Files.exists(directory.resolve(HostLayout.SPEC_SERVER_REQUESTS)) && Files.exists(pidFile)
                     && ofRelease.contains(Long.parseLong(Files.readString(pidFile).strip()));
         } catch (IOException | NumberFormatException e) {
             return false;

@@ -1,13 +1,12 @@
 package dev.stockade.installer.supervisor;
 
 import dev.stockade.api.InstallerEnvironment;
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostFiles;
 import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.host.HostRoot;
-import dev.stockade.installer.payload.PayloadInstaller;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -33,18 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SupervisorControl {
 
-    public static final String SOCKET = Stockade.HOST_STATE_DIR + "/supervisor.sock";
-    /** Where a new supervisor asks the running one for its containers (the supervisor's own naming). */
-    public static final String HANDOVER_SOCKET = SOCKET + ".handover";
-    public static final String LAUNCHER = PayloadInstaller.CURRENT + "/bin/stockade-supervisor";
-    /** The supervisor's output on the host; uninstall removes it with the rest. */
-    public static final String LOG_FILE = "/var/log/stockade-supervisor.log";
-    /**
-     * A copy of the installer pod's service-account credentials on the host: the supervisor runs in
-     * the host's mount namespace, where the kubelet's mount of them is not, and needs them to write
-     * Events. Root-only, refreshed on every pass because the token rotates, removed on uninstall.
-     */
-    public static final String HOST_CREDENTIALS = Stockade.HOST_STATE_DIR + "/serviceaccount";
+    public static final String LAUNCHER = HostLayout.CURRENT + "/" + HostLayout.SUPERVISOR_LAUNCHER;
     static final Path POD_CREDENTIALS = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
     private static final List<String> CREDENTIAL_FILES = List.of("token", "ca.crt", "namespace");
     /** The name this install records its supervisors under ({@link HostProcesses#records}). */
@@ -104,9 +92,9 @@ public final class SupervisorControl {
         }
     }
 
-    /** Whether a supervisor accepts connections on {@link #SOCKET}. */
+    /** Whether a supervisor accepts connections on {@link HostLayout#SUPERVISOR_SOCKET}. */
     public boolean answers() {
-        Path socket = host.resolve(SOCKET);
+        Path socket = host.resolve(HostLayout.SUPERVISOR_SOCKET);
         if (!Files.exists(socket)) {
             return false;
         }
@@ -123,16 +111,17 @@ public final class SupervisorControl {
      * it answers. With one already on the socket, the new one takes over from it.
      */
     public void start() throws InstallerException {
-        List<String> command = List.of(LAUNCHER, "run", "--socket", SOCKET, "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", metrics);
+        List<String> command = List.of(LAUNCHER, "run", "--socket", HostLayout.SUPERVISOR_SOCKET,
+                "--metrics-socket", NodeMetrics.SUPERVISOR_SOCKET, "--metrics", metrics);
         Map<String, String> environment = new HashMap<>();
         nodeName.ifPresent(name -> environment.put("NODE_NAME", name));
         if (shareCredentials()) {
             // The fabric8 client's names for a token file and a CA file (kubernetes.auth.serviceAccount.token, kubernetes.certs.ca.file).
-            environment.put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", HOST_CREDENTIALS + "/token");
-            environment.put("KUBERNETES_CERTS_CA_FILE", HOST_CREDENTIALS + "/ca.crt");
+            environment.put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", HostLayout.SERVICE_ACCOUNT + "/token");
+            environment.put("KUBERNETES_CERTS_CA_FILE", HostLayout.SERVICE_ACCOUNT + "/ca.crt");
         }
         List<Long> before = runningSupervisors();
-        processes.startDetached(DAEMON, command, environment, LOG_FILE, START_TIMEOUT);
+        processes.startDetached(DAEMON, command, environment, HostLayout.SUPERVISOR_LOG, START_TIMEOUT);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try {
             // Started when one of ours answers that was not running before; a hand-over only once the
@@ -140,8 +129,9 @@ public final class SupervisorControl {
             while (!started(before)) {
                 if (System.nanoTime() > deadline) {
                     throw new InstallerException("the supervisor started with " + String.join(" ", command) + " does not answer on "
-                            + SOCKET + (before.isEmpty() ? "" : " or the one before it (pid " + before + ") did not hand over to it")
-                            + " after " + START_TIMEOUT.toSeconds() + " s; see " + LOG_FILE + " on the node");
+                            + HostLayout.SUPERVISOR_SOCKET
+                            + (before.isEmpty() ? "" : " or the one before it (pid " + before + ") did not hand over to it")
+                            + " after " + START_TIMEOUT.toSeconds() + " s; see " + HostLayout.SUPERVISOR_LOG + " on the node");
                 }
                 Thread.sleep(50);
             }
@@ -157,7 +147,7 @@ public final class SupervisorControl {
     }
 
     /**
-     * Copies the pod's service-account credentials to {@link #HOST_CREDENTIALS} when there are any
+     * Copies the pod's service-account credentials to {@link HostLayout#SERVICE_ACCOUNT} when there are any
      * and the host is not this process's own root (there the supervisor sees them itself). Returns
      * whether the supervisor should be pointed at the copy.
      */
@@ -169,7 +159,7 @@ public final class SupervisorControl {
         if (host.isSystemRoot() || !Files.isReadable(podCredentials.resolve("token"))) {
             return false;
         }
-        Path target = host.resolve(HOST_CREDENTIALS);
+        Path target = host.resolve(HostLayout.SERVICE_ACCOUNT);
         try {
             Files.createDirectories(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             for (String file : CREDENTIAL_FILES) {
@@ -184,7 +174,7 @@ public final class SupervisorControl {
             }
             return true;
         } catch (IOException e) {
-            throw new InstallerException("cannot copy the service-account credentials to " + HOST_CREDENTIALS + " on the node: "
+            throw new InstallerException("cannot copy the service-account credentials to " + HostLayout.SERVICE_ACCOUNT + " on the node: "
                     + e.getMessage(), e);
         }
     }
@@ -194,7 +184,7 @@ public final class SupervisorControl {
      * state directory the supervisor created for its socket (uninstall, after the daemons stopped).
      */
     public void removeHostState() throws InstallerException {
-        Path target = host.resolve(HOST_CREDENTIALS);
+        Path target = host.resolve(HostLayout.SERVICE_ACCOUNT);
         try {
             for (String file : CREDENTIAL_FILES) {
                 Files.deleteIfExists(target.resolve(file));
@@ -203,7 +193,7 @@ public final class SupervisorControl {
             processes.removeCgroups();
             // The supervisor and the spec server are stopped by now: their metrics sockets are leftovers.
             HostFiles.deleteTree(host.resolve(NodeMetrics.DIRECTORY));
-            Path stateDirectory = host.resolve(Stockade.HOST_STATE_DIR);
+            Path stateDirectory = host.resolve(HostLayout.STATE_DIR);
             if (Files.isDirectory(stateDirectory)) {
                 try (var entries = Files.list(stateDirectory)) {
                     if (entries.findAny().isEmpty()) {
@@ -212,7 +202,7 @@ public final class SupervisorControl {
                 }
             }
         } catch (IOException e) {
-            throw new InstallerException("cannot remove " + HOST_CREDENTIALS + " or " + Stockade.HOST_STATE_DIR + " on the node: "
+            throw new InstallerException("cannot remove " + HostLayout.SERVICE_ACCOUNT + " or " + HostLayout.STATE_DIR + " on the node: "
                     + e.getMessage(), e);
         }
     }
@@ -224,10 +214,11 @@ public final class SupervisorControl {
     public void stop() throws InstallerException {
         try {
             processes.stop(DAEMON, STOP_TIMEOUT);
-            Files.deleteIfExists(host.resolve(SOCKET));
-            Files.deleteIfExists(host.resolve(HANDOVER_SOCKET));
+            Files.deleteIfExists(host.resolve(HostLayout.SUPERVISOR_SOCKET));
+            Files.deleteIfExists(host.resolve(HostLayout.handoverSocket(HostLayout.SUPERVISOR_SOCKET)));
         } catch (IOException e) {
-            throw new InstallerException("cannot remove the supervisor's sockets " + SOCKET + "(.handover): " + e.getMessage(), e);
+            throw new InstallerException("cannot remove the supervisor's sockets " + HostLayout.SUPERVISOR_SOCKET
+                    + "(" + HostLayout.HANDOVER_SUFFIX + "): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InstallerException("interrupted while stopping the supervisor", e);

@@ -1,7 +1,7 @@
 package dev.stockade.installer.verify;
 
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.installer.InstallerException;
-import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.installer.restart.CommandRestarter;
 import dev.stockade.installer.runtime.Handler;
 
@@ -57,7 +57,7 @@ public final class CommandVerifier implements HandlerVerifier {
         }
         if (appendLauncher && !handlers.isEmpty()) {
             List<String> java = new ArrayList<>(commandPrefix);
-            java.addAll(List.of(PayloadInstaller.CURRENT + "/jre/bin/java", "-version"));
+            java.addAll(List.of(HostLayout.CURRENT + "/jre/bin/java", "-version"));
             CommandRestarter.runCommand(java, timeout, "starting the runtime's JRE on this node (it needs glibc)");
         }
     }

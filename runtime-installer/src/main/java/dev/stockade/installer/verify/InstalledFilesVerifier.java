@@ -1,6 +1,7 @@
 package dev.stockade.installer.verify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
@@ -31,9 +32,9 @@ public final class InstalledFilesVerifier implements HandlerVerifier {
 
     @Override
     public void verify(List<Handler> handlers) throws InstallerException {
-        Path runtime = host.resolve(PayloadInstaller.CURRENT + "/" + PayloadInstaller.RUNTIME_BINARY);
-        if (!Files.isExecutable(runtime)) {
-            throw new InstallerException(PayloadInstaller.CURRENT + "/" + PayloadInstaller.RUNTIME_BINARY + " is missing or not executable");
+        String runtimeLauncher = HostLayout.CURRENT + "/" + HostLayout.RUNTIME_LAUNCHER;
+        if (!Files.isExecutable(host.resolve(runtimeLauncher))) {
+            throw new InstallerException(runtimeLauncher + " is missing or not executable");
         }
         for (Handler handler : handlers) {
             Path launcher = host.resolve(handler.launcher());

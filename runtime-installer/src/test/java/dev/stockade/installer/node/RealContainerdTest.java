@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
@@ -14,7 +15,6 @@ import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.verify.CommandVerifier;
 import dev.stockade.installer.verify.HandlerVerifier;
-import dev.stockade.installer.specserver.SpecServerControl;
 import dev.stockade.installer.supervisor.SupervisorControl;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
@@ -151,7 +151,7 @@ class RealContainerdTest {
             CommandVerifier.launcherVersion(filesChecked, "/", Duration.ofSeconds(60)).verify(List.of(new Handler("untrusted", HANDLER)));
 
             // Creates go through the spec server the install started: it logs what it refuses.
-            assertTrue(install.text().contains("spec server serving on " + SpecServerControl.DIRECTORY), install.text());
+            assertTrue(install.text().contains("spec server serving on " + HostLayout.SPEC_SERVER_DIR), install.text());
             List<Long> specServers = specServers();
             assertEquals(1, specServers.size(), "one spec server runs after the install: " + specServers);
             assertInStockadeCgroups(specServers.getFirst());
@@ -159,7 +159,7 @@ class RealContainerdTest {
                     "--mount", "type=bind,src=/,dst=/host,options=rbind:ro"), "true");
             assertNotEquals(0, hostMount.exitCode(), hostMount.describe());
             assertTrue(hostMount.stderr().contains("(rule host-mount)"), hostMount.describe());
-            assertTrue(Files.readString(Path.of(SpecServerControl.LOG_FILE)).contains("(rule host-mount)"),
+            assertTrue(Files.readString(Path.of(HostLayout.SPEC_SERVER_LOG)).contains("(rule host-mount)"),
                     "the spec server answered the create");
 
             Output reinstall = run(environment, "install");
@@ -176,7 +176,7 @@ class RealContainerdTest {
             assertEquals(1, restartedServers.size(), "one spec server again: " + restartedServers);
             assertNotEquals(specServers, restartedServers);
             assertEquals(Long.toString(restartedServers.getFirst()),
-                    Files.readString(Path.of(SpecServerControl.DIRECTORY, "pid")).strip());
+                    Files.readString(Path.of(HostLayout.SPEC_SERVER_DIR, "pid")).strip());
 
             containerd.ctr(List.of("run", "-d", "--fifo-dir", workDir.resolve("fifo").toString(), "--runc-root", workDir.resolve("runc").toString(),
                     "--runc-binary", LAUNCHER, image, "still-running", "sleep", "120").toArray(String[]::new)).requireSuccess();
@@ -190,8 +190,8 @@ class RealContainerdTest {
             assertEquals(2, restarts.count(), "one restart to drop the handler");
             assertArrayEquals(originalConfig, Files.readAllBytes(config), "config.toml is byte for byte as before");
             assertEquals(List.of(), specServers(), "uninstall stopped the spec server");
-            assertFalse(Files.exists(Path.of(SpecServerControl.DIRECTORY)), "and removed its directory");
-            assertFalse(Files.exists(Path.of(SpecServerControl.LOG_FILE)), "and its log");
+            assertFalse(Files.exists(Path.of(HostLayout.SPEC_SERVER_DIR)), "and removed its directory");
+            assertFalse(Files.exists(Path.of(HostLayout.SPEC_SERVER_LOG)), "and its log");
             assertEquals(List.of(), stockadeCgroups(), "and the daemons' cgroups");
             assertFalse(Files.exists(workDir.resolve("conf.d")), "the drop-in and its directory are gone");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
@@ -218,7 +218,7 @@ class RealContainerdTest {
                 "the supervisor payload (dev.stockade:stockade-supervisor, classifier payload)");
         boolean runStockadeExisted = Files.exists(Path.of("/run/stockade"));
         assertTrue(supervisors().isEmpty(), "a Stockade supervisor already runs on this machine: " + supervisors());
-        Path socket = Path.of(SupervisorControl.SOCKET);
+        Path socket = Path.of(HostLayout.SUPERVISOR_SOCKET);
 
         Path workDir = Files.createDirectories(directory.resolve("containerd"));
         Path config = workDir.resolve("config.toml");
@@ -233,7 +233,7 @@ class RealContainerdTest {
             Output install = run(environment, "install");
             assertEquals(0, install.exitCode(), install.text());
             assertEquals(1, supervisors().size(), "one supervisor runs after the install: " + supervisors() + "\n" + install.text());
-            assertTrue(Files.exists(socket), SupervisorControl.SOCKET + " exists");
+            assertTrue(Files.exists(socket), HostLayout.SUPERVISOR_SOCKET + " exists");
             assertInStockadeCgroups(supervisors().getFirst());
 
             String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
@@ -297,7 +297,7 @@ class RealContainerdTest {
             assertEquals(0, repair.exitCode(), repair.text());
             List<Long> restarted = supervisors();
             assertEquals(1, restarted.size(), "exactly one supervisor again: " + restarted + "\n" + repair.text()
-                    + "\nsupervisor log:\n" + tail(Path.of(SupervisorControl.LOG_FILE))
+                    + "\nsupervisor log:\n" + tail(Path.of(HostLayout.SUPERVISOR_LOG))
                     + "\nlisteners:\n" + Commands.run("sh", "-c", "ss -xlp | grep -F supervisor; ps -eo pid,ppid,stat,args | grep -F Supervisor").stdout());
             assertEquals("4.4.0", containerd.run(image, "after-restart", List.of("--runc-binary", LAUNCHER), "uname", "-r")
                     .requireSuccess().stdout().strip());
@@ -320,8 +320,8 @@ class RealContainerdTest {
             assertEquals(0, uninstall.exitCode(), uninstall.text());
             assertEquals(List.of(), supervisors(), "uninstall stopped the supervisor");
             assertFalse(Files.exists(socket), "uninstall left no socket");
-            assertFalse(Files.exists(Path.of(SupervisorControl.HANDOVER_SOCKET)), "uninstall left no handover socket");
-            assertFalse(Files.exists(Path.of(SupervisorControl.LOG_FILE)), "nor the supervisor's log");
+            assertFalse(Files.exists(Path.of(HostLayout.handoverSocket(HostLayout.SUPERVISOR_SOCKET))), "uninstall left no handover socket");
+            assertFalse(Files.exists(Path.of(HostLayout.SUPERVISOR_LOG)), "nor the supervisor's log");
             assertEquals(List.of(), stockadeCgroups(), "nor the daemons' cgroups");
             assertEquals(runStockadeExisted, Files.exists(Path.of("/run/stockade")), "nor the supervisor's state directory");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
@@ -407,7 +407,7 @@ class RealContainerdTest {
     private static List<Long> specServers() {
         return ProcessHandle.allProcesses()
                 .filter(process -> process.info().commandLine().orElse("").matches(
-                        ".*dev\\.stockade\\.runtime\\.server\\.SpecServer --dir " + SpecServerControl.DIRECTORY + "( .*)?"))
+                        ".*dev\\.stockade\\.runtime\\.server\\.SpecServer --dir " + HostLayout.SPEC_SERVER_DIR + "( .*)?"))
                 .map(ProcessHandle::pid).toList();
     }
 
@@ -424,7 +424,7 @@ class RealContainerdTest {
     private static List<Long> supervisors() {
         return ProcessHandle.allProcesses()
                 .filter(process -> process.info().commandLine().orElse("").matches(
-                        ".*dev\\.stockade\\.supervisor\\.SupervisorMain .*--socket " + SupervisorControl.SOCKET + "( .*)?"))
+                        ".*dev\\.stockade\\.supervisor\\.SupervisorMain .*--socket " + HostLayout.SUPERVISOR_SOCKET + "( .*)?"))
                 .map(ProcessHandle::pid).toList();
     }
 

@@ -2,12 +2,12 @@ package dev.stockade.installer.node;
 
 import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.node.EngineDirectories;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
-import dev.stockade.installer.payload.PayloadInstaller;
 import dev.stockade.testing.BusyboxImage;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
@@ -185,7 +185,7 @@ class RealDockerTest {
                         new EngineDirectories.Entry(EngineDirectories.Layout.CONTAINERS_STORAGE, root.toString()),
                         new EngineDirectories.Entry(EngineDirectories.Layout.CONTAINERS_STORAGE, runroot.toString())).format()
                         + "'\nexport " + LauncherEnvironment.ENGINE_DIRECTORIES + "\n" : "")
-                + "exec " + PayloadInstaller.CURRENT + "/" + PayloadInstaller.RUNTIME_BINARY + " \"$@\"\n");
+                + "exec " + HostLayout.CURRENT + "/" + HostLayout.RUNTIME_LAUNCHER + " \"$@\"\n");
         assertTrue(launcher.toFile().setExecutable(true));
         // Root here lacks CAP_SYS_RESOURCE, and Podman would raise these limits for root.
         List<String> run = List.of("run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024");

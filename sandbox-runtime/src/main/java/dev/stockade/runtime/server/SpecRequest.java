@@ -1,5 +1,7 @@
 package dev.stockade.runtime.server;
 
+import dev.stockade.api.node.HostLayout;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,9 +25,9 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
         if (!isId(id)) {
             throw new IOException("request id " + id + " is not a process id");
         }
-        List<String> arguments = nulTerminated(directory.resolve(id + ".args"));
+        List<String> arguments = nulTerminated(directory.resolve(id + HostLayout.SPEC_REQUEST_ARGUMENTS));
         Map<String, String> environment = new HashMap<>();
-        for (String entry : nulTerminated(directory.resolve(id + ".env"))) {
+        for (String entry : nulTerminated(directory.resolve(id + HostLayout.SPEC_REQUEST_ENVIRONMENT))) {
             int equals = entry.indexOf('=');
             if (equals > 0) {
                 environment.put(entry.substring(0, equals), entry.substring(equals + 1));
@@ -48,7 +50,7 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
 
     /** Removes the request's files but the reply FIFO, which the launcher is waiting on. */
     static void removeInputs(Path directory, String id) {
-        for (String suffix : List.of(".args", ".env")) {
+        for (String suffix : List.of(HostLayout.SPEC_REQUEST_ARGUMENTS, HostLayout.SPEC_REQUEST_ENVIRONMENT)) {
             try {
                 Files.deleteIfExists(directory.resolve(id + suffix));
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.stockade.runtime.server;
 
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.runtime.SandboxRuntime;
 import dev.stockade.runtime.cli.RuncCommandLine;
@@ -34,17 +35,14 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The resident spec server: the same check and hardening as the per-create JVM, in a JVM that is
  * already running and warm, so that {@code create} costs a few milliseconds instead of a JVM
- * start. The launcher talks to it through FIFOs in a root-only directory (a POSIX shell can use a
- * FIFO, not a unix socket): it writes its pid to {@code requests} and reads the answer from its own
- * {@code <pid>.reply}. The answer is the status the per-create JVM would exit with, then what it
+ * start. The launcher talks to it through FIFOs in a root-only directory ({@link HostLayout#SPEC_SERVER_DIR};
+ * a POSIX shell can use a FIFO, not a unix socket): it writes its pid to {@code requests} and reads
+ * the answer from its own {@code <pid>.reply}. The answer is the status the per-create JVM would exit with, then what it
  * would print on stderr. Whenever the server is missing, stale or slow, the launcher runs the JVM
  * itself: the server makes creates faster, never less checked.
  */
 public final class SpecServer {
 
-    public static final String DEFAULT_DIRECTORY = "/run/stockade/spec-server";
-    public static final String REQUESTS = "requests";
-    public static final String PID_FILE = "pid";
     /** How long bin/stockade-runtime waits for an answer before it runs its own JVM. */
     static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
     /**
@@ -94,7 +92,7 @@ public final class SpecServer {
     }
 
     public static void main(String[] args) {
-        Path directory = Path.of(DEFAULT_DIRECTORY);
+        Path directory = Path.of(HostLayout.SPEC_SERVER_DIR);
         Path metricsSocket = Path.of(NodeMetrics.SPEC_SERVER_SOCKET);
         for (int index = 0; index < args.length; index++) {
             if (args[index].equals("--dir") && index + 1 < args.length) {
@@ -104,7 +102,7 @@ public final class SpecServer {
                 metricsSocket = value.equals("off") ? null : Path.of(value);
             } else {
                 System.err.println("usage: stockade-spec-server [--dir DIRECTORY] [--metrics-socket PATH|off]   (defaults "
-                        + DEFAULT_DIRECTORY + ", " + NodeMetrics.SPEC_SERVER_SOCKET + ")");
+                        + HostLayout.SPEC_SERVER_DIR + ", " + NodeMetrics.SPEC_SERVER_SOCKET + ")");
                 System.exit(2);
             }
         }
@@ -119,16 +117,16 @@ public final class SpecServer {
     /** Opens the requests FIFO, announces this process in the pid file and answers requests until killed. */
     public void serve() throws IOException {
         prepareDirectory();
-        Path requests = directory.resolve(REQUESTS);
-        Path fresh = directory.resolve(REQUESTS + "." + ProcessHandle.current().pid());
+        Path requests = directory.resolve(HostLayout.SPEC_SERVER_REQUESTS);
+        Path fresh = directory.resolve(HostLayout.SPEC_SERVER_REQUESTS + "." + ProcessHandle.current().pid());
         Files.deleteIfExists(fresh);
         Fifos.create(fresh, 0600);
         // Read-write, so the open does not wait for a writer and reads never see end-of-file.
         RandomAccessFile fifo = new RandomAccessFile(fresh.toFile(), "rw");
         Files.move(fresh, requests, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         String pid = Long.toString(ProcessHandle.current().pid());
-        Path pidFile = directory.resolve(PID_FILE);
-        Path pidBeside = directory.resolve(PID_FILE + "." + pid);
+        Path pidFile = directory.resolve(HostLayout.SPEC_SERVER_PID);
+        Path pidBeside = directory.resolve(HostLayout.SPEC_SERVER_PID + "." + pid);
         Files.writeString(pidBeside, pid + "\n");
         Files.move(pidBeside, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         NodeMetrics.Endpoint metricsEndpoint = serveMetrics();
@@ -155,7 +153,7 @@ public final class SpecServer {
             log("ignored request line " + id.replaceAll("[^\\x20-\\x7e]", "?") + ": not a process id");
             return;
         }
-        Path reply = directory.resolve(id + ".reply");
+        Path reply = directory.resolve(id + HostLayout.SPEC_REQUEST_REPLY);
         String answer = "fallback\n";
         try {
             SpecRequest request;
@@ -279,13 +277,13 @@ public final class SpecServer {
     /** On TERM: removes the FIFO and the pid file unless a newer server has replaced them. */
     private void withdraw(String pid) {
         try {
-            Path pidFile = directory.resolve(PID_FILE);
+            Path pidFile = directory.resolve(HostLayout.SPEC_SERVER_PID);
             if (Files.exists(pidFile) && Files.readString(pidFile).strip().equals(pid)) {
-                Files.deleteIfExists(directory.resolve(REQUESTS));
+                Files.deleteIfExists(directory.resolve(HostLayout.SPEC_SERVER_REQUESTS));
                 Files.deleteIfExists(pidFile);
             }
         } catch (IOException e) {
-            log("cannot remove " + directory + "/" + REQUESTS + " on exit: " + e.getMessage());
+            log("cannot remove " + directory + "/" + HostLayout.SPEC_SERVER_REQUESTS + " on exit: " + e.getMessage());
         }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stockade.api.Stockade;
 import dev.stockade.api.node.CriAnnotations;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
@@ -25,12 +24,6 @@ import java.util.function.UnaryOperator;
  * because runc would either fail obscurely or the calls would return ENOSYS.
  */
 public final class SupervisorListener {
-
-    /** Environment variable naming the supervisor's socket (default {@link #DEFAULT_SOCKET}). */
-    public static final String SOCKET_VARIABLE = "STOCKADE_SUPERVISOR_SOCKET";
-    public static final String DEFAULT_SOCKET = Stockade.HOST_STATE_DIR + "/supervisor.sock";
-    /** Environment variable with the SandboxPolicy's name, reported with each violation. */
-    public static final String POLICY_VARIABLE = "STOCKADE_POLICY";
 
     /**
      * The most of runc's listener message (the OCI state with every annotation, and the metadata)

@@ -1,6 +1,6 @@
 package dev.stockade.supervisor;
 
-import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.node.NodeMetrics;
 
 import java.net.InetSocketAddress;
@@ -19,23 +19,22 @@ public record SupervisorOptions(
         double notificationsPerSecond,
         int maxContainers) {
 
-    public static final String DEFAULT_SOCKET = Stockade.HOST_STATE_DIR + "/supervisor.sock";
     public static final String USAGE = """
             usage: stockade-supervisor run|check [options]
               run    answer seccomp notifications (takes over from a running supervisor on the same socket)
               check  report whether this host supports the supervisor, exit 0 if it does
             options:
-              --socket PATH              listener socket (default %s); the handover socket is PATH.handover
+              --socket PATH              listener socket (default %s); the handover socket is PATH%s
               --metrics-socket PATH      unix socket the installer reads the metrics from (default %s; "off" disables it)
               --metrics HOST:PORT        also an unauthenticated Prometheus endpoint /metrics in the host's network
                                          (default off: every pod that reaches the node could read it)
               --runtime PATH             the delegate OCI runtime whose version is checked (default runc)
               --notifications-per-second N   answers per container per second before it waits (default 50000)
               --max-containers N         containers answered at once (default 4096)
-            """.formatted(DEFAULT_SOCKET, NodeMetrics.SUPERVISOR_SOCKET);
+            """.formatted(HostLayout.SUPERVISOR_SOCKET, HostLayout.HANDOVER_SUFFIX, NodeMetrics.SUPERVISOR_SOCKET);
 
     public String handoverPath() {
-        return socketPath + ".handover";
+        return HostLayout.handoverSocket(socketPath);
     }
 
     /** Parses the arguments; a bad one is an IllegalArgumentException naming it and the fix. */
@@ -43,7 +42,7 @@ public record SupervisorOptions(
         if (args.isEmpty() || !(args.getFirst().equals("run") || args.getFirst().equals("check"))) {
             throw new IllegalArgumentException("the first argument must be run or check\n" + USAGE);
         }
-        String socket = DEFAULT_SOCKET;
+        String socket = HostLayout.SUPERVISOR_SOCKET;
         String metricsSocket = NodeMetrics.SUPERVISOR_SOCKET;
         InetSocketAddress metrics = null;
         String runtime = "runc";

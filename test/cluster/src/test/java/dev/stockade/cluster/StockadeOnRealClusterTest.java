@@ -1,6 +1,7 @@
 package dev.stockade.cluster;
 
 import dev.stockade.api.Stockade;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.testing.CommandResult;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -511,7 +512,7 @@ class StockadeOnRealClusterTest {
                     client.pods().inNamespace(NAMESPACE).withName(now).get().getStatus().getPhase());
         });
         awaitPolicyReady("the policy Ready 1/1 with the new profile", SLOW);
-        String profile = Files.readString(Path.of(Stockade.HOST_PROFILE_DIR, RUNTIME_CLASS + ".json"));
+        String profile = Files.readString(Path.of(HostLayout.profile(RUNTIME_CLASS)));
         assertTrue(profile.matches("(?s).*\"pidsLimit\"\\s*:\\s*256.*"), "the node's profile file has the new limit:\n" + profile);
         assertEquals(containerdStarts, containerdStarts(), "containerd was not restarted for a profile change");
         assertEquals(KERNEL_RELEASE, cluster.kubectl("exec", "sandboxed", "--", "uname", "-r").requireSuccess().stdout().strip(),
@@ -523,7 +524,7 @@ class StockadeOnRealClusterTest {
     @Order(12)
     void aNewInstallerReleaseReplacesThePayloadWithoutBreakingRunningSandboxes(@TempDir Path dir) throws IOException {
         int containerdStarts = containerdStarts();
-        String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
+        String release = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", HostLayout.CURRENT)
                 .requireSuccess().stdout().strip();
         String version = System.getProperty("stockade.installer.image").replaceAll(".*:", "") + "-upgrade-test";
         String image = System.getProperty("stockade.installer.image").replaceAll(":[^:/]*$", "") + ":upgrade-test";
@@ -537,7 +538,7 @@ class StockadeOnRealClusterTest {
                 node().getMetadata().getAnnotations().getOrDefault(Stockade.RUNTIME_STATUS_ANNOTATION, "")
                         .contains("\"version\":\"" + version + "\""));
         awaitPolicyReady("the policy Ready 1/1 on the new release", SLOW);
-        String upgraded = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", Stockade.HOST_RUNTIME_DIR + "/current")
+        String upgraded = cluster.onNodeRun(Duration.ofSeconds(30), "readlink", HostLayout.CURRENT)
                 .requireSuccess().stdout().strip();
         assertTrue(upgraded.contains(version) && !upgraded.equals(release), "current moved from " + release + " to " + upgraded);
 
@@ -606,8 +607,8 @@ class StockadeOnRealClusterTest {
         assertTrue(node.getSpec().getTaints() == null || sandboxTaint(node) == null, "taints: " + node.getSpec().getTaints());
         assertArrayEquals(containerdConfigBefore, Files.readAllBytes(cluster.onNode("/etc/containerd/config.toml")),
                 "containerd's config is byte-identical to before");
-        assertFalse(Files.exists(Path.of(Stockade.HOST_RUNTIME_DIR)), Stockade.HOST_RUNTIME_DIR + " is gone");
-        assertFalse(Files.exists(cluster.onNode(Stockade.HOST_STATE_DIR)), Stockade.HOST_STATE_DIR + " is gone");
+        assertFalse(Files.exists(Path.of(HostLayout.RUNTIME_DIR)), HostLayout.RUNTIME_DIR + " is gone");
+        assertFalse(Files.exists(cluster.onNode(HostLayout.STATE_DIR)), HostLayout.STATE_DIR + " is gone");
         await("the DaemonSet, ConfigMap and RuntimeClass are gone").atMost(Duration.ofMinutes(2)).until(() ->
                 client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems().isEmpty()
                         && client.configMaps().inNamespace(NAMESPACE).list().getItems().stream()

@@ -1,6 +1,7 @@
 package dev.stockade.demo;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
@@ -34,7 +35,7 @@ public final class SideBySideDemo {
     private static final String POLICY = "demo";
     private static final String RUNTIME_CLASS = "sandboxed";
     private static final String HANDLER = "stockade-" + RUNTIME_CLASS;
-    private static final String LAUNCHER = "/opt/stockade/handlers/" + HANDLER;
+    private static final String LAUNCHER = HostLayout.handlerLauncher(HANDLER);
     /** Docker's runtime name for the handler: {@code docker run --runtime=stockade}. */
     private static final String DOCKER_HANDLER = "stockade";
     private static final String DOCKER_IMAGE = "busybox";
@@ -63,12 +64,12 @@ public final class SideBySideDemo {
 
     public static void main(String[] args) throws Exception {
         Path payload = Path.of(args.length > 0 ? args[0] : "test/demo/target/payload").toAbsolutePath();
-        if (!Files.isExecutable(payload.resolve("bin/stockade-runtime"))) {
+        if (!Files.isExecutable(payload.resolve(HostLayout.RUNTIME_LAUNCHER))) {
             System.err.println("no runtime payload at " + payload + ": build it with ./mvnw -pl test/demo -am install");
             System.exit(1);
         }
-        if (Files.exists(Path.of("/opt/stockade"))) {
-            System.err.println("/opt/stockade exists: Stockade is installed on this machine already; the demo will not touch it.");
+        if (Files.exists(Path.of(HostLayout.RUNTIME_DIR))) {
+            System.err.println(HostLayout.RUNTIME_DIR + " exists: Stockade is installed on this machine already; the demo will not touch it.");
             System.exit(1);
         }
         Path scratch = Files.createTempDirectory("stockade-demo-");
