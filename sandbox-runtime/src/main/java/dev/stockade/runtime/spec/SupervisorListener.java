@@ -2,9 +2,9 @@ package dev.stockade.runtime.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.node.CriAnnotations;
+import dev.stockade.api.node.ListenerMetadata;
 import dev.stockade.api.profile.KernelIdentity;
 import dev.stockade.api.profile.SandboxProfile;
 
@@ -19,18 +19,12 @@ import java.util.function.UnaryOperator;
 /**
  * Routes a profile's supervised syscalls to the node's Stockade supervisor (issue 5): uname when
  * the profile sets a kernel identity, and its tripwire syscalls, become SCMP_ACT_NOTIFY rules on
- * the hardened seccomp allowlist, with {@code listenerPath} and a {@code listenerMetadata} naming
- * the pod. Only when the supervisor answers: otherwise the container is refused (fail closed),
+ * the hardened seccomp allowlist, with {@code listenerPath} and a {@code listenerMetadata}
+ * ({@link ListenerMetadata}) naming the pod. Only when the supervisor answers: otherwise the container is refused (fail closed),
  * because runc would either fail obscurely or the calls would return ENOSYS.
  */
 public final class SupervisorListener {
 
-    /**
-     * The most of runc's listener message (the OCI state with every annotation, and the metadata)
-     * the supervisor reads: its ListenerMessages.MAX_STATE_BYTES. A container whose message could
-     * be larger is refused, because the supervisor would drop it and the container run unanswered.
-     */
-    public static final int MAX_LISTENER_MESSAGE_BYTES = 16 << 20;
     /** The rest of runc's message: ids, bundle path, pid, status, field names; generous. */
     static final int LISTENER_MESSAGE_OVERHEAD_BYTES = 64 << 10;
 
@@ -68,11 +62,12 @@ public final class SupervisorListener {
                             + socketPath + "; start it (stockade-supervisor run) or remove those fields from the profile. "
                             + "The container is refused rather than run without it");
         }
-        String metadata = metadata(spec, profile.kernelIdentity(), profileName, policy).toString();
+        String metadata = metadata(spec, profile.kernelIdentity(), profileName, policy).toJson();
         long messageBytes = listenerMessageBytes(spec.path("annotations"), metadata);
-        if (messageBytes > MAX_LISTENER_MESSAGE_BYTES) {
+        // A larger message the supervisor would drop, and the container run unanswered.
+        if (messageBytes > ListenerMetadata.MAX_MESSAGE_BYTES) {
             throw new Refusal("annotations", "supervisor-required", "the container's annotations make runc's message to the Stockade "
-                    + "supervisor up to " + messageBytes + " bytes, more than the " + MAX_LISTENER_MESSAGE_BYTES + " it reads; "
+                    + "supervisor up to " + messageBytes + " bytes, more than the " + ListenerMetadata.MAX_MESSAGE_BYTES + " it reads; "
                     + "remove large annotations or use a profile without kernelIdentity and tripwireSyscalls. "
                     + "The container is refused rather than run without the supervisor");
         }
@@ -151,23 +146,12 @@ public final class SupervisorListener {
     }
 
     /** What the supervisor reads back: who the container is, and what uname answers. */
-    static ObjectNode metadata(JsonNode spec, KernelIdentity identity, String profileName, String policy) {
+    static ListenerMetadata metadata(JsonNode spec, KernelIdentity identity, String profileName, String policy) {
         JsonNode annotations = spec.path("annotations");
         UnaryOperator<String> annotation = key -> annotations.path(key).asText("");
-        ObjectNode metadata = JsonNodeFactory.instance.objectNode();
-        metadata.put("policy", policy == null ? "" : policy)
-                .put("runtimeClass", profileName)
-                .put("namespace", CriAnnotations.first(annotation, CriAnnotations.POD_NAMESPACE))
-                .put("pod", CriAnnotations.first(annotation, CriAnnotations.POD_NAME))
-                .put("container", CriAnnotations.first(annotation, CriAnnotations.CONTAINER_NAME));
-        if (identity != null) {
-            ObjectNode kernel = metadata.putObject("kernelIdentity");
-            kernel.put("sysname", identity.sysname()).put("release", identity.release()).put("version", identity.version());
-            if (identity.machine() != null) {
-                kernel.put("machine", identity.machine());
-            }
-        }
-        return metadata;
+        return new ListenerMetadata(policy, profileName, CriAnnotations.first(annotation, CriAnnotations.POD_NAMESPACE),
+                CriAnnotations.first(annotation, CriAnnotations.POD_NAME), CriAnnotations.first(annotation, CriAnnotations.CONTAINER_NAME),
+                identity);
     }
 
     private SupervisorListener() {

@@ -2,16 +2,14 @@ package dev.stockade.supervisor.listener;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.node.CriAnnotations;
-import dev.stockade.api.profile.KernelIdentity;
+import dev.stockade.api.node.ListenerMetadata;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,53 +20,15 @@ import java.util.function.UnaryOperator;
 /**
  * Reads what runc (or crun) sends to {@code linux.seccomp.listenerPath}, the OCI
  * "container process state": {@code {"fds":["seccompFd"],"pid":…,"metadata":"…","state":{"id":…,"bundle":…,"annotations":{…}}}},
- * and the metadata the Stockade runtime writes. Pure: no fd, no socket.
+ * and the {@link ListenerMetadata} the Stockade runtime writes. Pure: no fd, no socket.
  */
 public final class ListenerMessages {
 
-    /**
-     * The most of a listener message the supervisor reads: far above what Kubernetes can put in a
-     * state (256 KiB of annotations, even written as runc escapes them). The runtime refuses a
-     * container whose message could be larger (SupervisorListener.MAX_LISTENER_MESSAGE_BYTES), so
-     * no container runs with its listener message dropped.
-     */
-    public static final int MAX_STATE_BYTES = 16 << 20;
-
     // Only the whole message is bounded: a long annotation name or value is fine within it.
     static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxDocumentLength(MAX_STATE_BYTES).maxStringLength(MAX_STATE_BYTES).maxNameLength(MAX_STATE_BYTES).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxDocumentLength(ListenerMetadata.MAX_MESSAGE_BYTES)
+                    .maxStringLength(ListenerMetadata.MAX_MESSAGE_BYTES).maxNameLength(ListenerMetadata.MAX_MESSAGE_BYTES).build())
             .build()).build();
-
-
-    /**
-     * The {@code listenerMetadata} string the runtime sets: who the container is and what uname
-     * answers. The supervisor reads no profile file: the runtime resolved it already.
-     */
-    public record Metadata(String policy, String runtimeClass, String namespace, String pod, String container,
-                           KernelIdentity kernelIdentity) {
-
-        public String toJson() {
-            ObjectNode node = JSON.createObjectNode();
-            node.put("policy", policy).put("runtimeClass", runtimeClass).put("namespace", namespace).put("pod", pod)
-                    .put("container", container);
-            if (kernelIdentity != null) {
-                node.set("kernelIdentity", JSON.valueToTree(kernelIdentity));
-            }
-            return node.toString();
-        }
-
-        static Metadata parse(String json) throws JsonProcessingException {
-            if (json == null || json.isBlank()) {
-                return new Metadata("", "", "", "", "", null);
-            }
-            JsonNode node = JSON.readTree(json);
-            KernelIdentity identity = node.hasNonNull("kernelIdentity")
-                    ? JSON.treeToValue(node.get("kernelIdentity"), KernelIdentity.class).resolved() : null;
-            return new Metadata(text(node, "policy"), text(node, "runtimeClass"), text(node, "namespace"),
-                    text(node, "pod"), text(node, "container"), identity);
-        }
-    }
 
     /**
      * A malformed message: refused, the notify fd closed. {@code initPid} is the container's init
@@ -102,7 +62,7 @@ public final class ListenerMessages {
                 throw new BadMessage("listener message must carry exactly one fd named seccompFd: " + abbreviate(message), initPid, null);
             }
             JsonNode state = root.get("state");
-            Metadata metadata = Metadata.parse(root.path("metadata").asText(""));
+            ListenerMetadata metadata = ListenerMetadata.parse(root.path("metadata").asText(""));
             JsonNode annotations = state.path("annotations");
             UnaryOperator<String> annotation = key -> annotations.path(key).asText("");
             String namespace = firstNonEmpty(metadata.namespace(), CriAnnotations.first(annotation, CriAnnotations.POD_NAMESPACE));
@@ -144,7 +104,7 @@ public final class ListenerMessages {
      * One listener message as it arrives: runc writes it to a stream socket in pieces and may keep
      * its end open, so the message is complete when its JSON document closes. Each piece is parsed
      * once as it comes (a large state costs its size, not its size squared); a message that is not
-     * JSON or grows beyond {@link #MAX_STATE_BYTES} is refused at once.
+     * JSON or grows beyond {@link ListenerMetadata#MAX_MESSAGE_BYTES} is refused at once.
      */
     public static final class Reader {
         private final JsonParser parser;
@@ -166,11 +126,11 @@ public final class ListenerMessages {
             if (complete) {
                 return true;
             }
-            if (piece.length > MAX_STATE_BYTES - size) {
-                throw new BadMessage("listener message is larger than " + MAX_STATE_BYTES + " bytes", 0, null);
+            if (piece.length > ListenerMetadata.MAX_MESSAGE_BYTES - size) {
+                throw new BadMessage("listener message is larger than " + ListenerMetadata.MAX_MESSAGE_BYTES + " bytes", 0, null);
             }
             if (size + piece.length > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.min(MAX_STATE_BYTES, Math.max(bytes.length * 2, size + piece.length)));
+                bytes = Arrays.copyOf(bytes, Math.min(ListenerMetadata.MAX_MESSAGE_BYTES, Math.max(bytes.length * 2, size + piece.length)));
             }
             System.arraycopy(piece, 0, bytes, size, piece.length);
             size += piece.length;
@@ -204,10 +164,6 @@ public final class ListenerMessages {
         public int size() {
             return size;
         }
-    }
-
-    private static String text(JsonNode node, String field) {
-        return node.path(field).asText("");
     }
 
     private static String firstNonEmpty(String first, String second) {

@@ -2,8 +2,8 @@ package dev.stockade.supervisor.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.ListenerMetadata;
 import dev.stockade.api.profile.KernelIdentity;
-import dev.stockade.supervisor.listener.ListenerMessages;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.RuncBundles;
@@ -50,7 +50,7 @@ final class NotifiedContainers {
      * Routes {@code notified} syscalls to the supervisor on {@code socket}, everything else allowed,
      * with the metadata the runtime writes (pod identity, policy, kernel identity).
      */
-    static ObjectNode notify(ObjectNode spec, Path socket, List<String> notified, ListenerMessages.Metadata metadata) {
+    static ObjectNode notify(ObjectNode spec, Path socket, List<String> notified, ListenerMetadata metadata) {
         ObjectNode seccomp = ((ObjectNode) spec.get("linux")).putObject("seccomp");
         seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
         seccomp.putArray("architectures").add("SCMP_ARCH_X86_64");
@@ -62,8 +62,8 @@ final class NotifiedContainers {
         return spec;
     }
 
-    static ListenerMessages.Metadata metadata(String namespace, String pod, String container, KernelIdentity identity) {
-        return new ListenerMessages.Metadata("tenants", "sandboxed", namespace, pod, container, identity);
+    static ListenerMetadata metadata(String namespace, String pod, String container, KernelIdentity identity) {
+        return new ListenerMetadata("tenants", "sandboxed", namespace, pod, container, identity);
     }
 
     Path bundle(ObjectNode spec) {

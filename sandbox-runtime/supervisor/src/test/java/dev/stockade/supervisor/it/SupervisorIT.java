@@ -1,8 +1,8 @@
 package dev.stockade.supervisor.it;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.ListenerMetadata;
 import dev.stockade.api.profile.KernelIdentity;
-import dev.stockade.supervisor.listener.ListenerMessages;
 import dev.stockade.testing.CommandResult;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,7 +126,7 @@ class SupervisorIT {
     void withoutPodIdentityInTheMetadataTheCriAnnotationsNameTheCulprit() {
         try (SupervisorProcess supervisor = supervisor("supervisor.log")) {
             ObjectNode spec = NotifiedContainers.notify(containers.spec("notify-probe", "call", "bpf"), supervisor.socket,
-                    List.of("bpf"), new ListenerMessages.Metadata("tenants", "sandboxed", "", "", "", null));
+                    List.of("bpf"), new ListenerMetadata("tenants", "sandboxed", "", "", "", null));
             spec.putObject("annotations")
                     .put(dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAMESPACE, "team-b")
                     .put(dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAME, "job-42")

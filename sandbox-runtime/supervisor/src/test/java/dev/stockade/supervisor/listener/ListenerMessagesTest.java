@@ -1,7 +1,8 @@
 package dev.stockade.supervisor.listener;
 
+import dev.stockade.api.node.CriAnnotations;
+import dev.stockade.api.node.ListenerMetadata;
 import dev.stockade.api.profile.KernelIdentity;
-import dev.stockade.runtime.spec.SupervisorListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,7 +39,7 @@ class ListenerMessagesTest {
     void theRuntimesMetadataNamesThePodAndCarriesTheKernelIdentity() throws Exception {
         Files.writeString(bundle.resolve("config.json"), """
                 {"hostname":"web-0","linux":{"namespaces":[{"type":"pid"},{"type":"uts"}]}}""");
-        String metadata = new ListenerMessages.Metadata("tenants", "sandboxed", "team-a", "web-0", "app",
+        String metadata = new ListenerMetadata("tenants", "sandboxed", "team-a", "web-0", "app",
                 new KernelIdentity(null, "4.4.0", null, null)).toJson();
         SandboxContainer container = ListenerMessages.parse(runcMessage(quoted(metadata), "{}").getBytes(StandardCharsets.UTF_8),
                 "host-node", "(none)");
@@ -95,7 +97,7 @@ class ListenerMessagesTest {
     /** 200 KiB of '<' in an annotation (Go escapes each as six bytes), a long name and a 3 MiB value. */
     @Test
     void aStateOfSeveralMebibytesIsReadWhole() throws Exception {
-        String annotations = "{\"" + dev.stockade.api.node.CriAnnotations.CONTAINERD_SANDBOX_NAMESPACE + "\":\"team-a\","
+        String annotations = "{\"" + CriAnnotations.CONTAINERD_SANDBOX_NAMESPACE + "\":\"team-a\","
                 + "\"example.com/markup\":\"" + "\\u003c".repeat(200 * 1024) + "\","
                 + "\"example.com/" + "k".repeat(100_000) + "\":\"" + "x".repeat(3 << 20) + "\"}";
         byte[] message = runcMessage("\"\"", annotations).getBytes(StandardCharsets.UTF_8);
@@ -110,9 +112,24 @@ class ListenerMessagesTest {
         assertEquals("team-a", ListenerMessages.parse(reader.message(), "h", "d").namespace());
     }
 
+    /**
+     * A container created by the previous release's runtime, while a new supervisor takes over: its
+     * message, byte for byte as runc 1.1.5 sends it with the metadata that runtime wrote (Go's
+     * encoder escapes the metadata's quotes and its '&lt;' '&gt;' '&amp;').
+     */
     @Test
-    void theRuntimeRefusesEveryContainerWhoseMessageTheSupervisorWouldNotRead() {
-        assertEquals(SupervisorListener.MAX_LISTENER_MESSAGE_BYTES, ListenerMessages.MAX_STATE_BYTES);
+    void aContainerThePreviousReleasesRuntimeCreatedIsReadAsBefore() throws Exception {
+        String message = """
+                {"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":4242,\
+                "metadata":"{\\"policy\\":\\"tenants\\",\\"runtimeClass\\":\\"sandboxed\\",\\"namespace\\":\\"team-a\\",\
+                \\"pod\\":\\"web-0\\",\\"container\\":\\"app \\u003c1\\u003e\\",\\"kernelIdentity\\":{\\"sysname\\":\\"Linux\\",\
+                \\"release\\":\\"4.4.0\\",\\"version\\":\\"#1 SMP Sun Jan 10 15:06:54 PST 2016\\",\\"machine\\":\\"x86_64\\"}}",\
+                "state":{"ociVersion":"1.0.2-dev","id":"c-1","status":"creating","pid":4242,"bundle":"","annotations":{}}}""";
+        SandboxContainer container = ListenerMessages.parse(message.getBytes(StandardCharsets.UTF_8), "host-node", "(none)");
+        assertEquals(List.of("c-1", "tenants", "sandboxed", "team-a", "web-0", "app <1>"),
+                List.of(container.id(), container.policy(), container.runtimeClass(), container.namespace(), container.pod(),
+                        container.container()));
+        assertEquals(new KernelIdentity("Linux", "4.4.0", "#1 SMP Sun Jan 10 15:06:54 PST 2016", "x86_64"), container.kernelIdentity());
     }
 
     @Test
@@ -121,11 +138,11 @@ class ListenerMessagesTest {
         tooLarge.feed("{\"state\":{\"annotations\":{\"a\":\"".getBytes(StandardCharsets.UTF_8));
         byte[] piece = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
         var refused = assertThrows(ListenerMessages.BadMessage.class, () -> {
-            for (int i = 0; i <= ListenerMessages.MAX_STATE_BYTES >> 20; i++) {
+            for (int i = 0; i <= ListenerMetadata.MAX_MESSAGE_BYTES >> 20; i++) {
                 tooLarge.feed(piece);
             }
         });
-        assertTrue(refused.getMessage().contains("larger than " + ListenerMessages.MAX_STATE_BYTES), refused.getMessage());
+        assertTrue(refused.getMessage().contains("larger than " + ListenerMetadata.MAX_MESSAGE_BYTES), refused.getMessage());
         var notJson = assertThrows(ListenerMessages.BadMessage.class,
                 () -> new ListenerMessages.Reader().feed("{\"fds\" [".getBytes(StandardCharsets.UTF_8)));
         assertTrue(notJson.getMessage().contains("not JSON"), notJson.getMessage());
