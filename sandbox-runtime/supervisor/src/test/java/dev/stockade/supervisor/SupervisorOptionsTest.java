@@ -1,8 +1,13 @@
 package dev.stockade.supervisor;
 
+import dev.stockade.api.node.HostLayout;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,6 +25,20 @@ class SupervisorOptionsTest {
         // No TCP endpoint unless asked: in the host's network every pod that reaches the node could read it.
         assertNull(options.metricsAddress());
         assertEquals("runc", options.runtimePath());
+    }
+
+    /** The payload's shell launcher cannot import api's names: what it documents and starts must be what this parses. */
+    @Test
+    void theLauncherScriptDocumentsTheDefaultSocketAndStartsThisMain() throws Exception {
+        String script = Files.readString(Path.of("src/main/payload", HostLayout.SUPERVISOR_LAUNCHER));
+        Matcher socket = Pattern.compile("run \\[--socket (\\S+)]").matcher(script);
+        assertTrue(socket.find(), script);
+        assertEquals(HostLayout.SUPERVISOR_SOCKET, socket.group(1));
+        assertTrue(SupervisorOptions.USAGE.contains("(default " + socket.group(1) + "); the handover socket is PATH.handover"),
+                SupervisorOptions.USAGE);
+        Matcher main = Pattern.compile("-cp \\S+ (\\S+) \"\\$@\"").matcher(script);
+        assertTrue(main.find(), script);
+        assertEquals(SupervisorMain.class.getName(), main.group(1));
     }
 
     @Test
