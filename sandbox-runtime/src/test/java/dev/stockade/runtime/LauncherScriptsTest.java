@@ -67,6 +67,8 @@ class LauncherScriptsTest {
         assertEquals(List.of("request=$server/$$"), all(script, "(request=\\S+)"), "a request is named by the launcher's pid");
         assertEquals(Set.of(HostLayout.SPEC_REQUEST_ARGUMENTS, HostLayout.SPEC_REQUEST_ENVIRONMENT, HostLayout.SPEC_REQUEST_REPLY),
                 new TreeSet<>(all(script, "\\$request(\\.[a-z]+)")), "the request's files beside its pid");
+        assertEquals(List.of(Long.toString(SpecServer.LAUNCHER_TIMEOUT.toSeconds())), all(script, "timeout ([0-9]+) cat"),
+                "the server stops waiting for a reader only after the launcher gave up");
     }
 
     @Test

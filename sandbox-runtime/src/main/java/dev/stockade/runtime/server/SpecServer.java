@@ -43,8 +43,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class SpecServer {
 
-    /** How long bin/stockade-runtime waits for an answer before it runs its own JVM. */
-    static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long bin/stockade-runtime waits for an answer before it runs its own JVM ({@code timeout 10}
+     * there); after it, the server stops waiting for the launcher to read.
+     */
+    public static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
     /**
      * The heap requests may take at once, of the server's 32 MiB (-Xmx32m in bin/stockade-spec-server;
      * the server itself holds a few). A request reserves what its spec can take as a JSON tree at
