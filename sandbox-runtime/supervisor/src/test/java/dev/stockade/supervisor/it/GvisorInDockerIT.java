@@ -55,7 +55,7 @@ class GvisorInDockerIT {
             Path launcher = dir.resolve("stockade-untrusted");
             Files.writeString(launcher, "#!/bin/sh\n" + LauncherEnvironment.PROFILE + "=" + profile + " "
                     + LauncherEnvironment.ENGINE_DIRECTORIES + "='docker:" + dockerd.dataRoot() + " docker:" + dockerd.execRoot() + "' "
-                    + "STOCKADE_SPEC_SERVER=" + dir.resolve("no-spec-server") + " exec "
+                    + LauncherEnvironment.SPEC_SERVER + "=" + dir.resolve("no-spec-server") + " exec "
                     + payload.resolve("bin/stockade-runtime") + " \"$@\"\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
             // gVisor's Docker set-up (runsc install writes the same): the binary as a runtime, systrap without KVM.
