@@ -27,10 +27,14 @@ public final class SpecHardener {
             "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/kernel/debug", "/sys/kernel/security");
     /**
      * Masked when the profile gives a kernel identity: the host kernel's own account of its release
-     * and build, which would contradict the uname the supervisor answers (proc(5)).
+     * and build, which would contradict the uname the supervisor answers (proc(5): version,
+     * sys/kernel/osrelease and version, config.gz with the release in its header, cmdline with the
+     * boot image's name; Ubuntu's version_signature; sysfs-rules: /sys/kernel/notes, the build's ELF
+     * notes, where distributions put their release). The vDSO's ELF note still carries the host's
+     * version code: only a kernel of the container's own hides that.
      */
     static final List<String> KERNEL_VERSION_FILES = List.of("/proc/version", "/proc/version_signature",
-            "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version");
+            "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version", "/proc/config.gz", "/proc/cmdline", "/sys/kernel/notes");
     static final List<String> DEFAULT_READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 

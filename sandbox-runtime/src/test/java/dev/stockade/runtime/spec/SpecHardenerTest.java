@@ -166,7 +166,8 @@ class SpecHardenerTest {
     /** With a kernel identity, /proc/version and osrelease would still name the host's kernel beside uname's answer. */
     @Test
     void aKernelIdentityMasksTheHostKernelsVersionFiles() throws Refusal {
-        List<String> files = List.of("/proc/version", "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version");
+        List<String> files = List.of("/proc/version", "/proc/sys/kernel/osrelease", "/proc/sys/kernel/version", "/proc/config.gz",
+                "/proc/cmdline", "/sys/kernel/notes");
         List<String> withIdentity = texts(hardened(Specs.profile("{\"kernelIdentity\":{\"release\":\"4.4.0\"}}"), Specs.app())
                 .get("linux").get("maskedPaths"));
         assertTrue(withIdentity.containsAll(files), withIdentity.toString());

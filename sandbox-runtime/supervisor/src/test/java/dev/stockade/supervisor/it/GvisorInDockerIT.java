@@ -73,7 +73,8 @@ class GvisorInDockerIT {
             rows.put("`--pid=host` then `cat /proc/1/cmdline`", List.of("--pid=host", "--", "cat", "/proc/1/cmdline"));
             rows.put("`--cap-add SYS_ADMIN` then `grep CapEff /proc/self/status`", List.of("--cap-add", "SYS_ADMIN", "--",
                     "grep", "CapEff", "/proc/self/status"));
-            StringBuilder table = new StringBuilder("| docker run … (Debian's Docker 20.10) | runc | Stockade (default profile) | runsc (gVisor, systrap) |\n"
+            String engine = dockerd.docker("version", "--format", "{{.Server.Version}}").requireSuccess().stdout().strip();
+            StringBuilder table = new StringBuilder("| docker run … (Docker " + engine + ") | runc | Stockade (default profile) | runsc (gVisor, systrap) |\n"
                     + "|---|---|---|---|\n");
             Map<String, Map<Runtime, CommandResult>> results = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> row : rows.entrySet()) {

@@ -3,6 +3,7 @@ package dev.stockade.supervisor.it;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.Capabilities;
+import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.HostPrerequisites;
@@ -22,8 +23,9 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -37,9 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The README's tables beside gVisor (issue 14): the same bundles, shaped as containerd shapes a
  * pod's container, run by plain runc, by the Stockade launcher of the built payload (default
  * profile) and by gVisor's runsc (systrap, this VM has no KVM; from {@code test/cluster/build-tools
- * gvisor}). Each security row asserts that Stockade blocks the attack; each compatibility row that
- * Stockade runs the program with runc's output. runc's and runsc's outcomes are recorded, not
- * asserted. Writes target/side-by-side-security.md and target/side-by-side-compatibility.md.
+ * gvisor}). Each security row asserts that Stockade blocks the attack, and that the same bundle gets
+ * through with the profile in Passthrough (so the row tests Stockade's own layer); each
+ * compatibility row that runc runs the program and Stockade does too, with runc's stdout and
+ * stderr. runsc's outcomes are recorded, not asserted. Writes target/side-by-side-security.md and target/side-by-side-compatibility.md.
  *
  * <p>runsc is given the pod's network namespace as a CRI runtime would (a namespace made here with
  * its loopback up): with a fresh one its network stack finds no interface at all.
@@ -170,7 +173,12 @@ class SideBySideWithGvisorIT {
 
     // ---- security: each row is an attack Stockade must block ----
 
-    record Attack(String name, Supplier<ObjectNode> spec, String stockadeProfile, Consumer<CommandResult> blockedByStockade) {
+    /**
+     * An attack and what "blocked" means for it. Stockade must block it with {@code stockadeProfile};
+     * with that profile in Passthrough mode the same bundle must get through, so that the row
+     * proves Stockade's own layer and not only what containerd's defaults or this machine already stop.
+     */
+    record Attack(String name, Supplier<ObjectNode> spec, String stockadeProfile, Predicate<CommandResult> blocked, String blockedMeans) {
         @Override
         public String toString() {
             return name;
@@ -199,77 +207,97 @@ class SideBySideWithGvisorIT {
         return spec;
     }
 
-    private static Consumer<CommandResult> refused(String rule) {
-        return result -> {
-            assertNotEquals(0, result.exitCode(), result.describe());
-            assertTrue(result.stderr().contains("(rule " + rule + ")"), result.describe());
-        };
+    /** A profile that allows {@code capability} besides the default ones, so that the call's seccomp rule is what stays. */
+    private static String allowing(String capability) {
+        List<String> allowed = new ArrayList<>(SandboxProfile.DEFAULT_CAPABILITIES);
+        allowed.add(capability);
+        return "{\"allowedCapabilities\":[" + String.join(",", allowed.stream().map(name -> "\"" + name + "\"").toList()) + "]}";
     }
 
-    private static Consumer<CommandResult> probeFails(String line) {
-        return result -> {
-            assertNotEquals(0, result.exitCode(), result.describe());
-            assertEquals(line + "\n", result.stdout(), result.describe());
-        };
+    private static Attack refusedBy(String name, Supplier<ObjectNode> spec, String rule) {
+        return new Attack(name, spec, DEFAULT_PROFILE, result -> result.exitCode() != 0 && result.stderr().contains("(rule " + rule + ")"),
+                "refused (rule " + rule + ")");
+    }
+
+    private static Attack probe(String name, Supplier<ObjectNode> spec, String profile, String line) {
+        return new Attack(name, spec, profile, result -> result.exitCode() != 0 && result.stdout().equals(line + "\n"), line);
     }
 
     private static Attack probe(String name, String probe) {
-        return new Attack(name, () -> spec("probe", probe), DEFAULT_PROFILE, probeFails(probe + ": Operation not permitted"));
+        return probe(name, () -> spec("probe", probe), DEFAULT_PROFILE, probe + ": Operation not permitted");
     }
 
-    /** Writes a file's own value back, so that a runtime that lets the write through changes nothing on the host. */
-    private static Attack writeBack(String name, String file) {
-        return new Attack(name, () -> spec("sh", "-c", "v=$(cat " + file + ") && echo \"$v\" > " + file + " && echo written"), DEFAULT_PROFILE,
-                result -> {
-                    assertNotEquals(0, result.exitCode(), result.describe());
-                    assertFalse(result.stdout().contains("written"), result.describe());
-                    assertTrue(result.stderr().contains("Read-only file system"), result.describe());
-                });
+    /** The call with its capability granted (in the spec, and by the profile): only the seccomp allowlist stops it. */
+    private static Attack probeWithCapability(String name, String probe, String capability) {
+        return probe(name + " with CAP_" + capability + " (Stockade: profile allows " + capability + ")",
+                () -> withCapabilities(spec("probe", probe), List.of("CAP_" + capability)), allowing(capability),
+                probe + ": Operation not permitted");
+    }
+
+    /**
+     * Writes a file's own value back, so that a runtime that lets the write through changes nothing
+     * on the host; {@code writable} makes the spec leave the file writable, as a runtime of its own
+     * (or a careless one) might, so that Stockade's read-only paths are what stops it.
+     */
+    private static Attack writeBack(String name, String file, UnaryOperator<ObjectNode> writable) {
+        return new Attack(name, () -> writable.apply(spec("sh", "-c", "v=$(cat " + file + ") && echo \"$v\" > " + file + " && echo written")),
+                DEFAULT_PROFILE, result -> result.exitCode() != 0 && !result.stdout().contains("written")
+                        && result.stderr().contains("Read-only file system"), "read-only file system");
     }
 
     static Stream<Attack> attacks() {
         List<String> all = Capabilities.LINUX.stream().map(name -> "CAP_" + name).toList();
         return Stream.of(
-                new Attack("bind mount of the host's / (`-v /:/host`), then `ls /host`", () -> {
+                refusedBy("bind mount of the host's / (`-v /:/host`), then `ls /host`", () -> {
                     ObjectNode spec = spec("ls", "/host");
                     ((ArrayNode) spec.get("mounts")).addObject().put("destination", "/host").put("type", "bind").put("source", "/")
                             .putArray("options").add("rbind").add("ro");
                     return spec;
-                }, DEFAULT_PROFILE, refused("host-mount")),
-                new Attack("privileged (every capability and device), then `grep CapEff /proc/self/status`", () -> {
+                }, "host-mount"),
+                refusedBy("privileged (every capability and device), then `grep CapEff /proc/self/status`", () -> {
                     ObjectNode spec = withCapabilities(spec("grep", "CapEff", "/proc/self/status"), all);
                     spec.with("linux").with("resources").putArray("devices").addObject().put("allow", true).put("access", "rwm");
                     return spec;
-                }, DEFAULT_PROFILE, refused("privileged")),
-                new Attack("host PID namespace, then `cat /proc/1/cmdline`", () -> withoutNamespace(spec("cat", "/proc/1/cmdline"), "pid"),
-                        DEFAULT_PROFILE, refused("host-namespace")),
-                new Attack("host network namespace, then the interfaces in /proc/net/dev", () -> withoutNamespace(
-                        spec("sh", "-c", "echo interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | sort)"), "network"),
-                        DEFAULT_PROFILE, refused("host-namespace")),
-                new Attack("CAP_SYS_ADMIN requested", () -> withCapabilities(spec("grep", "CapEff", "/proc/self/status"), List.of("CAP_SYS_ADMIN")),
-                        DEFAULT_PROFILE, refused("capabilities")),
+                }, "privileged"),
+                refusedBy("host PID namespace, then `cat /proc/1/cmdline`", () -> withoutNamespace(spec("cat", "/proc/1/cmdline"), "pid"),
+                        "host-namespace"),
+                refusedBy("host network namespace, then the interfaces in /proc/net/dev", () -> withoutNamespace(
+                        spec("sh", "-c", "echo interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | sort)"), "network"), "host-namespace"),
+                refusedBy("CAP_SYS_ADMIN requested", () -> withCapabilities(spec("grep", "CapEff", "/proc/self/status"), List.of("CAP_SYS_ADMIN")),
+                        "capabilities"),
                 probe("unshare(CLONE_NEWUSER)", "unshare-user"),
-                new Attack("unshare(user+mount), then mount(2) a tmpfs", () -> spec("probe", "userns-mount"), DEFAULT_PROFILE,
-                        probeFails("unshare(user+mount): Operation not permitted")),
-                probe("mount(2) a tmpfs", "mount"),
+                probe("unshare(user+mount), then mount(2) a tmpfs", () -> spec("probe", "userns-mount"), DEFAULT_PROFILE,
+                        "unshare(user+mount): Operation not permitted"),
+                probeWithCapability("mount(2) a tmpfs", "mount", "SYS_ADMIN"),
                 probe("keyctl(2)", "keyctl"),
                 probe("ptrace(2)", "ptrace"),
-                probe("bpf(2)", "bpf"),
+                probeWithCapability("bpf(2) array map", "bpf", "BPF"),
                 probe("io_uring_setup(2)", "io_uring"),
                 probe("perf_event_open(2)", "perf_event_open"),
                 probe("userfaultfd(2)", "userfaultfd"),
-                probe("open_by_handle_at(2) of the root's handle (the \"shocker\" escape)", "open_by_handle_at"),
+                probeWithCapability("open_by_handle_at(2) of the root's handle (the \"shocker\" escape)", "open_by_handle_at", "DAC_READ_SEARCH"),
                 new Attack("fork bomb: 200 processes (Stockade: profile `pidsLimit: 64`; the spec sets no limit)", () -> spec("sh", "-c",
                         "i=0; while [ $i -lt 200 ]; do sleep 10 & i=$((i+1)); done; echo started $i"), "{\"pidsLimit\":64}",
-                        result -> {
-                            assertFalse(result.stdout().contains("started 200"), result.describe());
-                            assertTrue(result.stderr().contains("can't fork") || result.stderr().contains("Resource temporarily unavailable"),
-                                    result.describe());
+                        result -> !result.stdout().contains("started 200")
+                                && (result.stderr().contains("can't fork") || result.stderr().contains("Resource temporarily unavailable")),
+                        "can't fork"),
+                writeBack("write to /proc/sys (kernel.core_pattern, its own value; the spec leaves /proc/sys writable)",
+                        "/proc/sys/kernel/core_pattern", spec -> {
+                            ((ObjectNode) spec.get("linux")).remove("readonlyPaths");
+                            return spec;
                         }),
-                writeBack("write to /proc/sys (kernel.core_pattern, its own value)", "/proc/sys/kernel/core_pattern"),
-                writeBack("write to /sys (/sys/kernel/mm/ksm/run, its own value)", "/sys/kernel/mm/ksm/run"),
-                new Attack("device node: mknod the host's first disk (block 8:0), then open it", () -> spec("probe", "device-node"), DEFAULT_PROFILE,
-                        probeFails("mknod: Operation not permitted")));
+                writeBack("write to /sys (/sys/kernel/mm/ksm/run, its own value; the spec mounts sysfs read-write)",
+                        "/sys/kernel/mm/ksm/run", spec -> {
+                            for (var mount : spec.get("mounts")) {
+                                if (mount.path("type").asText().equals("sysfs")) {
+                                    ArrayNode options = ((ObjectNode) mount).putArray("options");
+                                    List.of("nosuid", "noexec", "nodev", "rw").forEach(options::add);
+                                }
+                            }
+                            return spec;
+                        }),
+                probe("device node: mknod the host's first disk (block 8:0), then open it", () -> spec("probe", "device-node"), DEFAULT_PROFILE,
+                        "mknod: Operation not permitted"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -286,7 +314,18 @@ class SideBySideWithGvisorIT {
             }
         }
         SECURITY.put(attack.name(), cells);
-        attack.blockedByStockade().accept(viaStockade);
+        assertTrue(attack.blocked().test(viaStockade), "Stockade must block it (" + attack.blockedMeans() + "): " + viaStockade.describe());
+        CommandResult passedThrough = run(Runtime.STOCKADE, spec, passthrough(attack.stockadeProfile()), Map.of());
+        assertFalse(attack.blocked().test(passedThrough), "with the profile in Passthrough the attack must get through, or the row "
+                + "does not test Stockade's own layer: " + passedThrough.describe());
+    }
+
+    private static String passthrough(String profile) {
+        try {
+            return ((ObjectNode) RuncBundles.JSON.readTree(profile)).put("mode", "Passthrough").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
@@ -296,8 +335,12 @@ class SideBySideWithGvisorIT {
     @Test
     void theKernelIdentityIsNotTheHosts() {
         String hostRelease = Commands.run("uname", "-r").requireSuccess().stdout().strip();
+        String hostVersion = hostRelease.split("-")[0];
+        // Then every file of /proc, /proc/sys/kernel and /sys/kernel that names the host's release or version.
         ObjectNode spec = spec("sh", "-c", "echo \"uname $(uname -r); /proc/version [$(cut -d' ' -f3 /proc/version)];"
-                + " osrelease [$(cat /proc/sys/kernel/osrelease)]\"");
+                + " osrelease [$(cat /proc/sys/kernel/osrelease)]; files naming the host's kernel [$(for f in /proc/* /proc/sys/kernel/*"
+                + " /sys/kernel/*; do [ -f $f ] && timeout 2 head -c 65536 $f 2>/dev/null | grep -qF -e $1 -e $2 && echo $f; done;"
+                + " zcat /proc/config.gz 2>/dev/null | grep -qF $2 && echo /proc/config.gz)]\"", "sh", hostRelease, hostVersion);
         spec.putObject("annotations")
                 .put("io.kubernetes.cri.container-type", "container")
                 .put("io.kubernetes.cri.sandbox-namespace", "team-a")
@@ -315,10 +358,11 @@ class SideBySideWithGvisorIT {
                     viaStockade = result;
                 }
             }
-            SECURITY.put("kernel identity: `uname -r`, /proc/version, kernel.osrelease (host: " + hostRelease
+            SECURITY.put("kernel identity: `uname -r`, /proc/version, kernel.osrelease, any file naming the host's kernel (host: " + hostRelease
                     + "; Stockade: profile `kernelIdentity: {release: 4.4.0}` and the node's supervisor)", cells);
             assertEquals(0, viaStockade.exitCode(), viaStockade.describe());
-            assertEquals("uname 4.4.0; /proc/version []; osrelease []", viaStockade.stdout().strip(), viaStockade.describe());
+            assertEquals("uname 4.4.0; /proc/version []; osrelease []; files naming the host's kernel []", viaStockade.stdout().strip(),
+                    viaStockade.describe());
         }
     }
 
@@ -379,5 +423,6 @@ class SideBySideWithGvisorIT {
         CommandResult viaStockade = results.get(Runtime.STOCKADE);
         assertEquals(0, viaStockade.exitCode(), viaStockade.describe());
         assertEquals(viaRunc.stdout(), viaStockade.stdout(), viaStockade.describe());
+        assertEquals(viaRunc.stderr(), viaStockade.stderr(), "nothing of Stockade's reaches the container's streams: " + viaStockade.describe());
     }
 }
