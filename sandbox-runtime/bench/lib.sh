@@ -12,21 +12,33 @@ busybox_rootfs() {
     echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
 }
 
-# oci_image DIR: DIR as an OCI image layout, tarred into $work/image.tar for ctr images import.
+# oci_image DIR [NAME=image [CMD]]: DIR as an OCI image layout (tag latest, CMD its default command),
+# tarred into $work/NAME.tar for ctr images import.
 oci_image() {
-    umoci init --layout "$work/oci" >/dev/null
-    umoci new --image "$work/oci:latest" >/dev/null
-    umoci insert --image "$work/oci:latest" "$1" / >/dev/null
-    tar -C "$work/oci" -cf "$work/image.tar" .
+    local name=${2:-image}
+    umoci init --layout "$work/oci-$name" >/dev/null
+    umoci new --image "$work/oci-$name:latest" >/dev/null
+    umoci insert --image "$work/oci-$name:latest" "$1" / >/dev/null
+    [ -z "${3:-}" ] || umoci config --image "$work/oci-$name:latest" --config.cmd "$3" >/dev/null
+    tar -C "$work/oci-$name" -cf "$work/$name.tar" .
 }
 
-# start_containerd CONFIG: runs `containerd --config CONFIG` in a mount namespace of its own whose
-# /run/containerd is $work/run (shims and FIFOs go there whatever the config says), sets
+# start_containerd CONFIG [NETNS]: runs `containerd --config CONFIG` in a mount namespace of its own
+# whose /run/containerd is $work/run (shims and FIFOs go there whatever the config says), sets
 # containerd_pid, waits until it answers on $work/containerd.sock and defines ctr() for it.
+# With NETNS (a name under /run/netns) containerd runs in that network namespace, so that its CRI
+# plugin's CNI plugins make their bridge there and not on the host, and its /var/lib/cni (the CNI
+# result cache, which no setting moves) is $work/cni-cache; the host must have /var/lib/cni.
 start_containerd() {
+    local enter=()
     mkdir -p "$work/run" /run/containerd
-    unshare --mount --propagation private sh -c 'mount --bind "$1" /run/containerd && exec containerd --config "$2"' sh \
-        "$work/run" "$1" > "$work/containerd.log" 2>&1 &
+    if [ -n "${2:-}" ]; then
+        enter=(nsenter "--net=/run/netns/$2")
+        mkdir -p "$work/cni-cache"
+    fi
+    "${enter[@]}" unshare --mount --propagation private sh -c 'mount --bind "$1" /run/containerd &&
+        { [ ! -d "$3" ] || mount --bind "$3" /var/lib/cni; } && exec containerd --config "$2"' sh \
+        "$work/run" "$1" "$work/cni-cache" > "$work/containerd.log" 2>&1 &
     containerd_pid=$!
     for _ in $(seq 100); do
         command ctr --address "$work/containerd.sock" version >/dev/null 2>&1 && break

@@ -17,14 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The README's side-by-side benchmark (bench/compare-runtimes.sh) at its smallest, one round and
- * two lifecycle runs, so that it cannot rot: every workload must give a figure under runc, runc
- * with the default seccomp profile, Stockade and runsc. The figures are written to
- * target/compare-runtimes.md and never asserted (this machine is too noisy for that).
+ * two lifecycle runs, so that it cannot rot: every workload, a pod through containerd's CRI plugin
+ * among them, must give a figure under runc, runc with the default seccomp profile, Stockade and
+ * runsc. The figures are written to target/compare-runtimes.md and never asserted (this machine is
+ * too noisy for that).
  */
 class CompareRuntimesIT {
 
-    static final List<String> ROWS = List.of("1. lifecycle", "2. dd bs=1", "2. getpid", "2. uname", "3. 1000 fork+exec",
-            "4. unpack and read", "4. write 8 MiB", "5. 1000 HTTP requests", "6. JVM start", "6. Python start", "7. host memory");
+    static final List<String> ROWS = List.of("1. lifecycle: ctr run", "1. lifecycle: CRI pod", "2. dd bs=1", "2. getpid",
+            "2. uname", "3. 1000 fork+exec", "4. unpack and read", "4. write 8 MiB", "5. 1000 HTTP requests", "6. JVM start",
+            "6. Python start", "7. host memory");
 
     @Test
     void everyWorkloadGivesAFigureUnderEveryRuntime() throws Exception {
