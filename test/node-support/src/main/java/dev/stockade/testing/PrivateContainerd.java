@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -30,11 +31,13 @@ public final class PrivateContainerd implements AutoCloseable {
 
     private final Path workDir;
     private final Path configFile;
+    private final Optional<Path> binDirectory;
     private Process process;
 
-    private PrivateContainerd(Path workDir, Path configFile) {
+    private PrivateContainerd(Path workDir, Path configFile, Optional<Path> binDirectory) {
         this.workDir = workDir;
         this.configFile = configFile;
+        this.binDirectory = binDirectory;
     }
 
     /** Starts containerd with {@link #baseConfig(Path)} (the CRI plugin disabled) under {@code workDir}. */
@@ -55,13 +58,27 @@ public final class PrivateContainerd implements AutoCloseable {
      * runtimes, the CRI plugin…).
      */
     public static PrivateContainerd start(Path workDir, Path configFile) {
+        return start(workDir, configFile, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(Path, Path)}, with {@code containerd}, {@code ctr} and the shims from
+     * {@code binDirectory} (another containerd release, such as 2.x from
+     * {@link BuiltTools#containerd2()}) instead of PATH's.
+     */
+    public static PrivateContainerd start(Path workDir, Path configFile, Optional<Path> binDirectory) {
         HostPrerequisites.requireRoot();
-        HostPrerequisites.requireExecutable("containerd");
-        HostPrerequisites.requireExecutable("ctr");
+        PrivateContainerd containerd = new PrivateContainerd(workDir, configFile, binDirectory);
+        HostPrerequisites.requireExecutable(containerd.binary("containerd"));
+        HostPrerequisites.requireExecutable(containerd.binary("ctr"));
         HostPrerequisites.requireExecutable("unshare");
-        PrivateContainerd containerd = new PrivateContainerd(workDir, configFile);
         containerd.launch();
         return containerd;
+    }
+
+    /** The program {@code name} (containerd, ctr) of this containerd's release: absolute, or a bare name found on PATH. */
+    public String binary(String name) {
+        return binDirectory.map(directory -> directory.resolve(name).toString()).orElse(name);
     }
 
     /**
@@ -106,7 +123,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     public CommandResult ctr(Duration timeout, List<String> args) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", socket().toString()));
+        List<String> command = new ArrayList<>(List.of(binary("ctr"), "--address", socket().toString()));
         command.addAll(args);
         return Commands.run(timeout, Map.of(), command);
     }
@@ -162,9 +179,10 @@ public final class PrivateContainerd implements AutoCloseable {
             Files.createDirectories(workDir.resolve("runc"));
             Files.createDirectories(Path.of("/run/containerd"));
             Files.deleteIfExists(socket());
-            String script = "mount --bind \"$1\" /run/containerd && exec containerd --config \"$2\"";
+            // PATH first names the release's directory, where containerd also finds its shims.
+            String script = "mount --bind \"$1\" /run/containerd && export PATH=\"$3$PATH\" && exec containerd --config \"$2\"";
             process = TestDaemons.start("containerd", List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-                    workDir.resolve("run").toString(), configFile.toString()), logFile(),
+                    workDir.resolve("run").toString(), configFile.toString(), binDirectory.map(directory -> directory + ":").orElse("")), logFile(),
                     () -> Files.exists(socket()) && ctr("version").exitCode() == 0, START_TIMEOUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start containerd under " + workDir, e);

@@ -1,0 +1,53 @@
+package dev.stockade.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Upstream tools that {@code test/cluster/build-tools} builds from their Go modules, found where
+ * it caches them: {@code ${STOCKADE_TOOLS_CACHE:-~/.cache/stockade/tools}/<tool>-<version>/bin},
+ * the version pinned in {@code test/cluster/versions.env} (the names of {@code test/cluster/env.sh}).
+ * A tool that is not built fails the test in CI and skips it elsewhere ({@link HostPrerequisites}).
+ */
+public final class BuiltTools {
+
+    /** crictl ({@code build-tools crictl}): the executable. */
+    public static Path crictl() {
+        return bin("crictl", "CRI_TOOLS_VERSION").resolve("crictl");
+    }
+
+    /** containerd 2.x ({@code build-tools containerd2}): the directory with containerd, ctr and containerd-shim-runc-v2 (env.sh's CONTAINERD2_BIN). */
+    public static Path containerd2() {
+        Path bin = bin("containerd2", "CONTAINERD2_VERSION");
+        for (String program : new String[] {"containerd", "ctr", "containerd-shim-runc-v2"}) {
+            HostPrerequisites.require(Files.isExecutable(bin.resolve(program)), program + " built by test/cluster/build-tools containerd2 in " + bin);
+        }
+        return bin;
+    }
+
+    /** The pinned version of {@code variable} in versions.env, e.g. {@code v2.2.9}. */
+    public static String version(String variable) {
+        Path versions = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "test", "cluster", "versions.env");
+        try {
+            return Files.readAllLines(versions).stream().filter(line -> line.startsWith(variable + "="))
+                    .map(line -> line.substring(variable.length() + 1).strip()).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(versions + " pins no " + variable));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + versions, e);
+        }
+    }
+
+    private static Path bin(String tool, String versionVariable) {
+        String version = version(versionVariable);
+        String cache = System.getenv("STOCKADE_TOOLS_CACHE");
+        Path bin = (cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "stockade", "tools") : Path.of(cache))
+                .resolve(tool + "-" + version).resolve("bin");
+        HostPrerequisites.require(Files.isDirectory(bin), tool + " " + version + " built by test/cluster/build-tools " + tool + " in " + bin);
+        return bin;
+    }
+
+    private BuiltTools() {
+    }
+}
