@@ -132,7 +132,7 @@ public final class InstallerFactory {
         Optional<String> crictl = crictl(crictlSetting, host);
         if (preset.containerdCheck().isPresent()) {
             RuntimePreset.ContainerdCheck check = preset.containerdCheck().get();
-            registered = new ContainerdDumpVerifier(files, host.path().toString(), check.binary(), check.dumpedConfig(), VERIFY_TIMEOUT);
+            registered = new ContainerdDumpVerifier(files, host, check.binary(), check.dumpedConfig(), VERIFY_TIMEOUT);
             if (!runtimeSocket.equals("none")) {
                 registered = new RunningContainerdVerifier(registered, host, Path.of("/proc"), socketPath(runtimeSocket, preset),
                         check.newerThan(), crictl, VERIFY_TIMEOUT);

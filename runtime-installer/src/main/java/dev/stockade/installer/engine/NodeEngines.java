@@ -85,6 +85,7 @@ public final class NodeEngines {
      */
     private EngineDirectories containerd(String configPath, RuntimePreset.Containerd engine) throws InstallerException {
         List<String> arguments = List.of();
+        Optional<String> running = runningContainerd(configPath);
         for (List<String> candidate : commandLines("containerd")) {
             // containerd reads /etc/containerd/config.toml when no -c names another.
             if (EngineConfigs.containerdConfigFile(candidate).orElse(RuntimePresets.CONTAINERD_CONFIG).equals(configPath)) {
@@ -93,9 +94,9 @@ public final class NodeEngines {
             }
         }
         Optional<JsonNode> config = Optional.empty();
-        if (engine.dump() && isExecutable("containerd")) {
+        if (engine.dump() && (running.isPresent() || isExecutable("containerd"))) {
             List<String> command = new ArrayList<>(host.isSystemRoot() ? List.of() : List.of("chroot", host.path().toString()));
-            command.addAll(List.of("containerd", "--config", configPath, "config", "dump"));
+            command.addAll(List.of(running.orElse("containerd"), "--config", configPath, "config", "dump"));
             String output = CommandRestarter.runCommand(command, DUMP_TIMEOUT, "asking containerd for its root and state directories");
             config = Optional.of(TomlDocuments.parse("the output of containerd config dump", output));
         } else {
@@ -140,13 +141,42 @@ public final class NodeEngines {
     }
 
     /**
+     * The host path of the program of the running containerd that reads {@code configPath} (its
+     * {@code /proc/PID/exe}), so that {@code config dump} is asked of the release that runs: a node
+     * can carry another containerd on PATH (Debian's 1.x package beside a 2.x from a release
+     * tarball), which reads a version 3 file differently. Empty when no such containerd runs or its
+     * program was replaced since it started.
+     */
+    public Optional<String> runningContainerd(String configPath) {
+        for (RootProcess process : rootProcesses("containerd")) {
+            if (EngineConfigs.containerdConfigFile(process.arguments()).orElse(RuntimePresets.CONTAINERD_CONFIG).equals(configPath)) {
+                try {
+                    String program = Files.readSymbolicLink(process.directory().resolve("exe")).toString();
+                    return program.endsWith(" (deleted)") ? Optional.empty() : Optional.of(program);
+                } catch (IOException e) {
+                    // Ended while we looked.
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The arguments of every root process of the host named {@code name} (its /proc/PID/comm),
      * lowest pid first. Root's only: any user can name a process dockerd, and its flags must not
      * decide which host directories containers may mount.
      */
     List<List<String>> commandLines(String name) {
+        return rootProcesses(name).stream().map(RootProcess::arguments).toList();
+    }
+
+    /** A root process of the host: its /proc directory and its arguments. */
+    private record RootProcess(Path directory, List<String> arguments) {
+    }
+
+    private List<RootProcess> rootProcesses(String name) {
         Path proc = host.resolve("/proc");
-        List<List<String>> found = new ArrayList<>();
+        List<RootProcess> found = new ArrayList<>();
         try (Stream<Path> entries = Files.list(proc)) {
             for (Path process : entries.filter(p -> p.getFileName().toString().matches("[0-9]+"))
                     .sorted((a, b) -> Long.compare(Long.parseLong(a.getFileName().toString()), Long.parseLong(b.getFileName().toString())))
@@ -156,7 +186,7 @@ public final class NodeEngines {
                             && Integer.valueOf(0).equals(Files.getAttribute(process, "unix:uid"))) {
                         String cmdline = Files.readString(process.resolve("cmdline"), StandardCharsets.UTF_8);
                         if (!cmdline.isEmpty()) {
-                            found.add(List.of(cmdline.split("\0")));
+                            found.add(new RootProcess(process, List.of(cmdline.split("\0"))));
                         }
                     }
                 } catch (IOException e) {
