@@ -132,6 +132,12 @@ record Flavour(
                 """), "io.containerd.cri.v1.runtime", section -> {
             assertTrue(section.at("/containerd/runtimes/runc/options/SystemdCgroup").asBoolean());
             assertEquals("runc", section.at("/containerd/default_runtime_name").asText());
+            // containerd 2.x merges this partial runc into its built-in one; the handlers copy the result.
+            for (Handler handler : FakeHost.HANDLERS) {
+                JsonNode runtime = section.at("/containerd/runtimes/" + handler.name());
+                assertTrue(runtime.at("/options/SystemdCgroup").asBoolean(), section.toString());
+                assertEquals("podsandbox", runtime.path("sandboxer").asText(), section.toString());
+            }
         });
     }
 

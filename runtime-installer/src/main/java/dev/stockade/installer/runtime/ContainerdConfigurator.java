@@ -71,7 +71,7 @@ public final class ContainerdConfigurator implements RuntimeConfigurator {
     public List<DesiredFile> desired(List<Handler> handlers) throws InstallerException {
         HostSettings settings = hostSettings();
         ObjectNode criSection = settings.effectiveSection();
-        ContainerdRuntimes.addHandlers(criSection, handlers);
+        ContainerdRuntimes.addHandlers(criSection, settings.plugin(), handlers);
         ObjectNode dropIn = JsonNodeFactory.instance.objectNode();
         dropIn.put("version", settings.version());
         dropIn.putObject("plugins").set(settings.plugin(), criSection);

@@ -57,16 +57,18 @@ final class ContainerdRuntimes {
     }
 
     /**
-     * Adds one runtime per handler to a CRI plugin section: the host's runc runtime (see
-     * {@link #runcTemplate}) running the handler's launcher in place of runc. A section that
-     * declares no runtime runs containerd's built-in {@code runc}, which declaring ours would
-     * drop (containerd 1.x replaces the built-in list), so {@code runc} is declared again there;
-     * a section that declares runtimes keeps exactly those: containerd loads no other.
+     * Adds one runtime per handler to the section of CRI plugin {@code plugin}: the host's runc
+     * runtime (see {@link #runcTemplate}) running the handler's launcher in place of runc. Under
+     * containerd 1.x's id, a section that declares no runtime runs containerd's built-in {@code
+     * runc}, which declaring ours would drop (1.x replaces the built-in list), so {@code runc} is
+     * declared again there; a section that declares runtimes keeps exactly those: containerd loads
+     * no other. containerd 2.x keeps its built-in {@code runc} beside declared runtimes, so
+     * nothing is declared again under its id.
      */
-    static void addHandlers(ObjectNode criSection, List<Handler> handlers) {
-        Optional<ObjectNode> template = runcTemplate(criSection);
+    static void addHandlers(ObjectNode criSection, String plugin, List<Handler> handlers) {
+        Optional<ObjectNode> template = runcTemplate(criSection, plugin);
         ObjectNode runtimes = TomlDocuments.table(criSection, "containerd", "runtimes");
-        if (runtimes.isEmpty()) {
+        if (runtimes.isEmpty() && !plugin.equals(CRI_V3)) {
             runtimes.set("runc", defaultRunc());
         }
         for (Handler handler : handlers) {
@@ -79,11 +81,23 @@ final class ContainerdRuntimes {
      * cgroup driver, base spec, runc root, annotations): the default runtime when it is a runc
      * shim (NVIDIA's {@code nvidia} is one: a runc shim with another BinaryName), else the runtime
      * called {@code runc} when it is one, else the first runc-shim runtime by name. Empty when the
-     * section declares none: the handler then gets containerd's defaults.
+     * section declares none: the handler then gets containerd's defaults. Under containerd 2.x's
+     * id the section's {@code runc} is the built-in one ({@link #builtInRuncV3}) with whatever the
+     * section declares for it merged in, as 2.x loads it: kubeadm's and the distributions' 2.x
+     * configs declare only {@code runc.options.SystemdCgroup = true}.
      */
-    static Optional<ObjectNode> runcTemplate(ObjectNode criSection) {
+    static Optional<ObjectNode> runcTemplate(ObjectNode criSection, String plugin) {
         JsonNode containerd = criSection.path("containerd");
         JsonNode runtimes = containerd.path("runtimes");
+        if (plugin.equals(CRI_V3)) {
+            ObjectNode merged = runtimes instanceof ObjectNode declared ? declared.deepCopy() : JsonNodeFactory.instance.objectNode();
+            ObjectNode runc = builtInRuncV3();
+            if (merged.get("runc") instanceof ObjectNode declaredRunc) {
+                TomlDocuments.deepMerge(runc, declaredRunc);
+            }
+            merged.set("runc", runc);
+            runtimes = merged;
+        }
         List<String> candidates = new ArrayList<>();
         JsonNode defaultName = containerd.get("default_runtime_name");
         candidates.add(defaultName != null && defaultName.isTextual() ? defaultName.textValue() : "runc");
@@ -128,6 +142,34 @@ final class ContainerdRuntimes {
         options.put("IoUid", 0);
         options.put("NoNewKeyring", false);
         options.put("NoPivotRoot", false);
+        options.put("SystemdCgroup", false);
+        return runc;
+    }
+
+    /**
+     * containerd 2.x's built-in runc runtime as {@code containerd config default} of 2.2 shows
+     * it: the runc shim in pod-sandbox mode with every option at its zero value.
+     */
+    static ObjectNode builtInRuncV3() {
+        ObjectNode runc = JsonNodeFactory.instance.objectNode();
+        runc.put("runtime_type", RUNC_SHIM);
+        for (String text : List.of("runtime_path", "base_runtime_spec", "cni_conf_dir", "snapshotter", "io_type")) {
+            runc.put(text, "");
+        }
+        runc.putArray("pod_annotations");
+        runc.putArray("container_annotations");
+        for (String flag : List.of("privileged_without_host_devices", "privileged_without_host_devices_all_devices_allowed", "cgroup_writable")) {
+            runc.put(flag, false);
+        }
+        runc.put("cni_max_conf_num", 0);
+        runc.put("sandboxer", "podsandbox");
+        ObjectNode options = runc.putObject("options");
+        for (String text : List.of("BinaryName", "CriuImagePath", "CriuWorkPath", "Root", "ShimCgroup")) {
+            options.put(text, "");
+        }
+        options.put("IoGid", 0);
+        options.put("IoUid", 0);
+        options.put("NoNewKeyring", false);
         options.put("SystemdCgroup", false);
         return runc;
     }

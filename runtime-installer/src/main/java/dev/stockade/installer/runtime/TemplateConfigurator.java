@@ -63,8 +63,8 @@ public final class TemplateConfigurator implements RuntimeConfigurator {
         String template = templatePath(version);
         String plugin = ContainerdRuntimes.runtimesPlugin(version, List.of(renderedConfig));
         // The handlers copy the runc runtime rendered for this node (its cgroup driver among others).
-        Optional<ObjectNode> runc = renderedConfig.path("plugins").get(plugin) instanceof ObjectNode section
-                ? ContainerdRuntimes.runcTemplate(section) : Optional.empty();
+        Optional<ObjectNode> runc = ContainerdRuntimes.runcTemplate(renderedConfig.path("plugins").get(plugin) instanceof ObjectNode section
+                ? section : JsonNodeFactory.instance.objectNode(), plugin);
         String block = block(template, handlers, plugin, runc);
         Optional<String> templateText = host.read(template);
         String edited;
