@@ -6,7 +6,7 @@ import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.profile.Profiles;
 import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
-import dev.stockade.testing.HostPrerequisites;
+import dev.stockade.testing.BuiltTools;
 import dev.stockade.testing.PrivateContainerd;
 import dev.stockade.testing.RestartRequests;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,11 +47,7 @@ class RealContainerdConfigsTest {
     @AfterEach
     void uninstallLeftovers() {
         // Never leave the machine with an install when an assertion failed midway.
-        if (config != null && Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
-            run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
-                    InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
-                    InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
-        }
+        RealContainerdTest.uninstallLeftovers(config);
     }
 
     /** Payload, profiles and a config file with this content under the test's directory; the environment of a file-only install. */
@@ -109,12 +104,7 @@ class RealContainerdConfigsTest {
         assertEquals(0, install.exitCode(), install.text());
         JsonNode after = configDump(config);
         assertEquals(List.of("nvidia", HANDLER), runtimeNames(after).stream().sorted().toList());
-        ObjectNode withoutHandler = after.deepCopy();
-        ((ObjectNode) withoutHandler.at("/plugins/" + CRI + "/containerd/runtimes")).remove(HANDLER);
-        withoutHandler.remove("imports");
-        ObjectNode expected = before.deepCopy();
-        expected.remove("imports");
-        assertEquals(expected, withoutHandler, "the effective config changed only by the handler");
+        RealContainerdTest.assertChangedOnlyByHandler(before, after, CRI);
     }
 
     /** Fault 3: the handler is the host's runc runtime (systemd cgroups, base spec, every option) with our BinaryName. */
@@ -169,7 +159,7 @@ class RealContainerdConfigsTest {
             environment.put(InstallerConfig.RUNTIME_SOCKET, containerd.socket().toString());
             environment.put(InstallerConfig.VERIFY, "command:true");
             // The CRI's own list of handlers, as the kubelet sees it.
-            environment.put(InstallerConfig.CRICTL, crictl().toString());
+            environment.put(InstallerConfig.CRICTL, BuiltTools.crictl().toString());
 
             RealContainerdTest.Output install = run(environment, "install");
             assertEquals(0, install.exitCode(), install.text());
@@ -210,21 +200,7 @@ class RealContainerdConfigsTest {
         }
     }
 
-    /** crictl as test/cluster/build-tools builds it: the version pinned in test/cluster/versions.env, in the tools cache. */
-    static Path crictl() throws java.io.IOException {
-        Path versions = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "test", "cluster", "versions.env");
-        String version = Files.readAllLines(versions).stream().filter(line -> line.startsWith("CRI_TOOLS_VERSION="))
-                .map(line -> line.substring("CRI_TOOLS_VERSION=".length()).strip()).findFirst().orElseThrow();
-        String cache = System.getenv("STOCKADE_TOOLS_CACHE");
-        Path crictl = (cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "stockade", "tools") : Path.of(cache))
-                .resolve("crictl-" + version).resolve("bin").resolve("crictl");
-        HostPrerequisites.require(Files.isExecutable(crictl), "crictl " + version + " built by test/cluster/build-tools at " + crictl);
-        return crictl;
-    }
-
     private static List<String> runtimeNames(JsonNode dump) {
-        List<String> names = new ArrayList<>();
-        dump.at("/plugins/" + CRI + "/containerd/runtimes").fieldNames().forEachRemaining(names::add);
-        return names;
+        return RealContainerdTest.fieldNames(dump.at("/plugins/" + CRI + "/containerd/runtimes"));
     }
 }

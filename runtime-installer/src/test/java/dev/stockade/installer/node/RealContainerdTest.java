@@ -113,28 +113,13 @@ class RealContainerdTest {
             JsonNode cri = dump.path("plugins").path(CRI);
             assertEquals(LAUNCHER, cri.at("/containerd/runtimes/" + HANDLER + "/options/BinaryName").asText(), cri.toString());
             assertEquals("io.containerd.runc.v2", cri.at("/containerd/runtimes/" + HANDLER + "/runtime_type").asText());
-            ObjectNode expected = dumpBefore.deepCopy();
-            ObjectNode actual = dump.deepCopy();
-            ((ObjectNode) actual.at("/plugins/" + CRI + "/containerd/runtimes")).remove(HANDLER);
-            actual.remove("imports");
-            expected.remove("imports");
-            assertEquals(expected, actual, "every other setting of containerd's merged config is as before the install");
+            assertChangedOnlyByHandler(dumpBefore, dump, CRI);
             String plugins = containerd.ctr("plugins", "ls").requireSuccess().stdout();
             assertTrue(plugins.lines().map(line -> List.of(line.strip().split("\\s+")))
                             .anyMatch(columns -> columns.equals(List.of("io.containerd.grpc.v1", "cri", "linux/amd64", "ok"))),
                     "the CRI plugin loads with the drop-in:\n" + plugins + "\n" + Files.readString(containerd.logFile()));
 
-            // The same container through runc and through the handler: the sandbox runtime applied the
-            // profile (its default drops capabilities such as NET_RAW that ctr's default spec grants).
-            String capabilities = "grep CapEff /proc/self/status";
-            CommandResult plain = containerd.run(image, "plain", List.of(), "sh", "-c", capabilities).requireSuccess();
-            CommandResult sandboxed = containerd.run(image, "sandboxed", List.of("--runc-binary", LAUNCHER), "sh", "-c", capabilities)
-                    .requireSuccess();
-            long plainCapabilities = Long.parseLong(plain.stdout().strip().split("\\s+")[1], 16);
-            long sandboxedCapabilities = Long.parseLong(sandboxed.stdout().strip().split("\\s+")[1], 16);
-            long netRaw = 1L << 13;
-            assertTrue((plainCapabilities & netRaw) != 0, "runc keeps ctr's NET_RAW: " + plain.stdout());
-            assertEquals(0, sandboxedCapabilities & netRaw, "the handler's runtime dropped NET_RAW: " + sandboxed.stdout());
+            assertHandlerAppliesTheProfile(containerd, image);
 
             // The DaemonSet's default verification after the file checks, on this real install: the
             // launcher finds runc, and the payload's JRE starts on this host's C library.
@@ -155,12 +140,7 @@ class RealContainerdTest {
             List<Long> specServers = specServers();
             assertEquals(1, specServers.size(), "one spec server runs after the install: " + specServers);
             assertInStockadeCgroups(specServers.getFirst());
-            CommandResult hostMount = containerd.run(image, "host-mount", List.of("--runc-binary", LAUNCHER,
-                    "--mount", "type=bind,src=/,dst=/host,options=rbind:ro"), "true");
-            assertNotEquals(0, hostMount.exitCode(), hostMount.describe());
-            assertTrue(hostMount.stderr().contains("(rule host-mount)"), hostMount.describe());
-            assertTrue(Files.readString(Path.of(HostLayout.SPEC_SERVER_LOG)).contains("(rule host-mount)"),
-                    "the spec server answered the create");
+            assertHostMountRefused(containerd, image);
 
             Output reinstall = run(environment, "install");
             assertEquals(0, reinstall.exitCode(), reinstall.text());
@@ -199,11 +179,7 @@ class RealContainerdTest {
             assertEquals(dumpBefore, configDump(config));
         } finally {
             // Never leave the machine with a half-removed install when an assertion failed midway.
-            if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
-                run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
-                        InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
-                        InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
-            }
+            uninstallLeftovers(config);
         }
     }
 
@@ -326,11 +302,7 @@ class RealContainerdTest {
             assertEquals(runStockadeExisted, Files.exists(Path.of("/run/stockade")), "nor the supervisor's state directory");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
         } finally {
-            if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
-                run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
-                        InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
-                        InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
-            }
+            uninstallLeftovers(config);
         }
     }
 
@@ -429,8 +401,69 @@ class RealContainerdTest {
     }
 
     static JsonNode configDump(Path config) throws Exception {
-        CommandResult dump = Commands.run("containerd", "--config", config.toString(), "config", "dump").requireSuccess();
+        return configDump("containerd", config);
+    }
+
+    /** {@code containerd config dump} of {@code config} by the program {@code containerd} (a path, or a name on PATH). */
+    static JsonNode configDump(String containerd, Path config) throws Exception {
+        CommandResult dump = Commands.run(containerd, "--config", config.toString(), "config", "dump").requireSuccess();
         return new TomlMapper().readTree(dump.stdout());
+    }
+
+    /**
+     * containerd's merged config after the install differs from before only by the handler in the
+     * runtimes of CRI plugin {@code plugin} (and the drop-in in {@code imports}).
+     */
+    static void assertChangedOnlyByHandler(JsonNode before, JsonNode after, String plugin) {
+        ObjectNode expected = before.deepCopy();
+        ObjectNode actual = after.deepCopy();
+        ((ObjectNode) actual.at("/plugins/" + plugin + "/containerd/runtimes")).remove(HANDLER);
+        actual.remove("imports");
+        expected.remove("imports");
+        assertEquals(expected, actual, "every other setting of containerd's merged config is as before the install");
+    }
+
+    /**
+     * The same busybox container through runc and through the handler's launcher: the sandbox
+     * runtime applied the default profile, which drops capabilities such as NET_RAW that ctr's
+     * default spec grants.
+     */
+    static void assertHandlerAppliesTheProfile(PrivateContainerd containerd, String image) {
+        String capabilities = "grep CapEff /proc/self/status";
+        CommandResult plain = containerd.run(image, "plain", List.of(), "sh", "-c", capabilities).requireSuccess();
+        CommandResult sandboxed = containerd.run(image, "sandboxed", List.of("--runc-binary", LAUNCHER), "sh", "-c", capabilities)
+                .requireSuccess();
+        long plainCapabilities = Long.parseLong(plain.stdout().strip().split("\\s+")[1], 16);
+        long sandboxedCapabilities = Long.parseLong(sandboxed.stdout().strip().split("\\s+")[1], 16);
+        long netRaw = 1L << 13;
+        assertTrue((plainCapabilities & netRaw) != 0, "runc keeps ctr's NET_RAW: " + plain.stdout());
+        assertEquals(0, sandboxedCapabilities & netRaw, "the handler's runtime dropped NET_RAW: " + sandboxed.stdout());
+    }
+
+    /** A bind mount of the host's / through the handler is refused by the spec server the install started, naming the rule. */
+    static void assertHostMountRefused(PrivateContainerd containerd, String image) throws Exception {
+        CommandResult hostMount = containerd.run(image, "host-mount", List.of("--runc-binary", LAUNCHER,
+                "--mount", "type=bind,src=/,dst=/host,options=rbind:ro"), "true");
+        assertNotEquals(0, hostMount.exitCode(), hostMount.describe());
+        assertTrue(hostMount.stderr().contains("(rule host-mount)"), hostMount.describe());
+        assertTrue(Files.readString(Path.of(HostLayout.SPEC_SERVER_LOG)).contains("(rule host-mount)"),
+                "the spec server answered the create");
+    }
+
+    /** The keys of a table, in its order. */
+    static List<String> fieldNames(JsonNode table) {
+        List<String> names = new ArrayList<>();
+        table.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** Removes an install a failed assertion left on this machine (uninstall --force with {@code config}), if any. */
+    static void uninstallLeftovers(Path config) {
+        if (config != null && Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
+            run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                    InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
+                    InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
+        }
     }
 
     private static void stop(PrivateContainerd containerd, String id) throws InterruptedException {
