@@ -59,9 +59,7 @@ class RealContainerd2Test {
      */
     @Test
     void installRunUninstallWithContainerd2sDefaultConfig() throws Exception {
-        Path bin = BuiltTools.containerd2();
-        Path workDir = Files.createDirectories(directory.resolve("containerd"));
-        String defaults = Commands.run(bin.resolve("containerd").toString(), "config", "default").requireSuccess().stdout();
+        String defaults = Commands.run(BuiltTools.containerd2().resolve("containerd").toString(), "config", "default").requireSuccess().stdout();
         assertTrue(defaults.startsWith("version = 3\n"), defaults);
         String config = defaults;
         // Every host path containerd would create or serve, moved under the test's directory.
@@ -77,9 +75,9 @@ class RealContainerd2Test {
                 "SystemdCgroup = false", "SystemdCgroup = true").entrySet()) {
             assertEquals(1, config.split(Pattern.quote(setting.getKey()), -1).length - 1,
                     "containerd config default has one '" + setting.getKey() + "':\n" + defaults);
-            config = config.replace(setting.getKey(), setting.getValue().replace("WORKDIR", workDir.toString()));
+            config = config.replace(setting.getKey(), setting.getValue());
         }
-        installRunUninstall(bin, workDir, config, true);
+        installRunUninstall(config, true, true);
     }
 
     /**
@@ -88,10 +86,22 @@ class RealContainerd2Test {
      * drop-in is imported by one entry that uninstall removes again.
      */
     @Test
-    void installRunUninstallWithAMinimalVersion3Config() throws Exception {
-        Path bin = BuiltTools.containerd2();
-        Path workDir = Files.createDirectories(directory.resolve("containerd"));
-        String config = """
+    void installRunUninstallWithKubeadmsMinimalVersion3Config() throws Exception {
+        installRunUninstall(minimalConfig("""
+                [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+                  SystemdCgroup = true
+                """), false, true);
+    }
+
+    /** A version 3 file that declares no runtime: the handler is the built-in runc with the launcher, and runc stays as it was. */
+    @Test
+    void installRunUninstallWithAVersion3ConfigThatDeclaresNoRuntime() throws Exception {
+        installRunUninstall(minimalConfig(""), false, false);
+    }
+
+    /** version = 3 with the test's directories for all that containerd would otherwise create on the host, and {@code more}. */
+    private static String minimalConfig(String more) {
+        return """
                 version = 3
                 root = "WORKDIR/root"
                 state = "WORKDIR/state"
@@ -99,10 +109,6 @@ class RealContainerd2Test {
                 [grpc]
                   address = "WORKDIR/containerd.sock"
 
-                [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-                  SystemdCgroup = true
-
-                # The test's own directories for what containerd would otherwise create on the host.
                 [plugins.'io.containerd.cri.v1.runtime'.cni]
                   bin_dirs = ["WORKDIR/cni/bin"]
                   conf_dir = "WORKDIR/cni/net.d"
@@ -110,20 +116,24 @@ class RealContainerd2Test {
                   path = "WORKDIR/opt"
                 [plugins.'io.containerd.nri.v1.nri']
                   socket_path = "WORKDIR/nri/nri.sock"
-                """.replace("WORKDIR", workDir.toString());
-        installRunUninstall(bin, workDir, config, false);
+                """ + more;
     }
 
     /**
      * Install (containerd restarted once), the checks of this class's description, uninstall.
      *
+     * @param configTemplate     config.toml, WORKDIR standing for containerd's directory under the test's
      * @param importsCoverDropIn whether the config's own imports read the drop-in, so that config.toml is never edited
+     * @param systemdCgroup      whether the host's runc (and so the handler) uses systemd cgroups
      */
-    private void installRunUninstall(Path bin, Path workDir, String configText, boolean importsCoverDropIn) throws Exception {
+    private void installRunUninstall(String configTemplate, boolean importsCoverDropIn, boolean systemdCgroup) throws Exception {
+        Path bin = BuiltTools.containerd2();
         Path payload = requireHostAndPayload(List.of(), "bin/stockade-runtime",
                 "the sandbox runtime payload (dev.stockade:stockade-sandbox-runtime, classifier payload)");
         String containerdBinary = bin.resolve("containerd").toString();
+        Path workDir = Files.createDirectories(directory.resolve("containerd"));
         Path config = workDir.resolve("config.toml");
+        String configText = configTemplate.replace("WORKDIR", workDir.toString());
         Files.writeString(config, configText);
         byte[] originalConfig = Files.readAllBytes(config);
         Path profiles = Files.createDirectories(directory.resolve("profiles"));
@@ -134,8 +144,8 @@ class RealContainerd2Test {
              RestartRequests restarts = new RestartRequests(containerd)) {
             JsonNode dumpBefore = configDump(containerdBinary, config);
             assertEquals(3, dumpBefore.path("version").asInt(), "containerd 2.x loads the file as version 3");
-            assertTrue(dumpBefore.at("/plugins/" + CRI_RUNTIME + "/containerd/runtimes/runc/options/SystemdCgroup").asBoolean(),
-                    "the host's runc uses systemd cgroups: " + dumpBefore.at("/plugins/" + CRI_RUNTIME + "/containerd/runtimes"));
+            assertEquals(systemdCgroup, dumpBefore.at("/plugins/" + CRI_RUNTIME + "/containerd/runtimes/runc/options/SystemdCgroup").asBoolean(),
+                    "the host's runc cgroup driver: " + dumpBefore.at("/plugins/" + CRI_RUNTIME + "/containerd/runtimes"));
             assertEquals(List.of("runc"), runtimeNames(criInfo(crictl, containerd)), "the running CRI serves runc only before the install");
             String image = containerd.importImage(BusyboxImage.ociArchive(BusyboxImage.rootfs(directory.resolve("rootfs")), directory));
             String ctrRun = containerd.binary("ctr") + " --address " + containerd.socket() + " run --rm "
@@ -163,7 +173,7 @@ class RealContainerd2Test {
             JsonNode served = criInfo(crictl, containerd);
             assertEquals(List.of("runc", HANDLER), runtimeNames(served).stream().sorted().toList());
             assertEquals(LAUNCHER, served.path(HANDLER).path("options").path("BinaryName").asText(), served.toString());
-            assertTrue(served.path(HANDLER).path("options").path("SystemdCgroup").asBoolean(), served.toString());
+            assertEquals(systemdCgroup, served.path(HANDLER).path("options").path("SystemdCgroup").asBoolean(), served.toString());
 
             RealContainerdTest.assertHandlerAppliesTheProfile(containerd, image);
             RealContainerdTest.assertHostMountRefused(containerd, image);
