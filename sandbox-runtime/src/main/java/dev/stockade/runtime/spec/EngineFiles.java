@@ -25,10 +25,18 @@ final class EngineFiles {
 
     private static final String ID = "([0-9a-f]+)";
 
+    /**
+     * containers/storage keeps a container's files under {@code <driver>-containers}, the driver
+     * being one of its graph drivers (containers/storage {@code drivers/}: overlay, vfs, btrfs, zfs,
+     * devicemapper, aufs).
+     */
+    private static final String STORAGE_DRIVER = "(?:overlay|vfs|btrfs|zfs|devicemapper|aufs)";
+
     /** Below a directory of each layout: the owner's id, then the file. */
     private static final java.util.Map<Layout, String> BELOW = java.util.Map.of(
             Layout.CONTAINERD, "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/" + ID + "/(hostname|hosts|resolv\\.conf|shm)",
-            Layout.CONTAINERS_STORAGE, "/overlay-containers/" + ID + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)",
+            Layout.CONTAINERS_STORAGE, "/" + STORAGE_DRIVER + "-containers/" + ID
+                    + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)",
             Layout.DOCKER, "/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)");
 
     private record Place(Layout layout, Pattern pattern) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -132,6 +133,19 @@ class EngineFilesTest {
         ObjectNode others = Specs.withHostPath(plain(), "/srv/podman/run/overlay-containers/" + OTHER + "/userdata/hosts", "/etc/hosts");
         assertRefusal(assertThrows(Refusal.class, () -> validator.validate(others, DOCKER_BUNDLE, ID)), last(others), "host-mount",
                 "hosts the containers-storage engine keeps for " + OTHER);
+    }
+
+    /** Podman with --storage-driver vfs (and btrfs, zfs… nodes) keeps them under <driver>-containers (a new user's trial). */
+    @Test
+    void aPodmanContainersOwnFilesPassUnderEveryStorageDriver() {
+        SpecValidator validator = on("containers-storage:/srv/podman/root containers-storage:/srv/podman/run");
+        for (String driver : List.of("vfs", "btrfs", "zfs")) {
+            ObjectNode spec = Specs.withHostPath(plain(), "/srv/podman/run/" + driver + "-containers/" + ID + "/userdata/.containerenv",
+                    "/run/.containerenv");
+            assertDoesNotThrow(() -> validator.validate(spec, DOCKER_BUNDLE, ID), driver);
+        }
+        ObjectNode unknown = Specs.withHostPath(plain(), "/srv/podman/run/other-containers/" + ID + "/userdata/hosts", "/etc/hosts");
+        assertThrows(Refusal.class, () -> validator.validate(unknown, DOCKER_BUNDLE, ID));
     }
 
     /** containerd's CRI keeps a pod's files under the sandbox's id, which it names in every container of the pod. */
