@@ -32,8 +32,9 @@ public class InstallerSpec {
     @Default("/host")
     private String hostRootMountPath;
 
-    @JsonPropertyDescription("The kubelet's --root-dir on the pool's nodes. The sandbox runtime allows pod volumes only from its pods/ directory; "
-            + "change it where the distribution moves it (MicroK8s: /var/snap/microk8s/common/var/lib/kubelet).")
+    @JsonPropertyDescription("The kubelet's --root-dir on the pool's nodes, used where the running kubelet's (or k3s's, rke2's) command "
+            + "line names none. The sandbox runtime allows pod volumes only from its pods/ directory; change it where the distribution "
+            + "moves it and the installer cannot read it (MicroK8s: /var/snap/microk8s/common/var/lib/kubelet).")
     @Default("/var/lib/kubelet")
     @Pattern(Stockade.KUBELET_ROOT_PATTERN)
     private String kubeletRootDir;
