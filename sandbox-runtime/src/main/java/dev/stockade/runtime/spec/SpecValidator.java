@@ -227,7 +227,7 @@ public final class SpecValidator {
         if (allDevices && sysAdmin) {
             throw new Refusal("process.capabilities / linux.resources.devices", "privileged",
                     "privileged containers are not allowed by sandbox profile " + profileName
-                            + "; remove securityContext.privileged");
+                            + "; remove securityContext.privileged (docker and podman: --privileged)");
         }
     }
 
