@@ -542,10 +542,19 @@ public final class SpecValidator {
      * the spec's annotations (the sandbox's own container is created under the sandbox's id).
      */
     private void checkOwner(JsonNode spec, String containerId, EngineFiles.Owned file, String field, String source) throws Refusal {
+        if (file.owner().equals(containerId)) {
+            return; // the files the engine keeps for this very container (a Podman pod member's are its own)
+        }
         String own = containerId;
         String whose = "container";
-        if (file.layout() != EngineDirectories.Layout.DOCKER) {
-            String sandbox = CriAnnotations.first(key -> spec.path("annotations").path(key).asText(""), CriAnnotations.SANDBOX_ID);
+        // Only the engine of the layout names a sandbox there: containerd's CRI for its sandboxes, CRI-O for containers/storage.
+        String key = switch (file.layout()) {
+            case CONTAINERD -> CriAnnotations.CONTAINERD_SANDBOX_ID;
+            case CONTAINERS_STORAGE -> CriAnnotations.CRIO_SANDBOX_ID;
+            case DOCKER -> null;
+        };
+        if (key != null) {
+            String sandbox = spec.path("annotations").path(key).asText("");
             if (!sandbox.isEmpty()) {
                 own = sandbox;
                 whose = "sandbox";

@@ -178,6 +178,28 @@ class EngineFilesTest {
         assertDoesNotThrow(() -> on("containers-storage:/run/containers/storage").validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
+    /** A Podman pod member: its SandboxID annotation names the pod, its files are its own (a new user's trial found them refused). */
+    @Test
+    void aContainersOwnFilesPassWhateverSandboxItsAnnotationNames() {
+        ObjectNode spec = plain();
+        spec.putObject("annotations").put("io.kubernetes.cri-o.SandboxID", OTHER);
+        Specs.withHostPath(spec, "/run/containers/storage/overlay-containers/" + Specs.ID + "/userdata/hostname", "/etc/hostname");
+        assertDoesNotThrow(() -> on("containers-storage:/run/containers/storage").validate(spec, Specs.BUNDLE, Specs.ID));
+    }
+
+    /** Only the layout's own engine names a sandbox: containerd's key does not open containers/storage files, nor CRI-O's containerd's. */
+    @Test
+    void anotherEnginesSandboxAnnotationOpensNothing() {
+        ObjectNode storage = plain();
+        storage.putObject("annotations").put("io.kubernetes.cri.sandbox-id", OTHER);
+        Specs.withHostPath(storage, "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/resolv.conf", "/etc/resolv.conf");
+        assertThrows(Refusal.class, () -> on("containers-storage:/run/containers/storage").validate(storage, Specs.BUNDLE, Specs.ID));
+        ObjectNode containerd = plain();
+        containerd.putObject("annotations").put("io.kubernetes.cri-o.SandboxID", OTHER);
+        Specs.withHostPath(containerd, "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" + OTHER + "/hosts", "/etc/hosts");
+        assertThrows(Refusal.class, () -> on("containerd:/var/lib/containerd").validate(containerd, Specs.BUNDLE, Specs.ID));
+    }
+
     /** The plain host mount stays refused with its message, whatever the engine directories. */
     @Test
     void theRootOfTheHostIsStillRefused() {

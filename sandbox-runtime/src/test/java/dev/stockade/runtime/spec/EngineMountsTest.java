@@ -109,11 +109,13 @@ class EngineMountsTest {
         assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
-    /** CRI-O binds the sandbox's shm from its storage directory, "rw" and "bind". */
+    /** CRI-O binds the sandbox's shm from its storage directory, "rw" and "bind", and names the sandbox with its own annotation. */
     @Test
     void criOsShmBindPasses() {
+        String sandbox = "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d";
         ObjectNode spec = with(Specs.app(), mount("/dev/shm", "bind", "/run/containers/storage/overlay-containers/"
-                + "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d/userdata/shm", "rw", "bind"));
+                + sandbox + "/userdata/shm", "rw", "bind"));
+        spec.with("annotations").put("io.kubernetes.cri-o.SandboxID", sandbox);
         assertDoesNotThrow(() -> DEFAULTS.validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
