@@ -27,9 +27,16 @@ public final class BuiltTools {
         return bin;
     }
 
+    /** gVisor's runsc ({@code build-tools gvisor}, its shim beside it): the executable (env.sh's GVISOR_BIN). */
+    public static Path runsc() {
+        Path runsc = cached("gvisor", "gvisor-" + version("GVISOR_VERSION") + "-p" + version("GVISOR_PATCH_LEVEL")).resolve("runsc");
+        HostPrerequisites.require(Files.isExecutable(runsc), "runsc built by test/cluster/build-tools gvisor at " + runsc);
+        return runsc;
+    }
+
     /** The pinned version of {@code variable} in versions.env, e.g. {@code v2.2.9}. */
     public static String version(String variable) {
-        Path versions = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."), "test", "cluster", "versions.env");
+        Path versions = versionsFile();
         try {
             return Files.readAllLines(versions).stream().filter(line -> line.startsWith(variable + "="))
                     .map(line -> line.substring(variable.length() + 1).strip()).findFirst()
@@ -39,12 +46,28 @@ public final class BuiltTools {
         }
     }
 
+    /** test/cluster/versions.env of the repository the test runs in: the module's directory or the first parent that has it. */
+    private static Path versionsFile() {
+        String root = System.getProperty("maven.multiModuleProjectDirectory");
+        for (Path directory = Path.of(root != null ? root : "").toAbsolutePath(); directory != null; directory = directory.getParent()) {
+            Path candidate = directory.resolve("test/cluster/versions.env");
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no test/cluster/versions.env in " + Path.of("").toAbsolutePath() + " or a parent directory");
+    }
+
     private static Path bin(String tool, String versionVariable) {
-        String version = version(versionVariable);
+        return cached(tool, tool + "-" + version(versionVariable));
+    }
+
+    /** {@code <cache>/<directory>/bin}: where build-tools put {@code tool} at its pinned version. */
+    private static Path cached(String tool, String directory) {
         String cache = System.getenv("STOCKADE_TOOLS_CACHE");
         Path bin = (cache == null || cache.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "stockade", "tools") : Path.of(cache))
-                .resolve(tool + "-" + version).resolve("bin");
-        HostPrerequisites.require(Files.isDirectory(bin), tool + " " + version + " built by test/cluster/build-tools " + tool + " in " + bin);
+                .resolve(directory).resolve("bin");
+        HostPrerequisites.require(Files.isDirectory(bin), directory + " built by test/cluster/build-tools " + tool + " in " + bin);
         return bin;
     }
 

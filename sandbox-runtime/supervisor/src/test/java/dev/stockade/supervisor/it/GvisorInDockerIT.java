@@ -2,6 +2,7 @@ package dev.stockade.supervisor.it;
 
 import dev.stockade.api.node.LauncherEnvironment;
 import dev.stockade.testing.BusyboxImage;
+import dev.stockade.testing.BuiltTools;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.HostPrerequisites;
 import dev.stockade.testing.PrivateDockerd;
@@ -48,7 +49,7 @@ class GvisorInDockerIT {
     void theSeedsDemoUnderRuncStockadeAndRunsc() throws Exception {
         Path payload = Path.of(System.getProperty("stockade.payload", "../target/payload")).toAbsolutePath().normalize();
         HostPrerequisites.require(Files.isExecutable(payload.resolve("bin/stockade-runtime")), "the runtime payload at " + payload);
-        Path runsc = GvisorTools.runsc();
+        Path runsc = BuiltTools.runsc();
         Path rootfs = BusyboxImage.rootfs(dir.resolve("rootfs"));
         try (PrivateDockerd dockerd = PrivateDockerd.start(dir.resolve("docker"), false)) {
             Path profile = Files.writeString(dir.resolve("untrusted.json"), "{}");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.Capabilities;
 import dev.stockade.api.profile.SandboxProfile;
+import dev.stockade.testing.BuiltTools;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import dev.stockade.testing.HostPrerequisites;
@@ -77,7 +78,7 @@ class SideBySideWithGvisorIT {
         Path payload = Path.of(System.getProperty("stockade.payload", "../target/payload")).toAbsolutePath().normalize();
         launcher = payload.resolve("bin/stockade-runtime");
         HostPrerequisites.require(Files.isExecutable(launcher), "the runtime payload at " + payload + " (./mvnw -pl sandbox-runtime package)");
-        runsc = GvisorTools.runsc();
+        runsc = BuiltTools.runsc();
         bundles.addProbe("probe", Path.of("../src/test/resources/probe/probe.c"));
         ProgramImage.addTo(bundles.rootfs(), payload, dir);
         netns = "stockade-gvisor-it-" + ProcessHandle.current().pid();
