@@ -14,6 +14,7 @@ import dev.stockade.runtime.host.LinuxHostView;
 import dev.stockade.runtime.json.JsonTrees;
 import dev.stockade.runtime.host.RuncLog;
 import dev.stockade.runtime.spec.HostView;
+import dev.stockade.runtime.spec.RuntimeState;
 import dev.stockade.runtime.spec.Refusal;
 import dev.stockade.runtime.spec.ResourceUpdate;
 import dev.stockade.runtime.spec.SpecHardener;
@@ -220,7 +221,7 @@ public final class SandboxRuntime {
             ObjectNode spec = readObject(config, "bundle config");
             String id = command.containerId().orElseThrow(() -> new Refusal("container id", "spec",
                     "is missing from the " + subcommand + " command line; the runtime cannot tell whose engine files the container may mount"));
-            hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow(), id));
+            hardener.harden(spec, validator.validate(spec, command.bundle().orElseThrow(), id, RuntimeState.of(delegate.toString(), command.root())));
             SupervisorListener.attach(spec, loaded.profile(), loaded.name(), environment.get(LauncherEnvironment.POLICY),
                     environment.getOrDefault(LauncherEnvironment.SUPERVISOR_SOCKET, HostLayout.SUPERVISOR_SOCKET),
                     SupervisorListener::answers);

@@ -11,13 +11,15 @@ import java.util.Set;
  * subcommand and the few subcommand options that name a spec (bundle, process file) or file
  * descriptors. Nothing is rewritten: the delegate receives the original arguments, so flags this
  * class does not know are passed on, not dropped. {@code subcommandIndex} is the subcommand's
- * position in {@code arguments} (their size when there is none).
+ * position in {@code arguments} (their size when there is none); {@code root} is the global
+ * {@code --root}, where the runtime keeps its containers' state (absent: the runtime's default).
  */
 public record RuncCommandLine(
         List<String> arguments,
         Optional<String> subcommand,
         Optional<Path> logFile,
         String logFormat,
+        Optional<Path> root,
         Optional<Path> bundle,
         Optional<Path> processFile,
         List<String> addedCapabilities,
@@ -42,6 +44,7 @@ public record RuncCommandLine(
     public static RuncCommandLine parse(List<String> arguments) {
         Optional<Path> logFile = Optional.empty();
         String logFormat = "text";
+        Optional<Path> root = Optional.empty();
         int index = 0;
         while (index < arguments.size() && arguments.get(index).startsWith("-")) {
             Flag flag = Flag.of(arguments.get(index));
@@ -54,11 +57,13 @@ public record RuncCommandLine(
                 logFile = Optional.of(Path.of(value));
             } else if (flag.name().equals("log-format") && value != null) {
                 logFormat = value;
+            } else if (flag.name().equals("root") && value != null && !value.isEmpty()) {
+                root = Optional.of(Path.of(value));
             }
             index++;
         }
         if (index >= arguments.size()) {
-            return new RuncCommandLine(List.copyOf(arguments), Optional.empty(), logFile, logFormat,
+            return new RuncCommandLine(List.copyOf(arguments), Optional.empty(), logFile, logFormat, root,
                     Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), index, Optional.empty(), Optional.empty());
         }
         int subcommandIndex = index;
@@ -97,7 +102,7 @@ public record RuncCommandLine(
         if (bundle.isEmpty() && valueFlags == CREATE_VALUE_FLAGS) {
             bundle = Optional.of(Path.of(""));
         }
-        return new RuncCommandLine(List.copyOf(arguments), Optional.of(subcommand), logFile, logFormat, bundle,
+        return new RuncCommandLine(List.copyOf(arguments), Optional.of(subcommand), logFile, logFormat, root, bundle,
                 processFile, List.copyOf(capabilities), preserveFds, containerId, subcommandIndex, apparmor, processLabel);
     }
 
@@ -114,7 +119,7 @@ public record RuncCommandLine(
      * them against its working directory, which the resident spec server does not share.
      */
     public RuncCommandLine relativeTo(Path directory) {
-        return new RuncCommandLine(arguments, subcommand, logFile.map(directory::resolve), logFormat,
+        return new RuncCommandLine(arguments, subcommand, logFile.map(directory::resolve), logFormat, root.map(directory::resolve),
                 bundle.map(directory::resolve), processFile.map(directory::resolve), addedCapabilities, preserveFds, containerId,
                 subcommandIndex, apparmor, processLabel);
     }

@@ -1,6 +1,9 @@
 package dev.stockade.runtime.host;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stockade.runtime.json.JsonTrees;
 import dev.stockade.runtime.spec.HostView;
+import dev.stockade.runtime.spec.RuntimeState;
 
 import java.io.File;
 import java.io.IOException;
@@ -60,13 +63,85 @@ public final class LinuxHostView implements HostView {
         return hostPath;
     }
 
-    @Override
-    public boolean isHostNamespace(String type, String path) {
-        String procName = switch (type) {
+    /** The name of /proc/&lt;pid&gt;/ns's file for an OCI namespace type (network is net, mount is mnt). */
+    private static String procName(String type) {
+        return switch (type) {
             case "network" -> "net";
             case "mount" -> "mnt";
             default -> type;
         };
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String path) {
+        try {
+            Map<String, Object> attributes = Files.readAttributes(Path.of(path), "unix:dev,ino");
+            return Optional.of(new Namespace((Long) attributes.get("dev"), (Long) attributes.get("ino")));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
+        if (!List.of("network", "ipc", "uts", "pid", "mount", "cgroup").contains(type)) {
+            return Optional.empty();
+        }
+        try {
+            Path file = state.file(id);
+            if (!ownedByRootOnly(file)) {
+                return Optional.empty();
+            }
+            JsonNode recorded = JsonTrees.read(file);
+            long pid = recorded.path(state.format().pidField).asLong(0);
+            long start = recorded.path(state.format().startField).asLong(-1);
+            if (pid <= 0 || start < 0 || startTime(pid) != start) {
+                return Optional.empty();
+            }
+            Optional<Namespace> namespace = namespace("/proc/" + pid + "/ns/" + procName(type));
+            // Still the same process: the namespace read was its own, not a successor's under the same pid.
+            return startTime(pid) == start ? namespace : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Field 22 of /proc/&lt;pid&gt;/stat, the process's start time in clock ticks since boot (proc(5)); -1 when it is gone. */
+    private static long startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[22 - 3]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The file is root's and neither its group nor others may write it, nor its directory. */
+    private static boolean ownedByRootOnly(Path file) throws IOException {
+        for (Path path : List.of(file, file.getParent())) {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            if ((Integer) attributes.get("uid") != 0 || ((Integer) attributes.get("mode") & 0022) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Optional<JsonNode> engineJson(String path) {
+        try {
+            Path file = Path.of(path);
+            return ownedByRootOnly(file) ? Optional.of(JsonTrees.read(file)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean isHostNamespace(String type, String path) {
+        String procName = procName(type);
         try {
             Path own = Path.of("/proc/self/ns", procName);
             Path other = Path.of(path);

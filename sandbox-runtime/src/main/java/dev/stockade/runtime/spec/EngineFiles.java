@@ -21,16 +21,37 @@ final class EngineFiles {
         boolean isShm() {
             return file.equals("shm") || file.equals("mounts/shm");
         }
+
+        /**
+         * The namespace a container must share with the owner to use this file: the network one
+         * for hostname, hosts and resolv.conf (Docker and Podman hand them to containers that join
+         * it, --network container:X), the IPC one for the shm (--ipc container:X; every container
+         * of a CRI pod joins both of its sandbox's). Empty for the files only their own container uses.
+         */
+        Optional<String> namespaceType() {
+            return switch (file) {
+                case "hostname", "hosts", "resolv.conf" -> Optional.of("network");
+                case "shm", "mounts/shm" -> Optional.of("ipc");
+                default -> Optional.empty();
+            };
+        }
     }
 
     private static final String ID = "([0-9a-f]+)";
+    private static final Pattern ID_PATTERN = Pattern.compile("[0-9a-f]+");
+
+    /** Whether {@code id} has the shape of the engines' container and sandbox ids (lower-case hex), so it names no other path. */
+    static boolean isId(String id) {
+        return ID_PATTERN.matcher(id).matches();
+    }
 
     /**
      * containers/storage keeps a container's files under {@code <driver>-containers}, the driver
      * being one of its graph drivers (containers/storage {@code drivers/}: overlay, vfs, btrfs, zfs,
      * devicemapper, aufs).
      */
-    private static final String STORAGE_DRIVER = "(?:overlay|vfs|btrfs|zfs|devicemapper|aufs)";
+    static final List<String> STORAGE_DRIVERS = List.of("overlay", "vfs", "btrfs", "zfs", "devicemapper", "aufs");
+    private static final String STORAGE_DRIVER = "(?:" + String.join("|", STORAGE_DRIVERS) + ")";
 
     /** Below a directory of each layout: the owner's id, then the file. */
     private static final java.util.Map<Layout, String> BELOW = java.util.Map.of(

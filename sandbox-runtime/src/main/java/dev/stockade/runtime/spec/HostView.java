@@ -1,5 +1,7 @@
 package dev.stockade.runtime.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.Optional;
 
 /** What validation needs to know about the host; the real one reads /proc, tests give fixed answers. */
@@ -14,6 +16,42 @@ public interface HostView {
      * cannot be examined counts as the host's: fail closed.
      */
     boolean isHostNamespace(String type, String path);
+
+    /**
+     * A namespace as the kernel names it: the device and inode of its nsfs file. Two namespace
+     * files are the same namespace when these are equal (namespaces(7), "The /proc/[pid]/ns/
+     * directory").
+     */
+    record Namespace(long device, long inode) {
+    }
+
+    /**
+     * The namespace the file at {@code path} is (a /proc/&lt;pid&gt;/ns link or a file an engine
+     * pinned it on, such as /var/run/netns/&lt;name&gt;), or empty when it cannot be examined.
+     */
+    default Optional<Namespace> namespace(String path) {
+        return Optional.empty();
+    }
+
+    /**
+     * The namespace of OCI type {@code type} (network, ipc, uts, pid, mount, cgroup) that container
+     * {@code id}'s init process is in, found through the delegate runtime's {@code state} and only
+     * while that process runs: its start time is compared before and after, so a pid the kernel
+     * has given to another process does not count. Empty when no such container runs or its state
+     * cannot be read: whoever asks must then refuse.
+     */
+    default Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
+        return Optional.empty();
+    }
+
+    /**
+     * A JSON record an engine keeps at {@code path} for a container or pod sandbox it created (an
+     * OCI spec, Docker's config.v2.json), when the file is root's and neither it nor its directory
+     * may be written by anyone else; empty otherwise.
+     */
+    default Optional<JsonNode> engineJson(String path) {
+        return Optional.empty();
+    }
 
     /** What is at {@code hostPath} itself, a last component that is a link not followed (lstat). */
     Entry entry(String hostPath);

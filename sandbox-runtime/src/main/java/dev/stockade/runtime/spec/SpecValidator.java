@@ -11,6 +11,7 @@ import dev.stockade.api.profile.SandboxProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,8 +68,6 @@ public final class SpecValidator {
     static final Pattern KUBELET_API_DATA_VOLUME = Pattern.compile(
             "volumes/kubernetes\\.io~(configmap|secret|projected|downward-api)/[^/]+");
 
-    static final String SANDBOX_UID_ANNOTATION = "io.kubernetes.cri.sandbox-uid";
-
     private final SandboxProfile profile;
     private final String profileName;
     private final HostView host;
@@ -78,6 +77,7 @@ public final class SpecValidator {
     private final Pattern belowKubeletPodPath;
     private final String delegate;
     private final EngineFiles engineFiles;
+    private final EngineDirectories realEngines;
 
     public SpecValidator(SandboxProfile profile, String profileName, HostView host) {
         this(profile, profileName, host, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
@@ -101,8 +101,9 @@ public final class SpecValidator {
     public SpecValidator(SandboxProfile profile, String profileName, HostView host, String kubeletRoot, EngineDirectories engines,
                          String delegate) {
         this.delegate = delegate;
-        this.engineFiles = new EngineFiles(new EngineDirectories(engines.entries().stream()
-                .map(entry -> new EngineDirectories.Entry(entry.layout(), host.realPath(entry.path()))).toList()));
+        this.realEngines = new EngineDirectories(engines.entries().stream()
+                .map(entry -> new EngineDirectories.Entry(entry.layout(), host.realPath(entry.path()))).toList());
+        this.engineFiles = new EngineFiles(realEngines);
         this.profile = profile;
         this.profileName = profileName;
         this.host = host;
@@ -120,6 +121,15 @@ public final class SpecValidator {
      * the spec so that runc uses exactly what was checked.
      */
     public CheckedPaths validate(JsonNode spec, Path bundle, String containerId) throws Refusal {
+        return validate(spec, bundle, containerId, RuntimeState.of(delegate, Optional.empty()));
+    }
+
+    /**
+     * The same, where {@code state} is where the delegate runtime keeps its containers' state (the
+     * command line's --root): a container may use another's engine files only when it joins a
+     * namespace of a container found there ({@link #checkOwner}).
+     */
+    public CheckedPaths validate(JsonNode spec, Path bundle, String containerId, RuntimeState state) throws Refusal {
         // First: every other check reads the keys as the spec spells them, and runc must read the same.
         SpecKeys.check(spec, "");
         checkPrivileged(spec);
@@ -127,7 +137,7 @@ public final class SpecValidator {
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
         processSettings.check(spec.get("process"));
         List<CheckedPaths.Pin> pins = new ArrayList<>();
-        checkMounts(spec, containerId, rootfs(spec, bundle), pins);
+        checkMounts(spec, containerId, new EngineRecords(host, realEngines, state), rootfs(spec, bundle), pins);
         checkDevices(spec);
         checkCgroupFiles(spec);
         checkNetworkClass(spec);
@@ -274,8 +284,8 @@ public final class SpecValidator {
     private record Mounted(String field, String path, String what, String writableBy) {
     }
 
-    void checkMounts(JsonNode spec, String containerId, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
-        String kubeletPod = null;
+    void checkMounts(JsonNode spec, String containerId, EngineRecords records, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
+        Optional<String> pod = null;
         List<String> mounted = new ArrayList<>();
         List<Mounted> before = new ArrayList<>();
         Set<String> destinations = new HashSet<>();
@@ -293,9 +303,12 @@ public final class SpecValidator {
             EngineMounts.Source sourceKind = EngineMounts.Source.OTHER;
             String writableBy = null;
             if (bind) {
-                BindSource source = checkBindSource(spec, containerId, mount, field);
+                BindSource source = checkBindSource(spec, containerId, records, mount, field);
                 if (source.podUid() != null) {
-                    kubeletPod = samePod(spec, kubeletPod, source.podUid(), field, mount.path("source").asText());
+                    if (pod == null) {
+                        pod = podOf(spec, containerId, records);
+                    }
+                    samePod(pod, source.podUid(), field, mount.path("source").asText());
                 }
                 sourceKind = source.kind();
                 writableBy = source.writableBy();
@@ -329,7 +342,7 @@ public final class SpecValidator {
      * directories under allowedHostPaths that the profile keeps read-only. So nothing below a pod
      * volume's own directory, and nothing below a directory the profile lets containers write.
      */
-    private BindSource checkBindSource(JsonNode spec, String containerId, JsonNode mount, String field) throws Refusal {
+    private BindSource checkBindSource(JsonNode spec, String containerId, EngineRecords records, JsonNode mount, String field) throws Refusal {
         String source = mount.path("source").asText();
         String destination = mount.path("destination").asText();
         if (!(mount instanceof ObjectNode) || !source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
@@ -370,7 +383,7 @@ public final class SpecValidator {
         }
         Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
         if (engineFile.isPresent()) {
-            checkOwner(spec, containerId, engineFile.get(), field, named);
+            checkOwner(spec, containerId, records, engineFile.get(), field, named);
             // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
             return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
                     + "its other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
@@ -525,46 +538,105 @@ public final class SpecValidator {
         return new ContainerPaths(host, host.realPath(bundle.resolve(root).normalize().toString()));
     }
 
-    /** All of a container's kubelet pod directories belong to one pod, its own when the spec says which. */
-    private String samePod(JsonNode spec, String seen, String podUid, String field, String source) throws Refusal {
-        String own = spec.path("annotations").path(SANDBOX_UID_ANNOTATION).asText(seen == null ? podUid : seen);
-        if (!own.equals(podUid)) {
+    /**
+     * A kubelet pod directory is mounted only into a container of that pod. What the spec says its
+     * pod is proves nothing (an engine user writes any annotation), so the pod is the one whose
+     * sandbox's network namespace the container joins, and the sandbox's pod uid is what its engine
+     * recorded when it created it ({@link EngineRecords#podUidOf}).
+     */
+    private void samePod(Optional<String> pod, String podUid, String field, String source) throws Refusal {
+        if (pod.isEmpty()) {
             throw new Refusal(field + ".source", "host-mount",
-                    "bind mount of " + source + " belongs to pod " + podUid + ", not to this container's pod " + own
+                    "bind mount of " + source + " belongs to pod " + podUid + ", and this container joins the network namespace of no pod "
+                            + "sandbox the node's container engine created; sandbox profile " + profileName
+                            + " mounts a pod's directories only into that pod's containers");
+        }
+        if (!pod.get().equals(podUid)) {
+            throw new Refusal(field + ".source", "host-mount",
+                    "bind mount of " + source + " belongs to pod " + podUid + ", not to this container's pod " + pod.get()
                             + "; sandbox profile " + profileName + " does not allow mounting another pod's directories");
         }
-        return podUid;
     }
 
     /**
-     * An engine's file is this container's own: Docker's and Podman's are the container's
-     * ({@code containerId}), containerd's CRI and CRI-O's its pod sandbox's, which the engine names in
-     * the spec's annotations (the sandbox's own container is created under the sandbox's id).
+     * The uid of the pod whose sandbox's network namespace {@code spec} joins, as the sandbox's
+     * engine recorded it; empty when it joins none. The sandboxes tried are those the spec names
+     * (containerd's and CRI-O's sandbox-id annotations) and the owners of the engine files it
+     * mounts (cri-dockerd's containers mount their sandbox's resolv.conf): each counts only when
+     * its network namespace is the one the spec joins.
      */
-    private void checkOwner(JsonNode spec, String containerId, EngineFiles.Owned file, String field, String source) throws Refusal {
-        if (file.owner().equals(containerId)) {
-            return; // the files the engine keeps for this very container (a Podman pod member's are its own)
+    private Optional<String> podOf(JsonNode spec, String containerId, EngineRecords records) {
+        String joined = EngineRecords.namespacePath(spec, "network");
+        Optional<HostView.Namespace> network = joined.isEmpty() ? Optional.empty() : host.namespace(joined);
+        if (network.isEmpty()) {
+            return Optional.empty();
         }
-        String own = containerId;
-        String whose = "container";
-        // Only the engine of the layout names a sandbox there: containerd's CRI for its sandboxes, CRI-O for containers/storage.
-        String key = switch (file.layout()) {
-            case CONTAINERD -> CriAnnotations.CONTAINERD_SANDBOX_ID;
-            case CONTAINERS_STORAGE -> CriAnnotations.CRIO_SANDBOX_ID;
-            case DOCKER -> null;
-        };
-        if (key != null) {
-            String sandbox = spec.path("annotations").path(key).asText("");
-            if (!sandbox.isEmpty()) {
-                own = sandbox;
-                whose = "sandbox";
+        Set<EngineFiles.Owned> sandboxes = new LinkedHashSet<>();
+        JsonNode annotations = spec.path("annotations");
+        sandboxes.add(new EngineFiles.Owned(EngineDirectories.Layout.CONTAINERD, annotations.path(CriAnnotations.CONTAINERD_SANDBOX_ID).asText(""), ""));
+        sandboxes.add(new EngineFiles.Owned(EngineDirectories.Layout.CONTAINERS_STORAGE, annotations.path(CriAnnotations.CRIO_SANDBOX_ID).asText(""), ""));
+        for (JsonNode mount : spec.path("mounts")) {
+            String source = mount.path("source").asText("");
+            if (source.startsWith("/")) {
+                engineFiles.match(host.realPath(source)).ifPresent(file -> sandboxes.add(new EngineFiles.Owned(file.layout(), file.owner(), "")));
             }
         }
-        if (!file.owner().equals(own)) {
-            throw new Refusal(field + ".source", "host-mount",
-                    "bind mount of " + source + " is the " + file.file() + " the " + file.layout().label() + " engine keeps for "
-                            + file.owner() + ", not for this container's " + whose + " " + own + "; sandbox profile " + profileName
-                            + " does not allow mounting another container's files");
+        for (EngineFiles.Owned sandbox : sandboxes) {
+            String id = sandbox.owner();
+            if (id.isEmpty() || id.equals(containerId) || !EngineFiles.isId(id) || !records.namespaceOf(id, "network").equals(network)) {
+                continue;
+            }
+            Optional<String> uid = records.podUidOf(sandbox.layout(), id);
+            if (uid.isPresent()) {
+                return uid;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * An engine's file is this container's own, or belongs to the container or pod sandbox whose
+     * namespace this container joins. Docker and Podman keep hostname, hosts and resolv.conf per
+     * container and hand them to the containers that join its network namespace
+     * ({@code --network container:X}), and its shm to those that join its IPC namespace
+     * ({@code --ipc container:X}); containerd's CRI and CRI-O keep them per pod sandbox, whose
+     * network and IPC namespaces every container of the pod joins. The proof is the namespace
+     * itself, never an annotation, which engine users can write ({@code podman --annotation}): the
+     * spec's namespace of the file's kind must be the owner's, the owner being a container the
+     * delegate runtime runs under the same --root ({@code state}), or a sandbox whose namespace is
+     * pinned in the spec its containers/storage engine keeps for it (CRI-O without an infra container).
+     */
+    private void checkOwner(JsonNode spec, String containerId, EngineRecords records, EngineFiles.Owned file, String field, String source)
+            throws Refusal {
+        if (file.owner().equals(containerId)) {
+            return;
+        }
+        String owner = file.owner();
+        String what = "bind mount of " + source + " is the " + file.file() + " the " + file.layout().label() + " engine keeps for "
+                + owner + ", not for this container " + containerId;
+        Optional<String> type = file.namespaceType();
+        if (type.isEmpty()) {
+            throw new Refusal(field + ".source", "host-mount", what + "; only " + owner + " itself may mount it, and sandbox profile "
+                    + profileName + " does not allow mounting another container's files");
+        }
+        String flag = type.get().equals("network") ? "--network" : "--ipc";
+        String joined = EngineRecords.namespacePath(spec, type.get());
+        if (joined.isEmpty()) {
+            throw new Refusal(field + ".source", "host-mount", what + "; a container may mount it only when it joins " + owner + "'s "
+                    + type.get() + " namespace (" + flag + " container:" + owner + "), and this one does not; sandbox profile "
+                    + profileName + " does not allow mounting another container's files");
+        }
+        Optional<HostView.Namespace> owners = records.namespaceOf(owner, type.get());
+        if (owners.isEmpty()) {
+            throw new Refusal(field + ".source", "host-mount", what + "; " + owner + " is not a running container of " + delegate
+                    + " under " + records.state().root() + ", so the runtime cannot check that this container joins its " + type.get()
+                    + " namespace, which sandbox profile " + profileName + " requires: run both containers with the same runtime");
+        }
+        Optional<HostView.Namespace> mine = host.namespace(joined);
+        if (!mine.equals(owners)) {
+            throw new Refusal(field + ".source", "host-mount", what + "; the container joins the " + type.get() + " namespace at "
+                    + joined + ", which is not " + owner + "'s; sandbox profile " + profileName
+                    + " lets a container mount another's files only when it shares that container's namespace");
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.stockade.runtime.host;
 
 import dev.stockade.runtime.spec.HostView.Entry;
+import dev.stockade.runtime.spec.HostView.Namespace;
+import dev.stockade.runtime.spec.RuntimeState;
+import dev.stockade.testing.HostPrerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LinuxHostViewTest {
@@ -28,6 +32,47 @@ class LinuxHostViewTest {
         assertEquals(Entry.link("/canary"), host.entry(dir.resolve("link").toString()));
         assertEquals(Entry.characterDevice(1, 3), host.entry("/dev/null"));
         assertEquals(Entry.characterDevice(5, 2), host.entry("/dev/ptmx"));
+    }
+
+    /** The init pid and start time as runc (state.json) or crun (status) records them, for a process that runs: this test's JVM. */
+    private static Path stateOf(Path root, RuntimeState.Format format, long pid, long start) throws Exception {
+        Path directory = Files.createDirectories(root.resolve(CONTAINER));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
+        return Files.writeString(directory.resolve(format.file), "{\"id\":\"" + CONTAINER + "\",\"" + format.pidField + "\":" + pid + ",\""
+                + format.startField + "\":" + start + "}");
+    }
+
+    private static final String CONTAINER = "5d1e0c";
+
+    /** Field 22 of /proc/self/stat. */
+    private static long ownStartTime() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+    }
+
+    @Test
+    void aRunningContainersNamespaceIsItsInitsWhileThatProcessRuns(@TempDir Path dir) throws Exception {
+        HostPrerequisites.requireRoot();
+        long pid = ProcessHandle.current().pid();
+        Optional<Namespace> ownNetwork = host.namespace("/proc/self/ns/net");
+        assertTrue(ownNetwork.isPresent());
+        assertNotEquals(ownNetwork, host.namespace("/proc/self/ns/ipc"), "each namespace type is its own file");
+        for (RuntimeState.Format format : RuntimeState.Format.values()) {
+            Path root = dir.resolve(format.name());
+            RuntimeState state = new RuntimeState(format, root);
+            Path file = stateOf(root, format, pid, ownStartTime());
+            assertEquals(ownNetwork, host.containerNamespace(state, CONTAINER, "network"), format.name());
+            assertEquals(host.namespace("/proc/self/ns/ipc"), host.containerNamespace(state, CONTAINER, "ipc"), format.name());
+            assertEquals(Optional.empty(), host.containerNamespace(state, "absent", "network"));
+            assertEquals(Optional.empty(), host.containerNamespace(state, CONTAINER, "time-travel"));
+            // The pid with another start time is another process that got the pid after the container's init exited.
+            stateOf(root, format, pid, ownStartTime() - 1);
+            assertEquals(Optional.empty(), host.containerNamespace(state, CONTAINER, "network"), format.name());
+            // A state file that others may write proves nothing.
+            stateOf(root, format, pid, ownStartTime());
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+            assertEquals(Optional.empty(), host.containerNamespace(state, CONTAINER, "network"), format.name());
+        }
     }
 
     @Test

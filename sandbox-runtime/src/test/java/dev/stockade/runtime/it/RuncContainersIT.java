@@ -1,5 +1,6 @@
 package dev.stockade.runtime.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.profile.Capabilities;
@@ -42,6 +43,13 @@ class RuncContainersIT {
         containers = new Containers(dir);
         untrusted = containers.profile("untrusted", "{}");
         fewPids = containers.profile("few-pids", "{\"pidsLimit\":64}");
+    }
+
+    @AfterAll
+    static void stopThePodSandbox() {
+        if (sandboxPid != 0) {
+            Commands.run(containers.runc.toString(), "--root", containers.stateRoot.toString(), "delete", "--force", SANDBOX_ID);
+        }
     }
 
     @AfterAll
@@ -521,15 +529,94 @@ class RuncContainersIT {
         return Files.createDirectories(kubeletRoot().resolve("pods/" + POD_UID + "/volumes/kubernetes.io~empty-dir/" + name));
     }
 
-    /** {@code run} of {@code spec} as a container of the pod: the launcher knows the kubelet's root. */
+    /** The pod's sandbox: a container runc runs under the tests' --root, as containerd's CRI runs a pod's pause container. */
+    static final String SANDBOX_ID = "5a4d0c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918f0e7d6c5b4a39281706";
+    private static long sandboxPid;
+
+    /** containerd's state directory of these tests, handed to the launcher as STOCKADE_ENGINE_DIRECTORIES. */
+    static Path containerdState() {
+        return dir.resolve("containerd-state");
+    }
+
+    /**
+     * Starts the pod's sandbox once: a sleeping container, and the bundle containerd's CRI keeps
+     * for it, whose spec names the pod's uid (io.kubernetes.cri.sandbox-uid). Returns its init's pid.
+     */
+    static synchronized long podSandbox() throws Exception {
+        if (sandboxPid == 0) {
+            ObjectNode spec = containers.spec("sleep", "3600");
+            Path bundle = containers.bundle(spec);
+            CommandResult created = Commands.run(java.time.Duration.ofSeconds(60), Map.of(), List.of("sh", "-c",
+                    "\"$0\" --root \"$1\" create --bundle \"$2\" \"$3\" </dev/null >/dev/null 2>&1 && \"$0\" --root \"$1\" start \"$3\"",
+                    containers.runc.toString(), containers.stateRoot.toString(), bundle.toString(), SANDBOX_ID));
+            assertEquals(0, created.exitCode(), created.describe());
+            String state = Commands.run(containers.runc.toString(), "--root", containers.stateRoot.toString(), "state", SANDBOX_ID)
+                    .requireSuccess().stdout();
+            sandboxPid = Containers.JSON.readTree(state).path("pid").asLong();
+            ObjectNode recorded = spec.deepCopy();
+            recorded.putObject("annotations").put("io.kubernetes.cri.container-type", "sandbox").put("io.kubernetes.cri.sandbox-id", SANDBOX_ID)
+                    .put("io.kubernetes.cri.sandbox-uid", POD_UID);
+            Path record = Files.createDirectories(containerdState().resolve("io.containerd.runtime.v2.task/k8s.io/" + SANDBOX_ID));
+            Files.write(record.resolve("config.json"), Containers.JSON.writeValueAsBytes(recorded));
+        }
+        return sandboxPid;
+    }
+
+    /**
+     * {@code run} of {@code spec} as a container of the pod, shaped as containerd's CRI shapes one:
+     * it joins the sandbox's network namespace and names the sandbox; the launcher knows the
+     * kubelet's root and containerd's state directory.
+     */
     static CommandResult inPod(Runtime runtime, ObjectNode spec) {
+        try {
+            for (JsonNode namespace : spec.path("linux").path("namespaces")) {
+                if (namespace.path("type").asText().equals("network")) {
+                    ((ObjectNode) namespace).put("path", "/proc/" + podSandbox() + "/ns/net");
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError("the pod sandbox did not start", e);
+        }
+        spec.putObject("annotations").put("io.kubernetes.cri.container-type", "container").put("io.kubernetes.cri.sandbox-id", SANDBOX_ID);
+        return asContainerOfNoPod(runtime, spec);
+    }
+
+    /** {@code run} of {@code spec} as it is, with the launcher configured as for {@link #inPod}. */
+    static CommandResult asContainerOfNoPod(Runtime runtime, ObjectNode spec) {
         Path bundle = containers.bundle(spec);
         Map<String, String> environment = new java.util.HashMap<>(runtime.environment(containers, untrusted));
         environment.put("STOCKADE_KUBELET_ROOT", kubeletRoot().toString());
+        environment.put("STOCKADE_ENGINE_DIRECTORIES", "containerd:" + containerdState());
         List<String> command = new ArrayList<>(runtime.command(containers));
         command.addAll(List.of("--root", containers.stateRoot.toString(), "--log", bundle.resolve("log.json").toString(),
                 "--log-format", "json", "run", "--bundle", bundle.toString(), Containers.newId()));
         return Commands.run(java.time.Duration.ofSeconds(60), environment, command);
+    }
+
+    /**
+     * A container that is not in the pod mounts the pod's volume: runc mounts it, Stockade refuses,
+     * even when the spec's annotations name the pod's sandbox and uid (docker and podman users
+     * write annotations: a new user's trial of issue 10).
+     */
+    @Test
+    void aContainerOutsideThePodGetsNoneOfItsVolumes() throws Exception {
+        Path volume = podVolume("secrets");
+        Files.writeString(volume.resolve("token"), "the pod's token\n");
+        ObjectNode spec = containers.spec("cat", "/stolen/token");
+        ((ArrayNode) spec.get("mounts")).add(bind("/stolen", volume, "rbind", "rprivate", "ro"));
+        podSandbox();
+        spec.putObject("annotations").put("io.kubernetes.cri.sandbox-id", SANDBOX_ID).put("io.kubernetes.cri.sandbox-uid", POD_UID);
+        String field = "mounts[" + mountIndex(spec, "/stolen") + "].source";
+        CommandResult viaRunc = asContainerOfNoPod(Runtime.RUNC, spec.deepCopy());
+        assertEquals("the pod's token\n", viaRunc.stdout(), viaRunc.describe());
+        CommandResult viaStockade = asContainerOfNoPod(Runtime.STOCKADE, spec.deepCopy());
+        assertRefused(viaStockade, field, "rule host-mount", "belongs to pod " + POD_UID,
+                "joins the network namespace of no pod sandbox");
+        record("a pod's volume mounted by a container outside the pod, whose annotations name the pod's sandbox and uid", viaStockade,
+                viaRunc);
+        // The same spec as a member of the pod (in the sandbox's network namespace) reads it.
+        CommandResult member = inPod(Runtime.STOCKADE, spec.deepCopy());
+        assertEquals("the pod's token\n", member.stdout(), member.describe());
     }
 
     static ObjectNode bind(String destination, Path source, String... options) {

@@ -1,5 +1,6 @@
 package dev.stockade.runtime.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stockade.api.InstallerEnvironment;
@@ -86,12 +87,38 @@ class EngineFilesTest {
         assertDoesNotThrow(() -> on("docker:" + dataRoot).validate(dockers(dataRoot, ID), DOCKER_BUNDLE, ID));
     }
 
+    /** Another container's files, with OTHER running as pid 5151 beside the sample sandbox (pid 4242, which plain() joins). */
+    private static final HostView OTHER_RUNS = Specs.host(Map.of(), Set.of(), Map.of(), Map.of(Specs.SANDBOX_ID, Specs.SANDBOX_PID, OTHER, 5151L),
+            Map.of(Specs.SANDBOX_RECORD, Specs.pause()));
+
+    /** docker run --network container:OTHER --ipc container:OTHER: Docker hands the new container OTHER's four files. */
     @Test
-    void anotherDockerContainersResolvConfIsRefusedNamingBothContainers() {
-        ObjectNode spec = Specs.withHostPath(plain(), "/var/lib/docker/containers/" + OTHER + "/resolv.conf", "/etc/resolv.conf");
-        Refusal refusal = assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(spec, DOCKER_BUNDLE, ID));
-        assertRefusal(refusal, last(spec), "host-mount", "resolv.conf the docker engine keeps for " + OTHER,
-                "not for this container's container " + ID, "does not allow mounting another container's files");
+    void aDockerContainerThatJoinsAnothersNamespacesUsesItsFiles() {
+        ObjectNode spec = Specs.joining(Specs.joining(dockers("/var/lib/docker", OTHER), "network", "/proc/5151/ns/net"), "ipc", "/proc/5151/ns/ipc");
+        assertDoesNotThrow(() -> on("docker:/var/lib/docker", OTHER_RUNS).validate(spec, DOCKER_BUNDLE, ID));
+    }
+
+    @Test
+    void anotherDockerContainersFilesAreRefusedWithoutItsNamespace() {
+        SpecValidator validator = on("docker:/var/lib/docker", OTHER_RUNS);
+        String resolvConf = "/var/lib/docker/containers/" + OTHER + "/resolv.conf";
+        // Its own network namespace.
+        ObjectNode own = Specs.withHostPath(Specs.joining(plain(), "network", null), resolvConf, "/etc/resolv.conf");
+        assertRefusal(assertThrows(Refusal.class, () -> validator.validate(own, DOCKER_BUNDLE, ID)), last(own), "host-mount",
+                "resolv.conf the docker engine keeps for " + OTHER + ", not for this container " + ID,
+                "only when it joins " + OTHER + "'s network namespace (--network container:" + OTHER + "), and this one does not");
+        // Another container's network namespace (the sandbox's).
+        ObjectNode elsewhere = Specs.withHostPath(plain(), resolvConf, "/etc/resolv.conf");
+        assertRefusal(assertThrows(Refusal.class, () -> validator.validate(elsewhere, DOCKER_BUNDLE, ID)), last(elsewhere), "host-mount",
+                "joins the network namespace at /proc/4242/ns/net, which is not " + OTHER + "'s");
+        // The network namespace is not the IPC one: OTHER's shm needs --ipc container:OTHER.
+        ObjectNode shm = withShm(Specs.joining(plain(), "network", "/proc/5151/ns/net"), "/var/lib/docker/containers/" + OTHER + "/mounts/shm");
+        assertRefusal(assertThrows(Refusal.class, () -> validator.validate(shm, DOCKER_BUNDLE, ID)), last(shm), "host-mount",
+                "joins the ipc namespace at /proc/4242/ns/ipc, which is not " + OTHER + "'s");
+        // OTHER runs under another runtime or not at all.
+        ObjectNode stopped = Specs.withHostPath(Specs.joining(plain(), "network", "/proc/5151/ns/net"), resolvConf, "/etc/resolv.conf");
+        assertRefusal(assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(stopped, DOCKER_BUNDLE, ID)), last(stopped),
+                "host-mount", OTHER + " is not a running container of runc under /run/runc", "run both containers with the same runtime");
     }
 
     /** A Docker layout below a directory the launcher does not name is just a host path. */
@@ -148,34 +175,63 @@ class EngineFilesTest {
         assertThrows(Refusal.class, () -> validator.validate(unknown, DOCKER_BUNDLE, ID));
     }
 
-    /** containerd's CRI keeps a pod's files under the sandbox's id, which it names in every container of the pod. */
+    /** containerd's CRI keeps a pod's files under the sandbox's id; every container of the pod joins the sandbox's namespaces. */
     @Test
     void containerdsSandboxFilesPassForTheContainersOfThatPodOnly() {
-        String sandbox = "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d";
-        SpecValidator validator = on("containerd:/var/lib/containerd containerd:/run/containerd containerd:/data/containerd");
-        ObjectNode own = Specs.withHostPath(Specs.app(), "/data/containerd/io.containerd.grpc.v1.cri/sandboxes/" + sandbox + "/hosts", "/etc/hosts");
+        SpecValidator validator = on("containerd:/var/lib/containerd containerd:/run/containerd containerd:/data/containerd", OTHER_RUNS);
+        ObjectNode own = Specs.withHostPath(Specs.app(), "/data/containerd/io.containerd.grpc.v1.cri/sandboxes/" + Specs.SANDBOX_ID + "/hosts",
+                "/etc/hosts");
         assertDoesNotThrow(() -> validator.validate(own, Specs.BUNDLE, Specs.ID));
         ObjectNode another = Specs.withHostPath(Specs.app(), "/data/containerd/io.containerd.grpc.v1.cri/sandboxes/" + OTHER + "/hosts", "/etc/hosts");
         assertRefusal(assertThrows(Refusal.class, () -> validator.validate(another, Specs.BUNDLE, Specs.ID)), last(another), "host-mount",
-                "not for this container's sandbox " + sandbox);
+                "hosts the containerd engine keeps for " + OTHER, "joins the network namespace at /proc/4242/ns/net, which is not " + OTHER + "'s");
     }
 
-    /** With no annotation naming a sandbox, only the container's own id counts: never any sandbox's files. */
+    /**
+     * An annotation is no proof: engine users write them ({@code podman --annotation
+     * io.kubernetes.cri-o.SandboxID=<victim>}, {@code ctr run --label}). A new user's trial mounted and
+     * wrote a running container's hosts and resolv.conf that way.
+     */
     @Test
-    void aSpecNamingNoSandboxMayMountNoSandboxsFiles() {
-        ObjectNode spec = Specs.withHostPath(plain(), "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" + OTHER + "/resolv.conf",
-                "/etc/resolv.conf");
-        assertRefusal(assertThrows(Refusal.class, () -> on("containerd:/var/lib/containerd").validate(spec, Specs.BUNDLE, Specs.ID)),
-                last(spec), "host-mount", "not for this container's container " + Specs.ID);
+    void aSandboxAnnotationNamingAnotherContainerOpensNothing() {
+        for (String key : List.of("io.kubernetes.cri-o.SandboxID", "io.kubernetes.cri.sandbox-id")) {
+            ObjectNode storage = Specs.joining(plain(), "network", null);
+            storage.putObject("annotations").put(key, OTHER);
+            Specs.withHostPath(storage, "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/hosts", "/etc/hosts");
+            assertRefusal(assertThrows(Refusal.class, () -> on("containers-storage:/run/containers/storage", OTHER_RUNS)
+                    .validate(storage, Specs.BUNDLE, Specs.ID)), last(storage), "host-mount", "only when it joins " + OTHER + "'s network namespace");
+            ObjectNode containerd = plain();
+            containerd.putObject("annotations").put(key, OTHER);
+            Specs.withHostPath(containerd, "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" + OTHER + "/resolv.conf", "/etc/resolv.conf");
+            assertRefusal(assertThrows(Refusal.class, () -> on("containerd:/var/lib/containerd", OTHER_RUNS)
+                    .validate(containerd, Specs.BUNDLE, Specs.ID)), last(containerd), "host-mount", "which is not " + OTHER + "'s");
+        }
     }
 
-    /** CRI-O names the sandbox with its own annotation. */
+    /**
+     * CRI-O without an infra container (drop_infra_ctr, its default) runs no process for the
+     * sandbox: the namespaces pinns pinned are in the sandbox's spec that CRI-O keeps.
+     */
     @Test
-    void criOsSandboxAnnotationNamesThePodsFiles() {
-        ObjectNode spec = plain();
-        spec.putObject("annotations").put("io.kubernetes.cri-o.SandboxID", OTHER);
-        Specs.withHostPath(spec, "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/resolv.conf", "/etc/resolv.conf");
-        assertDoesNotThrow(() -> on("containers-storage:/run/containers/storage").validate(spec, Specs.BUNDLE, Specs.ID));
+    void aCriOSandboxWithoutInfraContainerIsFoundThroughItsPinnedNamespaces() {
+        String userdata = "/var/lib/containers/storage/overlay-containers/" + OTHER + "/userdata";
+        ObjectNode sandboxSpec = Specs.JSON.createObjectNode();
+        sandboxSpec.putObject("linux").putArray("namespaces").addObject().put("type", "network").put("path", "/var/run/netns/6b1f");
+        ObjectNode pidSpec = sandboxSpec.deepCopy();
+        ((ObjectNode) pidSpec.get("linux").get("namespaces").get(0)).put("path", "/proc/5151/ns/net");
+        String engines = "containers-storage:/var/lib/containers/storage containers-storage:/run/containers/storage";
+        ObjectNode spec = Specs.withHostPath(Specs.joining(plain(), "network", "/var/run/netns/6b1f"),
+                "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/resolv.conf", "/etc/resolv.conf");
+        HostView pinned = Specs.host(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(userdata + "/config.json", sandboxSpec));
+        assertDoesNotThrow(() -> on(engines, pinned).validate(spec, Specs.BUNDLE, Specs.ID));
+        ObjectNode elsewhere = Specs.joining(spec.deepCopy(), "network", "/var/run/netns/9c2d");
+        assertRefusal(assertThrows(Refusal.class, () -> on(engines, pinned).validate(elsewhere, Specs.BUNDLE, Specs.ID)), last(elsewhere),
+                "host-mount", "joins the network namespace at /var/run/netns/9c2d, which is not " + OTHER + "'s");
+        // A pid's namespace named in a kept spec proves nothing: the pid may be another process's by now.
+        HostView byPid = Specs.host(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(userdata + "/config.json", pidSpec));
+        ObjectNode joiningPid = Specs.joining(spec.deepCopy(), "network", "/proc/5151/ns/net");
+        assertRefusal(assertThrows(Refusal.class, () -> on(engines, byPid).validate(joiningPid, Specs.BUNDLE, Specs.ID)), last(joiningPid),
+                "host-mount", OTHER + " is not a running container of runc");
     }
 
     /** A Podman pod member: its SandboxID annotation names the pod, its files are its own (a new user's trial found them refused). */
@@ -187,17 +243,13 @@ class EngineFilesTest {
         assertDoesNotThrow(() -> on("containers-storage:/run/containers/storage").validate(spec, Specs.BUNDLE, Specs.ID));
     }
 
-    /** Only the layout's own engine names a sandbox: containerd's key does not open containers/storage files, nor CRI-O's containerd's. */
+    /** Podman's .containerenv and secrets are one container's only, whatever namespaces another shares with it. */
     @Test
-    void anotherEnginesSandboxAnnotationOpensNothing() {
-        ObjectNode storage = plain();
-        storage.putObject("annotations").put("io.kubernetes.cri.sandbox-id", OTHER);
-        Specs.withHostPath(storage, "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/resolv.conf", "/etc/resolv.conf");
-        assertThrows(Refusal.class, () -> on("containers-storage:/run/containers/storage").validate(storage, Specs.BUNDLE, Specs.ID));
-        ObjectNode containerd = plain();
-        containerd.putObject("annotations").put("io.kubernetes.cri-o.SandboxID", OTHER);
-        Specs.withHostPath(containerd, "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" + OTHER + "/hosts", "/etc/hosts");
-        assertThrows(Refusal.class, () -> on("containerd:/var/lib/containerd").validate(containerd, Specs.BUNDLE, Specs.ID));
+    void anotherContainersOwnOnlyFilesAreRefusedEvenInItsNamespaces() {
+        ObjectNode spec = Specs.withHostPath(Specs.joining(Specs.joining(plain(), "network", "/proc/5151/ns/net"), "ipc", "/proc/5151/ns/ipc"),
+                "/run/containers/storage/overlay-containers/" + OTHER + "/userdata/.containerenv", "/run/.containerenv");
+        assertRefusal(assertThrows(Refusal.class, () -> on("containers-storage:/run/containers/storage", OTHER_RUNS)
+                .validate(spec, Specs.BUNDLE, Specs.ID)), last(spec), "host-mount", "only " + OTHER + " itself may mount it");
     }
 
     /** The plain host mount stays refused with its message, whatever the engine directories. */

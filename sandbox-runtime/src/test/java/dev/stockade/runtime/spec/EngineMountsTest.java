@@ -91,7 +91,7 @@ class EngineMountsTest {
     @Test
     void containerdsCriContainerAndSandboxPass() {
         assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE, Specs.ID));
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.SANDBOX_ID));
     }
 
     /** moby's oci/defaults.go and daemon: the shm size in bytes, cgroup options in another order, a shareable shm bind. */

@@ -119,7 +119,7 @@ class NestedMountsTest {
     @Test
     void theServiceAccountTokenIsRefusedOnlyUnderAWritableVolume() {
         assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.app(), Specs.BUNDLE, Specs.ID));
-        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> on(DEBIAN_RUNC).validate(Specs.pause(), Specs.BUNDLE, Specs.SANDBOX_ID));
         ObjectNode spec = Specs.app();
         ArrayNode mounts = (ArrayNode) spec.get("mounts");
         ObjectNode var = mounts.insertObject(6).put("destination", "/var").put("type", "bind").put("source", CACHE);

@@ -65,7 +65,7 @@ class ProcessSettingsTest {
         assertEquals(1000, Specs.app().get("process").get("oomScoreAdj").asInt(), "containerd's BestEffort container");
         assertEquals(-998, Specs.pause().get("process").get("oomScoreAdj").asInt(), "containerd's sandbox container");
         assertDoesNotThrow(() -> DEFAULTS.validate(Specs.app(), Specs.BUNDLE, Specs.ID));
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.SANDBOX_ID));
     }
 
     @ParameterizedTest

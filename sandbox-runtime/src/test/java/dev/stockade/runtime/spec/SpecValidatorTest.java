@@ -33,7 +33,7 @@ class SpecValidatorTest {
 
     @Test
     void criPauseContainerPasses() {
-        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.ID));
+        assertDoesNotThrow(() -> DEFAULTS.validate(Specs.pause(), Specs.BUNDLE, Specs.SANDBOX_ID));
     }
 
     @Test

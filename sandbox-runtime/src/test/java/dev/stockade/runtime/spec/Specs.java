@@ -1,5 +1,6 @@
 package dev.stockade.runtime.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +77,20 @@ public final class Specs {
     }
 
     /** A hostPath volume mounted at {@code destination}. */
+    /** {@code spec} joining the namespace of OCI {@code type} at {@code path} (null: making its own). */
+    public static ObjectNode joining(ObjectNode spec, String type, String path) {
+        for (JsonNode namespace : spec.path("linux").path("namespaces")) {
+            if (namespace.path("type").asText().equals(type)) {
+                if (path == null) {
+                    ((ObjectNode) namespace).remove("path");
+                } else {
+                    ((ObjectNode) namespace).put("path", path);
+                }
+            }
+        }
+        return spec;
+    }
+
     public static ObjectNode withHostPath(ObjectNode spec, String source, String destination) {
         ((ArrayNode) spec.get("mounts")).addObject().put("destination", destination).put("type", "bind").put("source", source)
                 .putArray("options").add("rbind").add("rprivate").add("rw");
@@ -96,6 +113,17 @@ public final class Specs {
     /** The sample specs' root filesystem on the host. */
     public static final String ROOTFS = BUNDLE.resolve("rootfs").toString();
 
+    /** The pod sandbox of the sample specs (cri/pause-container.json's id), whose containers join its namespaces. */
+    public static final String SANDBOX_ID = "4a7d1f0c9be2e83a5f6c0d1e2b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d";
+    /** Where containerd keeps the sample sandbox container's bundle, with its spec: cri/pause-container.json. */
+    public static final String SANDBOX_RECORD = "/run/containerd/io.containerd.runtime.v2.task/k8s.io/" + SANDBOX_ID + "/config.json";
+    /** The pod the sample sandbox was created for (its annotation io.kubernetes.cri.sandbox-uid). */
+    public static final String POD_UID = "6f1c2e7a-3b1d-4c55-9a0e-2d7f0c1b9e11";
+    /** The pid of the sample sandbox's init: cri/app-container.json joins /proc/4242/ns/{ipc,uts,net}. */
+    public static final long SANDBOX_PID = 4242;
+
+    private static final Pattern PROC_NAMESPACE = Pattern.compile("/proc/([0-9]+)/ns/([a-z]+)");
+
     /** A host view in which every path is its own real path, except the given links; the delegate runtime's version cannot be read. */
     public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths) {
         return host(links, hostNamespacePaths, Map.of());
@@ -103,7 +131,36 @@ public final class Specs {
 
     /** The same, where {@code files} says what is at a host path (links not followed); anything else is missing. */
     public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths, Map<String, HostView.Entry> files) {
+        return host(links, hostNamespacePaths, files, Map.of(SANDBOX_ID, SANDBOX_PID), Map.of(SANDBOX_RECORD, pause()));
+    }
+
+    /**
+     * The same, where {@code running} gives the init pid of each container the delegate runtime runs
+     * (under any root), and {@code engineSpecs} the specs engines keep at a path. A namespace file
+     * /proc/&lt;pid&gt;/ns/&lt;name&gt; is that pid's namespace; any other path is a namespace of its own.
+     */
+    public static HostView host(Map<String, String> links, Set<String> hostNamespacePaths, Map<String, HostView.Entry> files,
+                                Map<String, Long> running, Map<String, JsonNode> engineSpecs) {
         return new HostView() {
+            @Override
+            public Optional<Namespace> namespace(String path) {
+                Matcher proc = PROC_NAMESPACE.matcher(path);
+                return proc.matches() ? Optional.of(new Namespace(Long.parseLong(proc.group(1)), proc.group(2).hashCode()))
+                        : Optional.of(new Namespace(-1, path.hashCode()));
+            }
+
+            @Override
+            public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
+                Long pid = running.get(id);
+                return pid == null ? Optional.empty()
+                        : namespace("/proc/" + pid + "/ns/" + (type.equals("network") ? "net" : type.equals("mount") ? "mnt" : type));
+            }
+
+            @Override
+            public Optional<JsonNode> engineJson(String path) {
+                return Optional.ofNullable(engineSpecs.get(path));
+            }
+
             @Override
             public String realPath(String hostPath) {
                 return links.getOrDefault(hostPath, hostPath);
@@ -137,6 +194,21 @@ public final class Specs {
             @Override
             public boolean isHostNamespace(String type, String path) {
                 return host.isHostNamespace(type, path);
+            }
+
+            @Override
+            public Optional<Namespace> namespace(String path) {
+                return host.namespace(path);
+            }
+
+            @Override
+            public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
+                return host.containerNamespace(state, id, type);
+            }
+
+            @Override
+            public Optional<JsonNode> engineJson(String path) {
+                return host.engineJson(path);
             }
 
             @Override
