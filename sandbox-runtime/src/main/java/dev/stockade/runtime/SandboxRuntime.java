@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The JVM half of one invocation: checks and hardens, in place, the spec that create, run or exec
@@ -57,11 +58,23 @@ public final class SandboxRuntime {
     private final Map<String, String> environment;
     private final HostView host;
     private final RuntimeLog runtimeLog;
+    private final BooleanSupplier mayWrite;
 
     public SandboxRuntime(Map<String, String> environment, HostView host) {
+        this(environment, host, () -> true);
+    }
+
+    /**
+     * {@code mayWrite} is asked once, just before the hardened spec replaces the bundle's (the
+     * rename): false leaves the bundle as it was and refuses. The spec server answers a launcher
+     * "check it yourself" once its deadline has passed, and then its own check must not write a spec
+     * that the launcher's JVM is checking too.
+     */
+    public SandboxRuntime(Map<String, String> environment, HostView host, BooleanSupplier mayWrite) {
         this.environment = environment;
         this.host = host;
         this.runtimeLog = new RuntimeLog(environment.get(LOG_VARIABLE));
+        this.mayWrite = mayWrite;
     }
 
     public static void main(String[] args) {
@@ -293,11 +306,14 @@ public final class SandboxRuntime {
         }
     }
 
-    private static void writeBesideAndRename(Path file, ObjectNode content) throws Refusal {
+    private void writeBesideAndRename(Path file, ObjectNode content) throws Refusal {
         Path beside = file.resolveSibling(file.getFileName() + ".stockade-" + Long.toHexString(System.nanoTime()));
         try {
             Files.write(beside, JsonTrees.write(content));
             Files.setPosixFilePermissions(beside, Files.getPosixFilePermissions(file));
+            if (!mayWrite.getAsBoolean()) {
+                throw new IOException("the check ran past its deadline, and the launcher checks the spec itself");
+            }
             Files.move(beside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | UnsupportedOperationException e) {
             try {

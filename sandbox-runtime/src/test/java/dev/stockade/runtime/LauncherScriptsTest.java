@@ -67,8 +67,14 @@ class LauncherScriptsTest {
         assertEquals(List.of("request=$server/$$"), all(script, "(request=\\S+)"), "a request is named by the launcher's pid");
         assertEquals(Set.of(HostLayout.SPEC_REQUEST_ARGUMENTS, HostLayout.SPEC_REQUEST_ENVIRONMENT, HostLayout.SPEC_REQUEST_REPLY),
                 new TreeSet<>(all(script, "\\$request(\\.[a-z]+)")), "the request's files beside its pid");
-        assertEquals(List.of(Long.toString(SpecServer.LAUNCHER_TIMEOUT.toSeconds())), all(script, "timeout ([0-9]+) cat"),
-                "the server stops waiting for a reader only after the launcher gave up");
+        assertEquals(List.of(Long.toString(SpecServer.LAUNCHER_TIMEOUT.toSeconds())), all(script, "\\bsleep ([0-9]+) "),
+                "the watchdog whose end is the launcher's end of waiting");
+        assertTrue(SpecServer.ANSWER_DEADLINE.compareTo(SpecServer.LAUNCHER_TIMEOUT.dividedBy(2)) <= 0,
+                "the server's own \"check it yourself\" reaches the launcher well before it gives up");
+        String fd = Integer.toString(HostLayout.SPEC_REQUEST_REPLY_FD);
+        assertEquals(Set.of(fd), new TreeSet<>(all(script, "/proc/self/fd/([0-9]+)")), "the reply pipe is where the server opens it");
+        assertEquals(List.of(fd), all(script, "} ([0-9])<<EOF"), "the here-document that makes the reply pipe");
+        assertEquals(List.of(fd), all(script, "fi <&([0-9])"), "the answer is read from the reply pipe");
     }
 
     @Test

@@ -103,8 +103,17 @@ public final class HostLayout {
     /** As {@link #SPEC_REQUEST_ARGUMENTS}: the launcher's {@code NAME=value} environment, NUL-terminated. */
     public static final String SPEC_REQUEST_ENVIRONMENT = ".env";
     /**
-     * As {@link #SPEC_REQUEST_ARGUMENTS}: the FIFO the launcher creates and reads its answer from; the
-     * server writes the exit status, a newline and the refusal, then removes it.
+     * The launcher's file descriptor the spec server answers on: the server opens
+     * {@code /proc/<launcher pid>/fd/7} for writing (it must be a pipe or FIFO) and writes {@code 0},
+     * or {@code 1 <n>} and the n lines of the refusal, each line ending in a newline; anything else
+     * makes the launcher check with its own JVM. bin/stockade-runtime makes it an anonymous pipe (an
+     * empty here-document), so that asking costs it no process.
+     */
+    public static final int SPEC_REQUEST_REPLY_FD = 7;
+    /**
+     * As {@link #SPEC_REQUEST_ARGUMENTS}: a FIFO the launcher makes for {@link #SPEC_REQUEST_REPLY_FD}
+     * only where its shell's here-documents are files, not pipes (bash before 5.1, ksh), and removes
+     * once it has opened it.
      */
     public static final String SPEC_REQUEST_REPLY = ".reply";
     /**

@@ -6,20 +6,25 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One launcher's request to the spec server, as {@code bin/stockade-runtime} leaves it in the
  * server's directory under its own pid: {@code <pid>.args} (its arguments) and {@code <pid>.env}
- * (the variables the runtime reads, NAME=value), both NUL-terminated, and {@code <pid>.reply}, a
- * FIFO the launcher reads the answer from.
+ * (the variables the runtime reads, NAME=value), both NUL-terminated; it reads the answer from its
+ * fd {@link HostLayout#SPEC_REQUEST_REPLY_FD}.
  */
 record SpecRequest(String id, List<String> arguments, Map<String, String> environment) {
 
     static final String WORKING_DIRECTORY = "PWD";
+    /** proc(5): the 1-based field of /proc/PID/stat that holds the start time, and USER_HZ. */
+    private static final int STARTTIME_FIELD = 22;
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     static SpecRequest read(Path directory, String id) throws IOException {
         if (!isId(id)) {
@@ -39,6 +44,25 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
         return new SpecRequest(id, arguments, environment);
     }
 
+    /**
+     * How long ago process {@code pid} started, from its {@code /proc/<pid>/stat} (field 22, in
+     * clock ticks since boot; USER_HZ is 100 on every Linux architecture the runtime ships for) and
+     * {@code /proc/uptime} (seconds since boot, the same clock); empty once it is gone.
+     */
+    static Optional<Duration> age(Path proc, String pid) {
+        try {
+            String stat = Files.readString(proc.resolve(pid).resolve("stat"), StandardCharsets.US_ASCII);
+            // The command name (field 2) may hold spaces and parentheses: count from after its last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(fields[STARTTIME_FIELD - 3]);
+            String uptime = Files.readString(proc.resolve("uptime"), StandardCharsets.US_ASCII);
+            double now = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return Optional.of(Duration.ofMillis(Math.max(0, (long) (now * 1000) - startTicks * 1000 / CLOCK_TICKS_PER_SECOND)));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Launchers name their requests by their pid. */
     static boolean isId(String id) {
         return id.matches("[0-9]{1,10}");
@@ -48,7 +72,7 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
         return Path.of(environment.get(WORKING_DIRECTORY));
     }
 
-    /** Removes the request's files but the reply FIFO, which the launcher is waiting on. */
+    /** Removes the request's files once read (a launcher whose shell made a reply FIFO has removed it itself). */
     static void removeInputs(Path directory, String id) {
         for (String suffix : List.of(HostLayout.SPEC_REQUEST_ARGUMENTS, HostLayout.SPEC_REQUEST_ENVIRONMENT)) {
             try {

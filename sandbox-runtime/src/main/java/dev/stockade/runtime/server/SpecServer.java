@@ -12,42 +12,55 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The resident spec server: the same check and hardening as the per-create JVM, in a JVM that is
  * already running and warm, so that {@code create} costs a few milliseconds instead of a JVM
- * start. The launcher talks to it through FIFOs in a root-only directory ({@link HostLayout#SPEC_SERVER_DIR};
- * a POSIX shell can use a FIFO, not a unix socket): it writes its pid to {@code requests} and reads
- * the answer from its own {@code <pid>.reply}. The answer is the status the per-create JVM would exit with, then what it
- * would print on stderr. Whenever the server is missing, stale or slow, the launcher runs the JVM
- * itself: the server makes creates faster, never less checked.
+ * start. The launcher talks to it through a root-only directory ({@link HostLayout#SPEC_SERVER_DIR};
+ * a POSIX shell can use a FIFO, not a unix socket): it leaves its arguments and environment there
+ * under its pid, writes the pid to the {@code requests} FIFO and reads the answer from its fd
+ * {@link HostLayout#SPEC_REQUEST_REPLY_FD}, a pipe this server opens through {@code /proc}. The answer
+ * is the status the per-create JVM would exit with, then what it would print on stderr
+ * ({@link #encode}). Whenever the server is missing, dead, stale, slow or says anything else, the
+ * launcher runs the JVM itself: the server makes creates faster, never less checked.
  */
 public final class SpecServer {
 
     /**
-     * How long bin/stockade-runtime waits for an answer before it runs its own JVM ({@code timeout 10}
-     * there); after it, the server stops waiting for the launcher to read.
+     * How long bin/stockade-runtime waits for an answer before it runs its own JVM ({@code sleep 10}
+     * there, whose end closes the last writer of its reply pipe but the server's); counted from the
+     * launcher's start.
      */
     public static final Duration LAUNCHER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The server answers within this time of the launcher's start, well inside {@link #LAUNCHER_TIMEOUT}:
+     * a check still running then is told to the launcher as "check it yourself", and may no longer
+     * write the bundle's spec, so that only one check's spec is ever the one runc reads.
+     */
+    public static final Duration ANSWER_DEADLINE = Duration.ofSeconds(5);
+    /** What a launcher takes as "check it yourself": anything but its two answers. */
+    static final String FALLBACK = "fallback\n";
     /**
      * The heap requests may take at once, of the server's 32 MiB (-Xmx32m in bin/stockade-spec-server;
      * the server itself holds a few). A request reserves what its spec can take as a JSON tree at
@@ -56,9 +69,16 @@ public final class SpecServer {
     static final long REQUEST_HEAP_BYTES = 16L << 20;
     /** What one byte of spec can take at worst: 52 in the tree (measured for nested one-element arrays), its text, the rewritten copy. */
     static final long HEAP_BYTES_PER_SPEC_BYTE = 56;
-    /** How long a request waits for heap before the launcher is told to use its own JVM. */
+    /** How long a request waits for heap, at most, before the launcher is told to use its own JVM. */
     static final Duration HEAP_WAIT = Duration.ofSeconds(5);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    private static final Path PROC = Path.of("/proc");
+    /** A request's files in the directory, named by its launcher's pid. */
+    private static final Pattern REQUEST_FILE = Pattern.compile("([0-9]{1,10})(" + Pattern.quote(HostLayout.SPEC_REQUEST_ARGUMENTS)
+            + "|" + Pattern.quote(HostLayout.SPEC_REQUEST_ENVIRONMENT) + "|" + Pattern.quote(HostLayout.SPEC_REQUEST_REPLY) + ")");
+
+    /** Where a request stands: its check may write the spec only while pending, and only one answer is sent. */
+    private enum Progress { PENDING, WRITING, ANSWERED, EXPIRED }
 
     private final Path directory;
     private final HostView host;
@@ -120,6 +140,7 @@ public final class SpecServer {
     /** Opens the requests FIFO, announces this process in the pid file and answers requests until killed. */
     public void serve() throws IOException {
         prepareDirectory();
+        removeLeftRequests();
         Path requests = directory.resolve(HostLayout.SPEC_SERVER_REQUESTS);
         Path fresh = directory.resolve(HostLayout.SPEC_SERVER_REQUESTS + "." + ProcessHandle.current().pid());
         Files.deleteIfExists(fresh);
@@ -156,8 +177,31 @@ public final class SpecServer {
             log("ignored request line " + id.replaceAll("[^\\x20-\\x7e]", "?") + ": not a process id");
             return;
         }
-        Path reply = directory.resolve(id + HostLayout.SPEC_REQUEST_REPLY);
-        String answer = "fallback\n";
+        Optional<Duration> age = SpecRequest.age(PROC, id);
+        if (age.isEmpty()) {
+            SpecRequest.removeInputs(directory, id);
+            log("request " + id + ": its launcher is gone; nothing to answer");
+            return;
+        }
+        long started = System.nanoTime() - age.get().toNanos();
+        long deadline = started + ANSWER_DEADLINE.toNanos();
+        long giveUp = started + LAUNCHER_TIMEOUT.toNanos();
+        Path reply = PROC.resolve(id).resolve("fd").resolve(Integer.toString(HostLayout.SPEC_REQUEST_REPLY_FD));
+        AtomicReference<Progress> progress = new AtomicReference<>(Progress.PENDING);
+        Thread watch = Thread.ofVirtual().name("deadline-" + id).start(() -> {
+            try {
+                Thread.sleep(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (progress.compareAndSet(Progress.PENDING, Progress.EXPIRED)) {
+                fallback.increment();
+                log("request " + id + ": not checked within " + ANSWER_DEADLINE.toSeconds() + " s of the launcher's start; it checks the spec itself");
+                send(reply, FALLBACK, giveUp);
+            }
+        });
+        String answer = FALLBACK;
+        LongAdder result = fallback;
         try {
             SpecRequest request;
             try {
@@ -169,39 +213,60 @@ public final class SpecServer {
             long specBytes = parsedSpecBytes(command);
             int heapKib = (int) (specBytes * HEAP_BYTES_PER_SPEC_BYTE >> 10) + 1;
             if (heapKib > REQUEST_HEAP_BYTES >> 10) {
-                fallback.increment();
                 log("request " + id + ": its spec of " + specBytes + " bytes could take more than the " + (REQUEST_HEAP_BYTES >> 20)
                         + " MiB of heap this server lends to requests; the launcher checks it with its own JVM");
                 return;
             }
-            if (!requestHeap.tryAcquire(heapKib, HEAP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                fallback.increment();
-                log("request " + id + ": no heap free for its spec within " + HEAP_WAIT.toSeconds() + " s; the launcher checks it with its own JVM");
+            long heapWait = Math.min(HEAP_WAIT.toNanos(), deadline - System.nanoTime());
+            if (!requestHeap.tryAcquire(heapKib, Math.max(0, heapWait), TimeUnit.NANOSECONDS)) {
+                log("request " + id + ": no heap free for its spec in time; the launcher checks it with its own JVM");
                 return;
             }
             try {
                 ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-                int status = new SandboxRuntime(request.environment(), host).run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+                BooleanSupplier mayWrite = () -> System.nanoTime() < deadline && progress.compareAndSet(Progress.PENDING, Progress.WRITING);
+                int status = new SandboxRuntime(request.environment(), host, mayWrite)
+                        .run(command, new PrintStream(stderr, true, StandardCharsets.UTF_8));
                 String refusal = stderr.toString(StandardCharsets.UTF_8);
-                answer = status + "\n" + refusal;
+                answer = encode(status, refusal);
+                result = status == 0 ? allowed : refused;
                 if (status != 0) {
-                    refused.increment();
                     log("request " + id + ": " + refusal.strip());
-                } else {
-                    allowed.increment();
                 }
             } finally {
                 requestHeap.release(heapKib);
             }
         } catch (InterruptedException e) {
-            fallback.increment();
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
-            fallback.increment();
             log("request " + id + " not served (" + e.getMessage() + "): the launcher falls back to its JVM");
         } finally {
-            reply(reply, answer);
+            // Once the deadline has answered, the launcher is checking the spec itself: say nothing more.
+            if (progress.get() == Progress.WRITING || progress.compareAndSet(Progress.PENDING, Progress.ANSWERED)) {
+                watch.interrupt();
+                result.increment();
+                send(reply, answer, giveUp);
+            }
         }
+    }
+
+    /**
+     * What the launcher reads: {@code 0} for checked and hardened, {@code 1 <n>} and the refusal's n
+     * lines for refused, each line ending in a newline; any other status is not an answer
+     * ({@link #FALLBACK}). bin/stockade-runtime takes nothing else.
+     */
+    static String encode(int status, String refusal) {
+        if (status == 0) {
+            return "0\n";
+        }
+        if (status != 1) {
+            return FALLBACK;
+        }
+        String text = refusal.strip();
+        List<String> lines = text.isEmpty() ? List.of() : text.lines().toList();
+        StringBuilder out = new StringBuilder("1 ").append(lines.size()).append('\n');
+        lines.forEach(line -> out.append(line).append('\n'));
+        return out.toString();
     }
 
     /**
@@ -219,32 +284,29 @@ public final class SpecServer {
         }
     }
 
-    private void reply(Path fifo, String text) {
-        // Opening a FIFO to write waits for its reader. A launcher killed before it read leaves its
-        // FIFO and no reader: after the launcher's own timeout, this server becomes the reader, so
-        // that the open returns and no thread waits forever.
-        Thread unblock = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(LAUNCHER_TIMEOUT.plusSeconds(1));
-                try (InputStream drain = new FileInputStream(fifo.toFile())) {
-                    drain.readAllBytes();
-                }
-                log("the launcher of " + fifo.getFileName() + " never read its answer");
-            } catch (InterruptedException | IOException e) {
-                // Answered in time, or the FIFO is gone: nothing to unblock.
-            }
-        });
-        // WRITE without CREATE: a launcher that gave up has removed its FIFO, and no file may appear in its place.
-        try (OutputStream out = Files.newOutputStream(fifo, StandardOpenOption.WRITE)) {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
+    /**
+     * Writes the answer into the launcher's reply pipe, which it holds open for reading; a launcher
+     * that is gone (no such fd, no reader) or stopped reading by {@code giveUp} is left alone.
+     */
+    private void send(Path reply, String answer, long giveUp) {
+        try {
+            Fifos.writeToReader(reply, answer.getBytes(StandardCharsets.UTF_8), giveUp);
         } catch (IOException e) {
-            log("cannot answer " + fifo + ": " + e.getMessage());
-        } finally {
-            unblock.interrupt();
-            try {
-                Files.deleteIfExists(fifo);
-            } catch (IOException e) {
-                log("cannot remove " + fifo + ": " + e.getMessage());
+            log("cannot answer " + reply + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Removes the request files of launchers that are gone: a server killed while they waited left
+     * them (the launchers fell back to their own JVM, and their shell removes no file itself).
+     */
+    private void removeLeftRequests() throws IOException {
+        try (var files = Files.list(directory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Matcher matcher = REQUEST_FILE.matcher(file.getFileName().toString());
+                if (matcher.matches() && SpecRequest.age(PROC, matcher.group(1)).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
     }

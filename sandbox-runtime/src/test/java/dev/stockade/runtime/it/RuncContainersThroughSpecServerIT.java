@@ -1,12 +1,15 @@
 package dev.stockade.runtime.it;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stockade.api.node.HostLayout;
+import dev.stockade.runtime.server.SpecServer;
 import dev.stockade.testing.CommandResult;
 import dev.stockade.testing.Commands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -53,7 +56,10 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
     }
 
     private CommandResult createAndDelete(String launcher, Map<String, String> environment, ObjectNode spec) {
-        Path bundle = containers.bundle(spec);
+        return createAndDelete(launcher, environment, containers.bundle(spec));
+    }
+
+    private CommandResult createAndDelete(String launcher, Map<String, String> environment, Path bundle) {
         String id = Containers.newId();
         String root = containers.stateRoot.toString();
         try {
@@ -146,25 +152,145 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
     }
 
     /**
-     * A launcher killed while it waits (SIGKILL: no clean-up) never reads its answer: the server
-     * stops waiting for it after the launcher's timeout and removes its FIFO.
+     * A launcher killed (SIGKILL: no clean-up) after it asked is not answered: the server finds it
+     * gone and removes its request's files.
      */
     @Test
-    void aLauncherThatNeverReadsItsAnswerLeavesNothingBehind() throws Exception {
-        String id = "999999";
-        Path requests = server.directory.resolve("requests");
+    void aRequestWhoseLauncherIsGoneLeavesNothingBehind() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String id = Long.toString(gone.pid());
         Files.writeString(server.directory.resolve(id + ".args"), "create\0--bundle\0/nonexistent\0c\0");
         Files.writeString(server.directory.resolve(id + ".env"), "PWD=/\0STOCKADE_PROFILE=" + untrusted + "\0");
-        Commands.run("mkfifo", "-m", "600", server.directory.resolve(id + ".reply").toString()).requireSuccess();
-        Files.writeString(requests, id + "\n", StandardOpenOption.WRITE);
-        Thread.sleep(Duration.ofSeconds(2));
-        assertTrue(Files.exists(server.directory.resolve(id + ".reply")), "the server waits for the launcher at first");
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (Files.exists(server.directory.resolve(id + ".reply")) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Files.writeString(server.directory.resolve("requests"), id + "\n", StandardOpenOption.WRITE);
         assertEquals(List.of("pid", "requests"), filesSettled(server.directory));
-        assertTrue(server.output().contains("the launcher of " + id + ".reply never read its answer"), server.output());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!server.output().contains("request " + id + ": its launcher is gone") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(server.output().contains("request " + id + ": its launcher is gone; nothing to answer"), server.output());
+    }
+
+    /** Waits until {@code count} launchers have left their request in {@code directory} (their server cannot take it). */
+    private static void awaitRequests(Path directory, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            long waiting;
+            try (var files = Files.list(directory)) {
+                waiting = files.filter(file -> file.getFileName().toString().matches("[0-9]+\\.env")).count();
+            }
+            if (waiting >= count) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "the launchers did not ask " + directory);
+            Thread.sleep(20);
+        }
+    }
+
+    private ObjectNode hostMount() {
+        ObjectNode spec = containers.spec("true");
+        spec.withArray("mounts").addObject().put("destination", "/host").put("type", "bind").put("source", "/")
+                .putArray("options").add("rbind");
+        return spec;
+    }
+
+    private static void assertHardened(Path bundle) throws Exception {
+        String hardened = Files.readString(bundle.resolve("config.json"));
+        assertTrue(hardened.contains("\"noNewPrivileges\":true") && hardened.contains("SCMP_ACT_ERRNO"), hardened);
+    }
+
+    /**
+     * The server dies while launchers wait for its answer: each checks with its own JVM once its
+     * watchdog ends (the launcher's timeout), so the host mount is still refused and the ordinary
+     * container still hardened, and none waits longer.
+     */
+    @Test
+    void aServerKilledMidRequestLeavesTheCheckToEachLaunchersJvm() throws Exception {
+        Path killed = dir.resolve("killed-spec-server");
+        String launcher = containers.payload.resolve("bin/stockade-runtime").toString();
+        Path ordinary = containers.bundle(containers.spec("true"));
+        try (SpecServerProcess doomed = SpecServerProcess.start(containers.payload, killed); var pool = Executors.newFixedThreadPool(2)) {
+            // Stopped first, so that both requests are surely in flight when it dies.
+            Commands.run("kill", "-STOP", Long.toString(doomed.process.pid())).requireSuccess();
+            long start = System.nanoTime();
+            Future<CommandResult> refused = pool.submit(() -> createAndDelete(launcher, environment(killed), hostMount()));
+            Future<CommandResult> allowed = pool.submit(() -> createAndDelete(launcher, environment(killed), ordinary));
+            awaitRequests(killed, 2);
+            doomed.process.destroyForcibly().waitFor();
+            CommandResult refusal = refused.get();
+            CommandResult creation = allowed.get();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(1, refusal.exitCode(), refusal.describe());
+            assertTrue(refusal.stderr().contains("(rule host-mount)"), refusal.describe());
+            assertEquals(0, creation.exitCode(), creation.describe());
+            assertHardened(ordinary);
+            assertTrue(took.compareTo(SpecServer.LAUNCHER_TIMEOUT.plusSeconds(20)) < 0, "bounded by the launcher's timeout and a JVM: " + took);
+        }
+    }
+
+    /**
+     * Whatever writes on a launcher's reply pipe, only "0" and a complete "1 n" refusal are answers:
+     * garbage, a look-alike of 0 and a refusal cut short (the writer gone) all leave the check to the
+     * launcher's JVM, which refuses the host mount with its own message. The writer here is this test,
+     * standing in for a broken server in a directory of its own.
+     */
+    @Test
+    void anythingButTheTwoAnswersLeavesTheCheckToTheLaunchersJvm() throws Exception {
+        Path broken = Files.createDirectories(dir.resolve("broken-spec-server"));
+        Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwx------"));
+        Commands.run("mkfifo", "-m", "600", broken.resolve("requests").toString()).requireSuccess();
+        Files.writeString(broken.resolve("pid"), ProcessHandle.current().pid() + "\n");
+        String launcher = containers.payload.resolve("bin/stockade-runtime").toString();
+        try (RandomAccessFile requests = new RandomAccessFile(broken.resolve("requests").toFile(), "rw");
+             var pool = Executors.newSingleThreadExecutor()) {
+            for (String garbage : List.of("yes\n", "00\n", "0 1\n", "1 x\n", "1 3\nstockade: only one line of three\n")) {
+                Future<CommandResult> create = pool.submit(() -> createAndDelete(launcher, environment(broken), hostMount()));
+                String pid = requests.readLine().strip();
+                Files.writeString(Path.of("/proc", pid, "fd", Integer.toString(HostLayout.SPEC_REQUEST_REPLY_FD)), garbage,
+                        StandardOpenOption.WRITE);
+                CommandResult result = create.get();
+                assertEquals(1, result.exitCode(), garbage + ": " + result.describe());
+                assertTrue(result.stderr().startsWith("stockade: container ") && result.stderr().contains("(rule host-mount)")
+                        && !result.stderr().contains("only one line"), garbage + ": the JVM's refusal alone: " + result.describe());
+            }
+        }
+    }
+
+    /**
+     * A server too slow to check within its deadline (stopped past it here) tells the launcher to
+     * check the spec itself as soon as it runs again, before the launcher's own timeout, and its late
+     * check leaves the bundle's spec to the launcher's JVM.
+     */
+    @Test
+    void aServerTooSlowToCheckHandsTheCheckBackAtItsDeadline() throws Exception {
+        Path slowDirectory = dir.resolve("slow-spec-server");
+        String launcher = containers.payload.resolve("bin/stockade-runtime").toString();
+        Path bundle = containers.bundle(containers.spec("true"));
+        try (SpecServerProcess slow = SpecServerProcess.start(containers.payload, slowDirectory); var pool = Executors.newSingleThreadExecutor()) {
+            String pid = Long.toString(slow.process.pid());
+            Commands.run("kill", "-STOP", pid).requireSuccess();
+            long start = System.nanoTime();
+            Future<CommandResult> create;
+            try {
+                create = pool.submit(() -> createAndDelete(launcher, environment(slowDirectory), bundle));
+                awaitRequests(slowDirectory, 1);
+                Thread.sleep(SpecServer.ANSWER_DEADLINE.plusSeconds(1).minusNanos(System.nanoTime() - start));
+            } finally {
+                Commands.run("kill", "-CONT", pid);
+            }
+            CommandResult result = create.get();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(0, result.exitCode(), result.describe());
+            assertHardened(bundle);
+            assertTrue(took.compareTo(SpecServer.LAUNCHER_TIMEOUT.minusMillis(500)) < 0, "the server's answer, not the launcher's timeout: " + took);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!slow.output().contains("ran past its deadline") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(slow.output().contains("not checked within " + SpecServer.ANSWER_DEADLINE.toSeconds() + " s of the launcher's start"),
+                    slow.output());
+            assertTrue(slow.output().contains("cannot write the hardened spec: the check ran past its deadline"), slow.output());
+        }
     }
 
     /** Only a pid names a request: a line reaching outside the server's directory touches nothing. */
@@ -208,10 +334,10 @@ class RuncContainersThroughSpecServerIT extends RuncContainersIT {
                         containers.spec("true"));
                 assertEquals(0, create.exitCode(), create.describe());
                 assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() >= 9, "the launcher waited for the server first");
-                assertEquals(List.of("pid", "requests"), filesSettled(hung), "the launcher cleans up its request");
             } finally {
                 Commands.run("kill", "-CONT", Long.toString(stopped.process.pid()));
             }
+            assertEquals(List.of("pid", "requests"), filesSettled(hung), "the server, running again, removes the request of a launcher that is gone");
         }
     }
 

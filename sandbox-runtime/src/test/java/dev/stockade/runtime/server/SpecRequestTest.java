@@ -6,11 +6,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SpecRequestTest {
 
@@ -42,5 +44,33 @@ class SpecRequestTest {
         assertThrows(IOException.class, () -> SpecRequest.read(directory, "8"), "no working directory to resolve paths against");
 
         assertThrows(IOException.class, () -> SpecRequest.read(directory, "../etc/passwd"));
+    }
+
+    @Test
+    void aLaunchersAgeComesFromItsStartTimeAndIsEmptyOnceItIsGone() throws Exception {
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            Duration age = SpecRequest.age(Path.of("/proc"), Long.toString(child.pid())).orElseThrow();
+            assertTrue(age.compareTo(Duration.ofSeconds(5)) < 0, "started just now: " + age);
+            Duration self = SpecRequest.age(Path.of("/proc"), Long.toString(ProcessHandle.current().pid())).orElseThrow();
+            assertTrue(self.compareTo(age) >= 0, "this JVM started before its child: " + self + " < " + age);
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        assertTrue(SpecRequest.age(Path.of("/proc"), Long.toString(child.pid())).isEmpty(), "a reaped process has no age");
+    }
+
+    @Test
+    void aCommandNameWithSpacesAndParenthesesDoesNotShiftTheStartTime() throws IOException {
+        Path proc = directory.resolve("proc");
+        Files.createDirectories(proc.resolve("42"));
+        // proc(5): pid (comm) state, then fields 4 to 52; field 22 (start time) is 150 ticks (1.5 s) after boot.
+        StringBuilder stat = new StringBuilder("42 (a) b) (c) S");
+        for (int field = 4; field <= 52; field++) {
+            stat.append(' ').append(field == 22 ? "150" : "0");
+        }
+        Files.writeString(proc.resolve("42/stat"), stat + "\n");
+        Files.writeString(proc.resolve("uptime"), "11.50 20.00\n");
+        assertEquals(Duration.ofSeconds(10), SpecRequest.age(proc, "42").orElseThrow());
     }
 }
