@@ -106,8 +106,8 @@ public final class HostLayout {
      * The launcher's file descriptor the spec server answers on: the server opens
      * {@code /proc/<launcher pid>/fd/7} for writing (it must be a pipe or FIFO) and writes {@code 0},
      * or {@code 1 <n>} and the n lines of the refusal, each line ending in a newline; anything else
-     * makes the launcher check with its own JVM. bin/stockade-runtime makes it an anonymous pipe (an
-     * empty here-document), so that asking costs it no process.
+     * makes the launcher check with its own JVM. bin/stockade-runtime makes it an anonymous pipe (a
+     * here-document, whose one line it reads first), so that the pipe costs it no process.
      */
     public static final int SPEC_REQUEST_REPLY_FD = 7;
     /**
