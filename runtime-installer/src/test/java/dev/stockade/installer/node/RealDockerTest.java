@@ -142,13 +142,24 @@ class RealDockerTest {
         assertRefused(dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "--privileged", IMAGE, "true"), "privileged",
                 "privileged containers are not allowed by sandbox profile untrusted");
         String other = dockerd.docker("run", "-d", "--runtime=runc", "--network", "none", IMAGE, "sleep", "300").requireSuccess().stdout().strip();
+        String pod = dockerd.docker("run", "-d", "--runtime=" + HANDLER, "--network", "none", "--ipc=shareable", "--hostname", "pod", IMAGE,
+                "sleep", "300").requireSuccess().stdout().strip();
         try {
             String othersResolvConf = dataRoot + "/containers/" + other + "/resolv.conf";
             assertTrue(Files.exists(Path.of(othersResolvConf)), othersResolvConf);
             assertRefused(dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "none", "-v", othersResolvConf + ":/etc/resolv.conf",
-                    IMAGE, "true"), "host-mount", "is the resolv.conf the docker engine keeps for " + other + ", not for this container's");
+                    IMAGE, "true"), "host-mount", "is the resolv.conf the docker engine keeps for " + other + ", not for this container");
+            // cri-dockerd's pods and compose's sidecars: a container that joins another's namespaces gets that one's files.
+            CommandResult member = dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "container:" + pod, "--ipc", "container:" + pod,
+                    IMAGE, "sh", "-c", "cat /etc/hostname && echo member > /dev/shm/from-member && echo ok");
+            assertEquals("pod\nok\n", member.requireSuccess().stdout(), "the member sees the pod's hostname file");
+            assertEquals("member\n", dockerd.docker("exec", pod, "cat", "/dev/shm/from-member").requireSuccess().stdout(),
+                    "the pod sees what its member wrote to the shared /dev/shm");
+            // dockerd gives every runtime the same runc --root (a new user's trial), so a container that runc runs is found too.
+            assertEquals("ok\n", dockerd.docker("run", "--rm", "--runtime=" + HANDLER, "--network", "container:" + other, IMAGE, "echo", "ok")
+                    .requireSuccess().stdout());
         } finally {
-            dockerd.docker("rm", "-f", other);
+            dockerd.docker("rm", "-f", other, pod);
         }
 
         podman(!dataRoot.toString().equals(PrivateDockerd.DEFAULT_DATA_ROOT));
@@ -210,7 +221,15 @@ class RealDockerTest {
             String othersHosts = runroot + "/overlay-containers/" + other + "/userdata/hosts";
             assertTrue(Files.exists(Path.of(othersHosts)), othersHosts);
             assertRefused(podman(sandboxed, concat(run, "-v", othersHosts + ":/etc/hosts", IMAGE, "true")), "host-mount",
-                    "is the hosts the containers-storage engine keeps for " + other + ", not for this container's");
+                    "is the hosts the containers-storage engine keeps for " + other + ", not for this container");
+            // A new user's trial: an annotation naming the other container as the sandbox opened its files. It proves nothing now.
+            assertRefused(podman(sandboxed, concat(run, "--annotation", "io.kubernetes.cri-o.SandboxID=" + other, "-v",
+                    othersHosts + ":/etc/hosts", IMAGE, "true")), "host-mount", "only when it joins " + other + "'s network namespace");
+            // A container that joins a sandboxed one's network namespace runs, with whatever files Podman shares.
+            String pod = podman(sandboxed, List.of("run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit",
+                    "nproc=1024:1024", "--hostname", "pod", IMAGE, "sleep", "300")).requireSuccess().stdout().strip();
+            assertEquals("ok\n", podman(sandboxed, concat(List.of("run", "--rm", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"),
+                    "--network", "container:" + pod, IMAGE, "sh", "-c", "cat /etc/hosts > /dev/null && echo ok")).requireSuccess().stdout());
         } finally {
             podman(withRuntime(global, "runc"), List.of("rm", "-f", "-a", "-t", "0"));
             podman(global, List.of("system", "reset", "-f"));

@@ -71,9 +71,12 @@ final class EngineRecords {
      * from the record that engine keeps: containerd's CRI the sandbox container's bundle
      * ({@code <state>/io.containerd.runtime.v2.task/k8s.io/<id>/config.json}, annotation
      * io.kubernetes.cri.sandbox-uid); CRI-O the sandbox's spec in containers/storage (annotation
-     * io.kubernetes.pod.uid, else the kubelet's label of that name in annotation io.kubernetes.cri-o.Labels); cri-dockerd the
-     * sandbox container's Docker config ({@code <data-root>/containers/<id>/config.v2.json}, label
-     * io.kubernetes.pod.uid). Empty when no such record is there.
+     * io.kubernetes.pod.uid, else the kubelet's label of that name in annotation
+     * io.kubernetes.cri-o.Labels). Docker's records prove no pod: a container's labels are its
+     * user's ({@code docker run --label io.kubernetes.pod.uid=…}, a new user's trial), so
+     * cri-dockerd's pods get no kubelet directories. Root's engine clients ({@code ctr},
+     * {@code podman}) can write the other two records as well; against them nothing on the node is
+     * proof. Empty when no such record is there.
      */
     Optional<String> podUidOf(Layout layout, String id) {
         for (EngineDirectories.Entry entry : directories.entries()) {
@@ -84,8 +87,7 @@ final class EngineRecords {
                 case CONTAINERD -> host.engineJson(entry.path() + "/io.containerd.runtime.v2.task/" + CRI_NAMESPACE + "/" + id + "/config.json")
                         .map(spec -> spec.path("annotations").path(CONTAINERD_SANDBOX_UID).asText(""));
                 case CONTAINERS_STORAGE -> storageUid(entry.path(), id);
-                case DOCKER -> host.engineJson(entry.path() + "/containers/" + id + "/config.v2.json")
-                        .map(config -> config.path("Config").path("Labels").path(KUBELET_POD_UID_LABEL).asText(""));
+                case DOCKER -> Optional.<String>empty();
             };
             if (uid.isPresent() && !uid.get().isEmpty()) {
                 return uid;

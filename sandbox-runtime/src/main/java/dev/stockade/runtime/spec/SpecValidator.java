@@ -391,7 +391,9 @@ public final class SpecValidator {
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
                         + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
-                        + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted");
+                        + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted; to allow this "
+                        + "directory (a Docker or Podman named volume is <data-root>/volumes/<name>/_data), add it to the profile's "
+                        + "allowedHostPaths (readOnly: false if containers may write it)");
     }
 
     /** A rule letting containers write a directory strictly above {@code realPath}, if any. */
@@ -629,8 +631,9 @@ public final class SpecValidator {
         Optional<HostView.Namespace> owners = records.namespaceOf(owner, type.get());
         if (owners.isEmpty()) {
             throw new Refusal(field + ".source", "host-mount", what + "; " + owner + " is not a running container of " + delegate
-                    + " under " + records.state().root() + ", so the runtime cannot check that this container joins its " + type.get()
-                    + " namespace, which sandbox profile " + profileName + " requires: run both containers with the same runtime");
+                    + " under --root " + records.state().root() + ", where this container is created, so the runtime cannot check that "
+                    + "this container joins its " + type.get() + " namespace, which sandbox profile " + profileName + " requires: create "
+                    + "both through the same engine with the same runtime root (the same containerd namespace for ctr)");
         }
         Optional<HostView.Namespace> mine = host.namespace(joined);
         if (!mine.equals(owners)) {

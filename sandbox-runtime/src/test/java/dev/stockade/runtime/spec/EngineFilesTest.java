@@ -118,7 +118,7 @@ class EngineFilesTest {
         // OTHER runs under another runtime or not at all.
         ObjectNode stopped = Specs.withHostPath(Specs.joining(plain(), "network", "/proc/5151/ns/net"), resolvConf, "/etc/resolv.conf");
         assertRefusal(assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(stopped, DOCKER_BUNDLE, ID)), last(stopped),
-                "host-mount", OTHER + " is not a running container of runc under /run/runc", "run both containers with the same runtime");
+                "host-mount", OTHER + " is not a running container of runc under --root /run/runc", "with the same runtime root");
     }
 
     /** A Docker layout below a directory the launcher does not name is just a host path. */
