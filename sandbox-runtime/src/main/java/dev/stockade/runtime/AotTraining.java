@@ -33,6 +33,11 @@ public final class AotTraining {
             }
 
             @Override
+            public Optional<String> namespaceFile(String path) {
+                return Optional.of(path);
+            }
+
+            @Override
             public Entry entry(String hostPath) {
                 return Entry.MISSING;
             }

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** The host as this process sees it: it runs in the host's namespaces, started by the shim. */
 public final class LinuxHostView implements HostView {
@@ -80,6 +81,55 @@ public final class LinuxHostView implements HostView {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             return Optional.empty();
         }
+    }
+
+    /** What a /proc/&lt;pid&gt;/ns link reads as (proc(5)): the namespace's type and inode, "net:[4026531840]". */
+    private static final Pattern NAMESPACE_LINK_TARGET = Pattern.compile("[a-z_]+:\\[[0-9]+\\]");
+    private static final Pattern PROC_NAMESPACE = Pattern.compile("/proc/[0-9]+(/task/[0-9]+)?/ns/[a-z_]+");
+    /** As many links as the kernel follows in one path lookup (MAXSYMLINKS, path_resolution(7)). */
+    private static final int MAX_LINKS = 40;
+
+    @Override
+    public Optional<String> namespaceFile(String path) {
+        String current = path;
+        for (int links = 0; links <= MAX_LINKS; links++) {
+            Path lexical = Path.of(current).normalize();
+            if (!lexical.isAbsolute() || lexical.getParent() == null) {
+                return Optional.empty();
+            }
+            Path candidate = Path.of(realPath(lexical.getParent().toString())).resolve(lexical.getFileName());
+            if (PROC_NAMESPACE.matcher(candidate.toString()).matches()) {
+                // The kernel's own link, opened as it is; reading it needs the same access to the
+                // process as joining it does, which isHostNamespace then asks for (and fails closed on).
+                return Optional.of(candidate.toString());
+            }
+            Entry entry = entry(candidate.toString());
+            if (entry.kind() == Entry.Kind.LINK) {
+                if (NAMESPACE_LINK_TARGET.matcher(entry.linkTarget()).matches()) {
+                    return Optional.empty(); // a namespace link outside /proc/<pid>/ns: not the kernel's
+                }
+                current = candidate.getParent().resolve(entry.linkTarget()).toString();
+                continue;
+            }
+            try {
+                return entry.kind() == Entry.Kind.REGULAR_FILE && onlyRootMayChange(candidate.getParent())
+                        ? Optional.of(candidate.toString()) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every directory from {@code directory} up to / is root's and neither its group nor others may write it. */
+    private static boolean onlyRootMayChange(Path directory) throws IOException {
+        for (Path path = directory; path != null; path = path.getParent()) {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            if ((Integer) attributes.get("uid") != 0 || ((Integer) attributes.get("mode") & 0022) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

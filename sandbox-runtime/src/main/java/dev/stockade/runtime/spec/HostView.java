@@ -34,6 +34,16 @@ public interface HostView {
     }
 
     /**
+     * The namespace file {@code path} leads to, to be opened in its place: links are followed (at
+     * most 40) up to a /proc/&lt;pid&gt;/ns/&lt;type&gt; link, or to a file (an engine's pinned
+     * namespace, such as /run/netns/&lt;name&gt;) whose directories only root may change. Empty
+     * when it leads to neither: whoever asks must then refuse.
+     */
+    default Optional<String> namespaceFile(String path) {
+        return Optional.empty();
+    }
+
+    /**
      * The namespace of OCI type {@code type} (network, ipc, uts, pid, mount, cgroup) that container
      * {@code id}'s init process is in, found through the delegate runtime's {@code state} and only
      * while that process runs: its start time is compared before and after, so a pid the kernel

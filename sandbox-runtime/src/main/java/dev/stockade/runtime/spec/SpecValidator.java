@@ -10,6 +10,7 @@ import dev.stockade.api.profile.SandboxProfile;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -133,11 +134,11 @@ public final class SpecValidator {
         // First: every other check reads the keys as the spec spells them, and runc must read the same.
         SpecKeys.check(spec, "");
         checkPrivileged(spec);
-        checkNamespaces(spec);
+        List<CheckedPaths.Pin> pins = new ArrayList<>();
+        Map<String, String> joined = checkNamespaces(spec, pins);
         capabilities.check(spec.path("process").path("capabilities"), "process.capabilities");
         processSettings.check(spec.get("process"));
-        List<CheckedPaths.Pin> pins = new ArrayList<>();
-        checkMounts(spec, containerId, new EngineRecords(host, realEngines, state), rootfs(spec, bundle), pins);
+        checkMounts(spec, new Creation(containerId, joined, new EngineRecords(host, realEngines, state)), rootfs(spec, bundle), pins);
         checkDevices(spec);
         checkCgroupFiles(spec);
         checkNetworkClass(spec);
@@ -241,17 +242,37 @@ public final class SpecValidator {
         }
     }
 
-    void checkNamespaces(JsonNode spec) throws Refusal {
+    /**
+     * The container makes its own namespaces, or joins ones that are not the host's. A path it
+     * joins is resolved once, to a /proc/&lt;pid&gt;/ns link or a pinned namespace file in a directory
+     * only root may change, and pinned into the spec: runc opens the very namespace checked, not
+     * a link someone swaps in between (a new user's trial joined the host's network namespace
+     * through a link flipped while containers were created). Returns the joined paths by OCI type.
+     */
+    Map<String, String> checkNamespaces(JsonNode spec, List<CheckedPaths.Pin> pins) throws Refusal {
         Set<String> present = new HashSet<>();
+        Map<String, String> joined = new HashMap<>();
         int index = 0;
         for (JsonNode namespace : spec.path("linux").path("namespaces")) {
             String type = namespace.path("type").asText();
             present.add(type);
             String path = namespace.path("path").asText("");
-            if (!path.isEmpty() && host.isHostNamespace(type, path)) {
-                throw new Refusal("linux.namespaces[" + index + "].path", "host-namespace",
-                        "joining the host's " + type + " namespace (or one this runtime cannot examine) at " + path
-                                + " is not allowed by sandbox profile " + profileName);
+            if (!path.isEmpty()) {
+                String field = "linux.namespaces[" + index + "].path";
+                Optional<String> file = host.namespaceFile(path);
+                if (file.isEmpty() || !(namespace instanceof ObjectNode holder)) {
+                    throw new Refusal(field, "host-namespace", "the " + type + " namespace at " + path + " is not a namespace file the "
+                            + "runtime can pin (a /proc/<pid>/ns link, or a file in directories only root may change, reached through at "
+                            + "most 40 links); sandbox profile " + profileName + " joins only namespaces it can check");
+                }
+                if (host.isHostNamespace(type, file.get())) {
+                    throw new Refusal(field, "host-namespace",
+                            "joining the host's " + type + " namespace (or one this runtime cannot examine) at " + path
+                                    + (file.get().equals(path) ? "" : " (really " + file.get() + ")")
+                                    + " is not allowed by sandbox profile " + profileName);
+                }
+                pins.add(new CheckedPaths.Pin(holder, "path", file.get()));
+                joined.put(type, file.get());
             }
             index++;
         }
@@ -262,6 +283,7 @@ public final class SpecValidator {
                                 + "), which sandbox profile " + profileName + " does not allow");
             }
         }
+        return joined;
     }
 
     private static String hostFlag(String type) {
@@ -284,7 +306,14 @@ public final class SpecValidator {
     private record Mounted(String field, String path, String what, String writableBy) {
     }
 
-    void checkMounts(JsonNode spec, String containerId, EngineRecords records, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
+    /**
+     * The container being created: the id runc is given, the namespaces its spec joins (OCI type
+     * to the path as checked and pinned), and what the engines record about the others.
+     */
+    record Creation(String containerId, Map<String, String> joined, EngineRecords records) {
+    }
+
+    void checkMounts(JsonNode spec, Creation creation, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
         Optional<String> pod = null;
         List<String> mounted = new ArrayList<>();
         List<Mounted> before = new ArrayList<>();
@@ -303,10 +332,10 @@ public final class SpecValidator {
             EngineMounts.Source sourceKind = EngineMounts.Source.OTHER;
             String writableBy = null;
             if (bind) {
-                BindSource source = checkBindSource(spec, containerId, records, mount, field);
+                BindSource source = checkBindSource(spec, creation, mount, field);
                 if (source.podUid() != null) {
                     if (pod == null) {
-                        pod = podOf(spec, containerId, records);
+                        pod = podOf(spec, creation);
                     }
                     samePod(pod, source.podUid(), field, mount.path("source").asText());
                 }
@@ -342,7 +371,7 @@ public final class SpecValidator {
      * directories under allowedHostPaths that the profile keeps read-only. So nothing below a pod
      * volume's own directory, and nothing below a directory the profile lets containers write.
      */
-    private BindSource checkBindSource(JsonNode spec, String containerId, EngineRecords records, JsonNode mount, String field) throws Refusal {
+    private BindSource checkBindSource(JsonNode spec, Creation creation, JsonNode mount, String field) throws Refusal {
         String source = mount.path("source").asText();
         String destination = mount.path("destination").asText();
         if (!(mount instanceof ObjectNode) || !source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
@@ -383,7 +412,7 @@ public final class SpecValidator {
         }
         Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
         if (engineFile.isPresent()) {
-            checkOwner(spec, containerId, records, engineFile.get(), field, named);
+            checkOwner(creation, engineFile.get(), field, named);
             // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
             return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
                     + "its other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
@@ -567,8 +596,10 @@ public final class SpecValidator {
      * mounts (cri-dockerd's containers mount their sandbox's resolv.conf): each counts only when
      * its network namespace is the one the spec joins.
      */
-    private Optional<String> podOf(JsonNode spec, String containerId, EngineRecords records) {
-        String joined = EngineRecords.namespacePath(spec, "network");
+    private Optional<String> podOf(JsonNode spec, Creation creation) {
+        String containerId = creation.containerId();
+        EngineRecords records = creation.records();
+        String joined = creation.joined().getOrDefault("network", "");
         Optional<HostView.Namespace> network = joined.isEmpty() ? Optional.empty() : host.namespace(joined);
         if (network.isEmpty()) {
             return Optional.empty();
@@ -608,8 +639,10 @@ public final class SpecValidator {
      * delegate runtime runs under the same --root ({@code state}), or a sandbox whose namespace is
      * pinned in the spec its containers/storage engine keeps for it (CRI-O without an infra container).
      */
-    private void checkOwner(JsonNode spec, String containerId, EngineRecords records, EngineFiles.Owned file, String field, String source)
+    private void checkOwner(Creation creation, EngineFiles.Owned file, String field, String source)
             throws Refusal {
+        String containerId = creation.containerId();
+        EngineRecords records = creation.records();
         if (file.owner().equals(containerId)) {
             return;
         }
@@ -622,7 +655,7 @@ public final class SpecValidator {
                     + profileName + " does not allow mounting another container's files");
         }
         String flag = type.get().equals("network") ? "--network" : "--ipc";
-        String joined = EngineRecords.namespacePath(spec, type.get());
+        String joined = creation.joined().getOrDefault(type.get(), "");
         if (joined.isEmpty()) {
             throw new Refusal(field + ".source", "host-mount", what + "; a container may mount it only when it joins " + owner + "'s "
                     + type.get() + " namespace (" + flag + " container:" + owner + "), and this one does not; sandbox profile "

@@ -75,6 +75,29 @@ class LinuxHostViewTest {
         }
     }
 
+    /** A namespace path is followed to the /proc link or pinned file runc should open in its place (a link can be swapped, that file cannot). */
+    @Test
+    void aNamespacePathLeadsToTheProcLinkOrAFileOnlyRootMayChange(@TempDir Path dir) throws Exception {
+        String own = "/proc/" + ProcessHandle.current().pid() + "/ns/net";
+        assertEquals(Optional.of(own), host.namespaceFile("/proc/self/ns/net"));
+        Files.createSymbolicLink(dir.resolve("first"), Path.of("/proc/self/ns/net"));
+        Files.createSymbolicLink(dir.resolve("second"), Path.of("first"));
+        assertEquals(Optional.of(own), host.namespaceFile(dir.resolve("second").toString()), "links are followed to the namespace");
+        // A file in a directory others may write (here /tmp's): it could be replaced after the check.
+        Files.writeString(dir.resolve("file"), "");
+        assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("file").toString()));
+        Files.createSymbolicLink(dir.resolve("loop"), Path.of("loop"));
+        assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("loop").toString()));
+        assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("absent").toString()));
+        assertEquals(Optional.empty(), host.namespaceFile("relative/net"));
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertEquals(Optional.of("/proc/" + child.pid() + "/ns/net"), host.namespaceFile("/proc/" + child.pid() + "/ns/net"));
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     @Test
     void nothingThereIsMissingEvenBelowAFile(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("file"), "");

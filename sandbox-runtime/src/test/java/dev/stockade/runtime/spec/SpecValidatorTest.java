@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static dev.stockade.runtime.spec.Specs.PLAIN_HOST;
@@ -93,6 +94,50 @@ class SpecValidatorTest {
         Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(),
                 "/var/lib/kubelet/pods/6f1c2e7a-3b1d-4c55-9a0e-2d7f0c1b9e11/volumes/kubernetes.io~empty-dir/cache/../../../../..", "/x"));
         assertEquals("host-mount", refusal.rule());
+    }
+
+    /** A namespace joined through a link is pinned: runc opens the namespace file checked, not the link (a new user's trial flipped one). */
+    @Test
+    void aJoinedNamespaceIsPinnedToTheFileChecked() throws Exception {
+        ObjectNode spec = Specs.joining(Specs.app(), "network", "/run/pods/web-0/net");
+        HostView host = Specs.host(Map.of("/run/pods/web-0/net", "/proc/4242/ns/net"), Set.of());
+        SpecValidator validator = new SpecValidator(SandboxProfile.defaults(), "untrusted", host);
+        validator.validate(spec, Specs.BUNDLE, Specs.ID).writeInto();
+        assertEquals("/proc/4242/ns/net", spec.at("/linux/namespaces/4/path").asText(), spec.at("/linux/namespaces").toString());
+        // The host's namespace behind a link is the host's.
+        ObjectNode hosts = Specs.joining(Specs.app(), "network", "/run/pods/web-0/net");
+        Refusal refusal = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted",
+                Specs.host(Map.of("/run/pods/web-0/net", "/proc/1/ns/net"), Set.of("/proc/1/ns/net"))), hosts);
+        assertEquals("host-namespace", refusal.rule());
+        assertTrue(refusal.getMessage().contains("at /run/pods/web-0/net (really /proc/1/ns/net)"), refusal.getMessage());
+        // What the host cannot pin is refused.
+        Refusal unpinnable = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", new UnpinnableHost(host)),
+                Specs.joining(Specs.app(), "network", "/tmp/nslink"));
+        assertEquals("linux.namespaces[1].path", unpinnable.field(), "the first namespace joined, the sandbox's IPC one");
+        assertTrue(unpinnable.getMessage().contains("not a namespace file the runtime can pin"), unpinnable.getMessage());
+    }
+
+    /** {@code host}, where no namespace path can be pinned. */
+    private record UnpinnableHost(HostView host) implements HostView {
+        @Override
+        public String realPath(String hostPath) {
+            return host.realPath(hostPath);
+        }
+
+        @Override
+        public boolean isHostNamespace(String type, String path) {
+            return host.isHostNamespace(type, path);
+        }
+
+        @Override
+        public Entry entry(String hostPath) {
+            return host.entry(hostPath);
+        }
+
+        @Override
+        public Optional<String> versionOutput(String program) {
+            return host.versionOutput(program);
+        }
     }
 
     @Test

@@ -150,6 +150,11 @@ public final class Specs {
             }
 
             @Override
+            public Optional<String> namespaceFile(String path) {
+                return Optional.of(links.getOrDefault(path, path));
+            }
+
+            @Override
             public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
                 Long pid = running.get(id);
                 return pid == null ? Optional.empty()
@@ -199,6 +204,11 @@ public final class Specs {
             @Override
             public Optional<Namespace> namespace(String path) {
                 return host.namespace(path);
+            }
+
+            @Override
+            public Optional<String> namespaceFile(String path) {
+                return host.namespaceFile(path);
             }
 
             @Override
