@@ -10,7 +10,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import static dev.stockade.runtime.spec.Specs.PLAIN_HOST;
@@ -111,33 +110,10 @@ class SpecValidatorTest {
         assertEquals("host-namespace", refusal.rule());
         assertTrue(refusal.getMessage().contains("at /run/pods/web-0/net (really /proc/1/ns/net)"), refusal.getMessage());
         // What the host cannot pin is refused.
-        Refusal unpinnable = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", new UnpinnableHost(host)),
+        Refusal unpinnable = refused(new SpecValidator(SandboxProfile.defaults(), "untrusted", Specs.unpinnable(host)),
                 Specs.joining(Specs.app(), "network", "/tmp/nslink"));
         assertEquals("linux.namespaces[1].path", unpinnable.field(), "the first namespace joined, the sandbox's IPC one");
         assertTrue(unpinnable.getMessage().contains("not a namespace file the runtime can pin"), unpinnable.getMessage());
-    }
-
-    /** {@code host}, where no namespace path can be pinned. */
-    private record UnpinnableHost(HostView host) implements HostView {
-        @Override
-        public String realPath(String hostPath) {
-            return host.realPath(hostPath);
-        }
-
-        @Override
-        public boolean isHostNamespace(String type, String path) {
-            return host.isHostNamespace(type, path);
-        }
-
-        @Override
-        public Entry entry(String hostPath) {
-            return host.entry(hostPath);
-        }
-
-        @Override
-        public Optional<String> versionOutput(String program) {
-            return host.versionOutput(program);
-        }
     }
 
     @Test

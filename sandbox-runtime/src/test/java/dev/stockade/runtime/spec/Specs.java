@@ -188,47 +188,71 @@ public final class Specs {
         };
     }
 
+    /** A view that answers as {@code host} does, for tests to change one answer. */
+    public static class Delegating implements HostView {
+        private final HostView host;
+
+        public Delegating(HostView host) {
+            this.host = host;
+        }
+
+        @Override
+        public String realPath(String hostPath) {
+            return host.realPath(hostPath);
+        }
+
+        @Override
+        public boolean isHostNamespace(String type, String path) {
+            return host.isHostNamespace(type, path);
+        }
+
+        @Override
+        public Optional<String> namespaceFile(String path) {
+            return host.namespaceFile(path);
+        }
+
+        @Override
+        public Optional<Namespace> namespace(String path) {
+            return host.namespace(path);
+        }
+
+        @Override
+        public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
+            return host.containerNamespace(state, id, type);
+        }
+
+        @Override
+        public Optional<JsonNode> engineJson(String path) {
+            return host.engineJson(path);
+        }
+
+        @Override
+        public Entry entry(String hostPath) {
+            return host.entry(hostPath);
+        }
+
+        @Override
+        public Optional<String> versionOutput(String program) {
+            return host.versionOutput(program);
+        }
+    }
+
     /** {@code host}, where the delegate runtime answers {@code --version} with {@code versionOutput}. */
     public static HostView withRuntimeVersion(HostView host, String versionOutput) {
-        return new HostView() {
-            @Override
-            public String realPath(String hostPath) {
-                return host.realPath(hostPath);
-            }
-
-            @Override
-            public boolean isHostNamespace(String type, String path) {
-                return host.isHostNamespace(type, path);
-            }
-
-            @Override
-            public Optional<Namespace> namespace(String path) {
-                return host.namespace(path);
-            }
-
-            @Override
-            public Optional<String> namespaceFile(String path) {
-                return host.namespaceFile(path);
-            }
-
-            @Override
-            public Optional<Namespace> containerNamespace(RuntimeState state, String id, String type) {
-                return host.containerNamespace(state, id, type);
-            }
-
-            @Override
-            public Optional<JsonNode> engineJson(String path) {
-                return host.engineJson(path);
-            }
-
-            @Override
-            public Entry entry(String hostPath) {
-                return host.entry(hostPath);
-            }
-
+        return new Delegating(host) {
             @Override
             public Optional<String> versionOutput(String program) {
                 return Optional.of(versionOutput);
+            }
+        };
+    }
+
+    /** {@code host}, where no namespace path can be pinned. */
+    public static HostView unpinnable(HostView host) {
+        return new Delegating(host) {
+            @Override
+            public Optional<String> namespaceFile(String path) {
+                return Optional.empty();
             }
         };
     }
