@@ -1,6 +1,6 @@
 package dev.stockade.installer;
 
-import dev.stockade.api.Stockade;
+import dev.stockade.installer.engine.KubeletRoots;
 import dev.stockade.installer.engine.NodeEngines;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.payload.PayloadInstaller;
@@ -34,6 +34,7 @@ import java.util.stream.Stream;
 /** Builds the installer's parts from its configuration. */
 public final class InstallerFactory {
 
+    private static final System.Logger LOG = System.getLogger(InstallerFactory.class.getName());
     static final Duration RESTART_TIMEOUT = Duration.ofSeconds(120);
     static final Duration VERIFY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -41,8 +42,9 @@ public final class InstallerFactory {
         HostRoot host = new HostRoot(config.hostRoot());
         RuntimePreset preset = FlavourDetector.resolve(config.containerRuntime(), host, config.containerdConfig());
         NodeEngines engines = new NodeEngines(host);
-        // The running kubelet's own --root-dir wins over the configured one, which is the fallback.
-        String kubeletRoot = engines.kubeletRootDir().filter(Stockade::isKubeletRoot).orElse(config.kubeletRoot());
+        KubeletRoots.KubeletRoot kubelet = KubeletRoots.effective(engines.kubeletRoot(), config.kubeletRoot());
+        LOG.log(System.Logger.Level.INFO, "kubelet root {0}, from {1}", kubelet.path(), kubelet.source());
+        String kubeletRoot = kubelet.path();
         PayloadInstaller payload = new PayloadInstaller(host, config.payload(), Optional.ofNullable(config.policy()), kubeletRoot,
                 Optional.of(engines.directories(preset)), checkpoint);
         return new Installer(host, config.handlers(), configurator(preset, host),

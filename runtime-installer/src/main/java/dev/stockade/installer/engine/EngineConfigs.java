@@ -117,27 +117,6 @@ public final class EngineConfigs {
                 new EngineDirectories.Entry(Layout.CONTAINERS_STORAGE, run));
     }
 
-    /**
-     * The kubelet's --root-dir on its command line; for k3s and RKE2, whose kubelet runs inside
-     * their own process, {@code --kubelet-arg root-dir=DIR}. (The kubelet's configuration file has
-     * no such field: it is a flag only.)
-     */
-    public static Optional<String> kubeletRootDir(List<String> arguments) {
-        Optional<String> flag = flag(arguments, "--root-dir");
-        if (flag.isPresent()) {
-            return flag.map(EngineConfigs::normalized);
-        }
-        for (int i = 0; i < arguments.size(); i++) {
-            String argument = arguments.get(i);
-            String value = argument.startsWith("--kubelet-arg=") ? argument.substring("--kubelet-arg=".length())
-                    : argument.equals("--kubelet-arg") && i + 1 < arguments.size() ? arguments.get(i + 1) : null;
-            if (value != null && value.replaceFirst("^--", "").startsWith("root-dir=")) {
-                return Optional.of(normalized(value.substring(value.indexOf('=') + 1)));
-            }
-        }
-        return Optional.empty();
-    }
-
     /** The value of the last of {@code names} given as {@code NAME VALUE} or {@code NAME=VALUE} (a daemon takes the last one). */
     static Optional<String> flag(List<String> arguments, String... names) {
         Optional<String> found = Optional.empty();

@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -28,6 +30,7 @@ import java.util.stream.Stream;
  */
 public final class NodeEngines {
 
+    private static final System.Logger LOG = System.getLogger(NodeEngines.class.getName());
     private static final Duration DUMP_TIMEOUT = Duration.ofSeconds(30);
 
     private final HostRoot host;
@@ -65,17 +68,131 @@ public final class NodeEngines {
         };
     }
 
-    /** The running kubelet's --root-dir (k3s's or RKE2's --kubelet-arg), if a kubelet runs and names one. */
-    public Optional<String> kubeletRootDir() {
-        for (String name : List.of("kubelet", "k3s", "k3s-server", "k3s-agent", "rke2")) {
-            for (List<String> arguments : commandLines(name)) {
-                Optional<String> root = EngineConfigs.kubeletRootDir(arguments);
-                if (root.isPresent()) {
-                    return root;
+    /**
+     * The running kubelet's root directory, read where its distribution takes it
+     * ({@link KubeletRoots}), with where it was read; empty when no kubelet of root's runs, or its
+     * root cannot be read (the reason is logged), so that the configured one holds. The first of: a
+     * kubelet process (its own flags; RKE2's kubelet is one), MicroK8s's kubelite (its kubelet
+     * arguments file), k3s (config.yaml, drop-ins, --kubelet-arg), RKE2 before its kubelet started.
+     * A kubelet that names no --root-dir uses its default, which then wins over the configured one.
+     *
+     * @throws InstallerException when a source the running kubelet reads is bad (not YAML, a
+     *                            relative root), naming the file and the field
+     */
+    public Optional<KubeletRoots.KubeletRoot> kubeletRoot() throws InstallerException {
+        for (RootProcess kubelet : rootProcesses("kubelet")) {
+            Optional<String> flag = KubeletRoots.kubeletFlag(kubelet.arguments());
+            if (flag.isPresent()) {
+                return Optional.of(KubeletRoots.checked(flag.get(), "the --root-dir of the kubelet (pid " + kubelet.pid() + ")"));
+            }
+            return Optional.of(new KubeletRoots.KubeletRoot(KubeletRoots.KUBELET_DEFAULT,
+                    "the kubelet's default (the kubelet, pid " + kubelet.pid() + ", names no --root-dir)"));
+        }
+        for (RootProcess kubelite : rootProcesses("kubelite")) {
+            Optional<Map<String, String>> environment = environment(kubelite);
+            if (environment.isEmpty()) {
+                continue;
+            }
+            String argsFile = hostPath(kubelite, KubeletRoots.kubeliteArgsFile(kubelite.arguments()));
+            Optional<String> text = host.read(argsFile);
+            if (text.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "kubelite (pid {0}) reads its kubelet flags from {1}, which is gone: "
+                        + "the kubelet's root is taken from the installer's setting", kubelite.pid(), argsFile);
+                return Optional.empty();
+            }
+            String source = argsFile + " (the kubelet flags of kubelite, pid " + kubelite.pid() + ")";
+            Optional<String> flag = KubeletRoots.kubeletFlag(KubeletRoots.kubeliteKubeletArguments(text.get(), environment.get()));
+            return Optional.of(flag.isPresent() ? KubeletRoots.checked(flag.get(), "--root-dir in " + source)
+                    : new KubeletRoots.KubeletRoot(KubeletRoots.KUBELET_DEFAULT, "the kubelet's default (no --root-dir in " + source + ")"));
+        }
+        for (String name : List.of("k3s-server", "k3s-agent", "k3s", "rke2")) {
+            for (RootProcess process : rootProcesses(name)) {
+                if (!process.arguments().contains("server") && !process.arguments().contains("agent")) {
+                    continue; // k3s kubectl, crictl…: no kubelet in it
+                }
+                Optional<Map<String, String>> environment = environment(process);
+                if (environment.isPresent()) {
+                    return rancherKubeletRoot(name.startsWith("k3s") ? "k3s" : "rke2", process, environment.get());
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** k3s or RKE2 ({@code program}): its kubelet args from config.yaml and its drop-ins, then from its command line. */
+    private Optional<KubeletRoots.KubeletRoot> rancherKubeletRoot(String program, RootProcess process, Map<String, String> environment)
+            throws InstallerException {
+        String described = program + " (pid " + process.pid() + ")";
+        List<KubeletRoots.KubeletArg> commandLine = KubeletRoots.rancherCommandLineKubeletArgs(process.arguments(),
+                "--kubelet-arg of " + described);
+        String configFile = KubeletRoots.rancherConfigFile(program, process.arguments(), environment);
+        List<KubeletRoots.KubeletArg> kubeletArgs = new ArrayList<>();
+        if (configFile.matches("(?i)https?://.*")) {
+            if (KubeletRoots.rancherKubeletRoot(commandLine).isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "{0} reads its configuration from {1}, which the installer does not fetch: "
+                        + "the kubelet''s root is taken from the installer''s setting", described, configFile);
+                return Optional.empty();
+            }
+        } else {
+            kubeletArgs.addAll(KubeletRoots.rancherConfigKubeletArgs(rancherConfigFiles(hostPath(process, configFile))));
+        }
+        kubeletArgs.addAll(commandLine);
+        Optional<KubeletRoots.KubeletArg> root = KubeletRoots.rancherKubeletRoot(kubeletArgs);
+        if (root.isEmpty()) {
+            return Optional.of(new KubeletRoots.KubeletRoot(KubeletRoots.KUBELET_DEFAULT,
+                    "the kubelet's default (no kubelet-arg root-dir in the configuration or command line of " + described + ")"));
+        }
+        return Optional.of(KubeletRoots.checked(root.get().value(), "root-dir in " + root.get().origin()));
+    }
+
+    /** k3s's or RKE2's config.yaml, if there is one, then its drop-ins in the order it reads them. */
+    private List<KubeletRoots.ConfigFile> rancherConfigFiles(String configFile) throws InstallerException {
+        List<KubeletRoots.ConfigFile> files = new ArrayList<>();
+        Optional<String> main = host.read(configFile);
+        if (main.isPresent()) {
+            files.add(new KubeletRoots.ConfigFile(configFile, main.get()));
+        }
+        Path dropIns = host.resolve(configFile + ".d");
+        if (Files.isDirectory(dropIns)) {
+            try (Stream<Path> entries = Files.list(dropIns)) {
+                List<String> names = entries.filter(path -> !Files.isDirectory(path)).map(path -> path.getFileName().toString()).toList();
+                for (String dropIn : KubeletRoots.rancherDropIns(configFile, names)) {
+                    files.add(new KubeletRoots.ConfigFile(dropIn, host.read(dropIn).orElse("")));
+                }
+            } catch (IOException e) {
+                throw new InstallerException("cannot list " + configFile + ".d: " + e.getMessage(), e);
+            }
+        }
+        return files;
+    }
+
+    /** A path a process was given, as the host path it names: relative ones against its working directory. */
+    private String hostPath(RootProcess process, String path) throws InstallerException {
+        if (path.startsWith("/")) {
+            return path;
+        }
+        try {
+            return Path.of(Files.readSymbolicLink(process.directory().resolve("cwd")).toString(), path).normalize().toString();
+        } catch (IOException e) {
+            throw new InstallerException("cannot read the working directory of pid " + process.pid() + ", against which it reads '" + path
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A process's environment (its /proc/PID/environ), or empty when it ended while we looked. */
+    private static Optional<Map<String, String>> environment(RootProcess process) {
+        try {
+            Map<String, String> environment = new HashMap<>();
+            for (String entry : Files.readString(process.directory().resolve("environ"), StandardCharsets.UTF_8).split("\0")) {
+                int equals = entry.indexOf('=');
+                if (equals > 0) {
+                    environment.putIfAbsent(entry.substring(0, equals), entry.substring(equals + 1));
+                }
+            }
+            return Optional.of(environment);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -172,6 +289,10 @@ public final class NodeEngines {
 
     /** A root process of the host: its /proc directory and its arguments. */
     private record RootProcess(Path directory, List<String> arguments) {
+
+        String pid() {
+            return directory.getFileName().toString();
+        }
     }
 
     private List<RootProcess> rootProcesses(String name) {

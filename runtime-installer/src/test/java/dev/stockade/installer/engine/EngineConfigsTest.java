@@ -98,16 +98,6 @@ class EngineConfigsTest {
                 EngineConfigs.containersStorage(Optional.empty(), List.of(), List.of()).format());
     }
 
-    @Test
-    void theKubeletsRootDirIsItsFlagOrK3sKubeletArg() {
-        assertEquals(Optional.of("/data/kubelet"), EngineConfigs.kubeletRootDir(List.of("/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml",
-                "--root-dir=/data/kubelet/")));
-        assertEquals(Optional.of("/data/kubelet"), EngineConfigs.kubeletRootDir(List.of("kubelet", "--root-dir", "/data/kubelet")));
-        assertEquals(Optional.of("/k3s/kubelet"), EngineConfigs.kubeletRootDir(List.of("k3s", "agent", "--kubelet-arg", "root-dir=/k3s/kubelet")));
-        assertEquals(Optional.of("/k3s/kubelet"), EngineConfigs.kubeletRootDir(List.of("k3s", "server", "--kubelet-arg=--root-dir=/k3s/kubelet")));
-        assertEquals(Optional.empty(), EngineConfigs.kubeletRootDir(List.of("/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml")));
-    }
-
     /** A daemon takes the last of a repeated flag. */
     @Test
     void theLastOfARepeatedFlagCounts() {
