@@ -169,7 +169,7 @@ public final class NodeEngines {
     /** A path a process was given, as the host path it names: relative ones against its working directory. */
     private String hostPath(RootProcess process, String path) throws InstallerException {
         if (path.startsWith("/")) {
-            return path;
+            return Path.of(path).normalize().toString();
         }
         try {
             return Path.of(Files.readSymbolicLink(process.directory().resolve("cwd")).toString(), path).normalize().toString();

@@ -127,6 +127,14 @@ class KubeletRootDetectionTest {
     }
 
     @Test
+    void aRelativeConfigFileIsReadFromTheProcesssWorkingDirectory() throws Exception {
+        Path k3s = process(640, "k3s-server", List.of("/usr/local/bin/k3s", "server", "-c", "k3s/../k3s/config.yaml"), Map.of());
+        Files.createSymbolicLink(k3s.resolve("cwd"), Path.of("/etc/rancher"));
+        file("/etc/rancher/k3s/config.yaml", "kubelet-arg: root-dir=/cwd/kubelet\n");
+        assertEquals(Optional.of(new KubeletRoots.KubeletRoot("/cwd/kubelet", "root-dir in /etc/rancher/k3s/config.yaml kubelet-arg")), detect());
+    }
+
+    @Test
     void onK3sWithoutARootDirAnywhereTheKubeletsDefaultHolds() throws Exception {
         process(640, "k3s-server", List.of("/usr/local/bin/k3s", "server"), Map.of());
         file("/etc/rancher/k3s/config.yaml", "kubelet-arg: max-pods=200\n");
