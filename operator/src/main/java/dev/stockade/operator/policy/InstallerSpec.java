@@ -32,9 +32,10 @@ public class InstallerSpec {
     @Default("/host")
     private String hostRootMountPath;
 
-    @JsonPropertyDescription("The kubelet's --root-dir on the pool's nodes, used where the running kubelet's (or k3s's, rke2's) command "
-            + "line names none. The sandbox runtime allows pod volumes only from its pods/ directory; change it where the distribution "
-            + "moves it and the installer cannot read it (MicroK8s: /var/snap/microk8s/common/var/lib/kubelet).")
+    @JsonPropertyDescription("The kubelet's --root-dir on the pool's nodes, used only where the installer reads no running kubelet's. "
+            + "It reads the kubelet's command line, MicroK8s's kubelite arguments file, and k3s's and RKE2's config.yaml, drop-ins and "
+            + "--kubelet-arg; a running kubelet's root, its default /var/lib/kubelet included, wins over this setting. The sandbox "
+            + "runtime allows pod volumes only from its pods/ directory.")
     @Default("/var/lib/kubelet")
     @Pattern(Stockade.KUBELET_ROOT_PATTERN)
     private String kubeletRootDir;
