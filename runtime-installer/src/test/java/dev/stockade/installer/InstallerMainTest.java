@@ -6,6 +6,7 @@ import dev.stockade.api.node.NodeMetrics;
 import dev.stockade.installer.host.HostProcesses;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.specserver.SpecServerControl;
+import dev.stockade.testing.HostPrerequisites;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +106,36 @@ class InstallerMainTest {
         assertEquals(2, run(environment, "install"));
         assertTrue(err.toString().contains("--kubelet-root-dir (STOCKADE_KUBELET_ROOT): '/var/lib/kubelet; rm -rf /' must be a normalized absolute path"),
                 err.toString());
+    }
+
+    /**
+     * A MicroK8s node, with the policy's kubeletRootDir left at its default: the root kubelite gives
+     * its kubelet reaches the launchers; a k3s config.yaml the installer cannot read stops the install
+     * with the file named.
+     */
+    @Test
+    void theRunningKubeletsRootReachesTheHandlersLaunchersAndABadConfigYamlStopsTheInstall() throws Exception {
+        HostPrerequisites.requireRoot(); // the installer reads root's processes only; the tree's /proc is the test's user's
+        FakeHostAccess host = containerdHost();
+        host.write("/proc/2116/comm", "kubelite\n");
+        host.write("/proc/2116/cmdline", "/snap/microk8s/9044/kubelite\0--kubelet-args-file=/var/snap/microk8s/9044/args/kubelet\0");
+        host.write("/proc/2116/environ", "SNAP=/snap/microk8s/9044\0SNAP_COMMON=/var/snap/microk8s/common\0");
+        host.write("/var/snap/microk8s/9044/args/kubelet", "--kubeconfig=${SNAP_DATA}/credentials/kubelet.config\n"
+                + "--root-dir=${SNAP_COMMON}/var/lib/kubelet\n");
+        Map<String, String> environment = installEnvironment(host);
+        environment.put(InstallerEnvironment.KUBELET_ROOT, InstallerEnvironment.DEFAULT_KUBELET_ROOT);
+        assertEquals(0, run(environment, "install"), err.toString());
+        String launcher = host.snapshot().get(FakeHost.HANDLERS.getFirst().launcher());
+        assertTrue(launcher.contains("\nSTOCKADE_KUBELET_ROOT=/var/snap/microk8s/common/var/lib/kubelet\nexport STOCKADE_KUBELET_ROOT\n"), launcher);
+
+        Files.delete(host.root().resolve("proc/2116/comm"));
+        host.write("/proc/640/comm", "k3s-server\n");
+        host.write("/proc/640/cmdline", "/usr/local/bin/k3s\0server\0");
+        host.write("/proc/640/environ", "");
+        host.write("/etc/rancher/k3s/config.yaml", "kubelet-arg: [root-dir=/data\n");
+        err.reset();
+        assertEquals(1, run(environment, "install"));
+        assertTrue(err.toString().contains("/etc/rancher/k3s/config.yaml is not valid YAML ("), err.toString());
     }
 
     /** containerd keeping its data elsewhere: the launchers name its real root and state, read from its configuration. */
