@@ -97,7 +97,7 @@ public final class NodeEngines {
             Optional<String> text = host.read(argsFile);
             if (text.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "kubelite (pid {0}) reads its kubelet flags from {1}, which is gone: "
-                        + "the kubelet's root is taken from the installer's setting", kubelite.pid(), argsFile);
+                        + "the kubelet''s root is taken from the installer''s setting", kubelite.pid(), argsFile);
                 return Optional.empty();
             }
             String source = argsFile + " (the kubelet flags of kubelite, pid " + kubelite.pid() + ")";
@@ -179,8 +179,12 @@ public final class NodeEngines {
         }
     }
 
-    /** A process's environment (its /proc/PID/environ), or empty when it ended while we looked. */
-    private static Optional<Map<String, String>> environment(RootProcess process) {
+    /**
+     * A process's environment (its /proc/PID/environ), or empty when it ended while we looked.
+     *
+     * @throws InstallerException when it runs but its environment cannot be read (no ptrace access)
+     */
+    private Optional<Map<String, String>> environment(RootProcess process) throws InstallerException {
         try {
             Map<String, String> environment = new HashMap<>();
             for (String entry : Files.readString(process.directory().resolve("environ"), StandardCharsets.UTF_8).split("\0")) {
@@ -191,7 +195,11 @@ public final class NodeEngines {
             }
             return Optional.of(environment);
         } catch (IOException e) {
-            return Optional.empty();
+            if (!Files.exists(process.directory())) {
+                return Optional.empty();
+            }
+            throw new InstallerException("cannot read /proc/" + process.pid() + "/environ (" + e.getMessage() + "), which the installer needs "
+                    + "to read the kubelet's root as that process does. Run the installer privileged in the host's PID namespace (hostPID)", e);
         }
     }
 

@@ -174,6 +174,18 @@ class KubeletRootDetectionTest {
                 + "is 'var/lib/kubelet', not an absolute path"), error.getMessage());
     }
 
+    /** Without ptrace access to kubelite, ${SNAP_COMMON} would expand to nothing: a wrong root, so no root. */
+    @Test
+    void aRunningProcessWhoseEnvironmentCannotBeReadIsAnErrorNotAGuess() throws Exception {
+        microK8s(KubeletRootsTest.MICROK8S_KUBELET_ARGS);
+        Path environ = root.resolve("proc/2116/environ");
+        Files.delete(environ);
+        Files.createDirectory(environ); // reading it fails, as /proc/PID/environ does without ptrace access
+        InstallerException error = assertThrows(InstallerException.class, this::detect);
+        assertTrue(error.getMessage().startsWith("cannot read /proc/2116/environ ("), error.getMessage());
+        assertTrue(error.getMessage().endsWith("Run the installer privileged in the host's PID namespace (hostPID)"), error.getMessage());
+    }
+
     @Test
     void withNoKubeletRunningNothingIsDetected() throws Exception {
         process(1, "init", List.of("/sbin/init"), Map.of());
