@@ -23,7 +23,10 @@ import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -31,10 +34,12 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static dev.stockade.operator.Fixtures.node;
@@ -64,6 +69,9 @@ class SandboxPolicyOperatorTest {
 
     @Inject
     KubernetesClient client;
+
+    @KubernetesTestServer
+    KubernetesServer server;
 
     @AfterEach
     void deleteEverything() {
@@ -122,6 +130,21 @@ class SandboxPolicyOperatorTest {
         client.resource(node("aaa-new", Map.of("tier", "untrusted"))).create();
         await().during(Duration.ofSeconds(2)).atMost(TIMEOUT)
                 .untilAsserted(() -> assertEquals(Set.of("gpu-1", "worker-a"), poolOf("sandbox")));
+    }
+
+    @Test
+    void nodeInformerListsNodesInPagesOf500() throws InterruptedException {
+        // The informers listed at start; the mock server keeps every request until taken.
+        List<String> nodeLists = new ArrayList<>();
+        RecordedRequest request;
+        while ((request = server.getKubernetesMockServer().takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+            String path = request.getPath();
+            if ("GET".equals(request.getMethod()) && path.startsWith("/api/v1/nodes?") && !path.contains("watch=true")) {
+                nodeLists.add(path);
+            }
+        }
+        assertTrue(nodeLists.stream().anyMatch(path -> path.contains("limit=" + SandboxPolicyReconciler.NODE_LIST_PAGE)),
+                "a node list with limit=500 among " + nodeLists);
     }
 
     @Test
