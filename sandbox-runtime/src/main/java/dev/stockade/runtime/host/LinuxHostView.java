@@ -112,7 +112,7 @@ public final class LinuxHostView implements HostView {
                 continue;
             }
             try {
-                return entry.kind() == Entry.Kind.REGULAR_FILE && onlyRootMayChange(candidate.getParent())
+                return entry.kind() == Entry.Kind.REGULAR_FILE && onlyRootMayChange(candidate)
                         ? Optional.of(candidate.toString()) : Optional.empty();
             } catch (IOException e) {
                 return Optional.empty();
@@ -121,11 +121,24 @@ public final class LinuxHostView implements HostView {
         return Optional.empty();
     }
 
-    /** Every directory from {@code directory} up to / is root's and neither its group nor others may write it. */
-    private static boolean onlyRootMayChange(Path directory) throws IOException {
-        for (Path path = directory; path != null; path = path.getParent()) {
-            Map<String, Object> attributes = Files.readAttributes(path, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-            if ((Integer) attributes.get("uid") != 0 || ((Integer) attributes.get("mode") & 0022) != 0) {
+    /** S_ISVTX (sys/stat.h): in a sticky directory only an entry's owner may rename or remove it. */
+    private static final int STICKY = 01000;
+
+    /**
+     * Only root may change what {@code file} names: every directory from its parent up to / is
+     * root's, and one that others may write (such as /tmp) is sticky and holds a root-owned entry
+     * on the way, which nobody else may then rename or remove.
+     */
+    private static boolean onlyRootMayChange(Path file) throws IOException {
+        Path child = file;
+        for (Path directory = file.getParent(); directory != null; child = directory, directory = directory.getParent()) {
+            Map<String, Object> attributes = Files.readAttributes(directory, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) attributes.get("mode");
+            if ((Integer) attributes.get("uid") != 0) {
+                return false;
+            }
+            if ((mode & 0022) != 0 && ((mode & STICKY) == 0
+                    || (Integer) Files.getAttribute(child, "unix:uid", LinkOption.NOFOLLOW_LINKS) != 0)) {
                 return false;
             }
         }

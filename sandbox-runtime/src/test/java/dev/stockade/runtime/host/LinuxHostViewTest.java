@@ -83,9 +83,14 @@ class LinuxHostViewTest {
         Files.createSymbolicLink(dir.resolve("first"), Path.of("/proc/self/ns/net"));
         Files.createSymbolicLink(dir.resolve("second"), Path.of("first"));
         assertEquals(Optional.of(own), host.namespaceFile(dir.resolve("second").toString()), "links are followed to the namespace");
-        // A file in a directory others may write (here /tmp's): it could be replaced after the check.
+        // A file in root's directory below sticky /tmp stands (a private containerd's netns files are there).
         Files.writeString(dir.resolve("file"), "");
-        assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("file").toString()));
+        assertEquals(Optional.of(dir.resolve("file").toString()), host.namespaceFile(dir.resolve("file").toString()));
+        // In a directory others may write, it could be replaced after the check.
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(open.resolve("file"), "");
+        assertEquals(Optional.empty(), host.namespaceFile(open.resolve("file").toString()));
         Files.createSymbolicLink(dir.resolve("loop"), Path.of("loop"));
         assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("loop").toString()));
         assertEquals(Optional.empty(), host.namespaceFile(dir.resolve("absent").toString()));
