@@ -48,9 +48,13 @@ start_containerd() {
 }
 
 # start_spec_server PAYLOAD: the node's resident spec server on $work/spec-server, as the installer
-# starts it; sets spec_server_pid and returns once it serves (exits the script if it does not).
+# starts it, in containerd's mount namespace when start_containerd made one (the server answers
+# only launchers that see its files); sets spec_server_pid and returns once it serves (exits the
+# script if it does not).
 start_spec_server() {
-    "$1/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
+    local enter=()
+    [ -z "${containerd_pid:-}" ] || enter=(nsenter "--mount=/proc/$containerd_pid/ns/mnt")
+    "${enter[@]}" "$1/bin/stockade-spec-server" --dir "$work/spec-server" > "$work/spec-server.log" 2>&1 &
     spec_server_pid=$!
     for _ in $(seq 100); do
         [ -p "$work/spec-server/requests" ] && [ "$(cat "$work/spec-server/pid" 2>/dev/null)" = "$spec_server_pid" ] && break
