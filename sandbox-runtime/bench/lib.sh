@@ -48,8 +48,8 @@ start_containerd() {
 }
 
 # start_spec_server PAYLOAD: the node's resident spec server on $work/spec-server, as the installer
-# starts it, in containerd's mount namespace when start_containerd made one (the server answers
-# only launchers that see its files); sets spec_server_pid and returns once it serves (exits the
+# starts it, in containerd's mount namespace when start_containerd made one (the server checks
+# paths, runc's state among them, as it sees them); sets spec_server_pid and returns once it serves (exits the
 # script if it does not).
 start_spec_server() {
     local enter=()
