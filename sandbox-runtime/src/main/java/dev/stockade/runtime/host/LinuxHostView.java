@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -169,15 +170,23 @@ public final class LinuxHostView implements HostView {
         }
     }
 
-    /** Field 22 of /proc/&lt;pid&gt;/stat, the process's start time in clock ticks since boot (proc(5)); -1 when it is gone. */
+    /** The start time of {@code pid}, -1 when it is gone. */
     private static long startTime(long pid) {
+        return startTicks(Path.of("/proc"), Long.toString(pid)).orElse(-1);
+    }
+
+    /**
+     * Field 22 of {@code <proc>/<pid>/stat}, the process's start time in clock ticks since boot
+     * (proc(5)); empty when it is gone or unreadable.
+     */
+    public static OptionalLong startTicks(Path proc, String pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(proc.resolve(pid).resolve("stat"), StandardCharsets.ISO_8859_1);
             // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[22 - 3]);
+            return OptionalLong.of(Long.parseLong(fields[22 - 3]));
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return OptionalLong.empty();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.stockade.runtime.server;
 
+import dev.stockade.runtime.host.LinuxHostView;
+
 import dev.stockade.api.node.HostLayout;
 
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One launcher's request to the spec server, as {@code bin/stockade-runtime} leaves it in the
@@ -23,7 +26,6 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
 
     static final String WORKING_DIRECTORY = "PWD";
     /** proc(5): the 1-based field of /proc/PID/stat that holds the start time, and USER_HZ. */
-    private static final int STARTTIME_FIELD = 22;
     private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     static SpecRequest read(Path directory, String id) throws IOException {
@@ -51,13 +53,13 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
      */
     static Optional<Duration> age(Path proc, String pid) {
         try {
-            String stat = Files.readString(proc.resolve(pid).resolve("stat"), StandardCharsets.US_ASCII);
-            // The command name (field 2) may hold spaces and parentheses: count from after its last ')'.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long startTicks = Long.parseLong(fields[STARTTIME_FIELD - 3]);
+            OptionalLong startTicks = LinuxHostView.startTicks(proc, pid);
+            if (startTicks.isEmpty()) {
+                return Optional.empty();
+            }
             String uptime = Files.readString(proc.resolve("uptime"), StandardCharsets.US_ASCII);
             double now = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
-            return Optional.of(Duration.ofMillis(Math.max(0, (long) (now * 1000) - startTicks * 1000 / CLOCK_TICKS_PER_SECOND)));
+            return Optional.of(Duration.ofMillis(Math.max(0, (long) (now * 1000) - startTicks.getAsLong() * 1000 / CLOCK_TICKS_PER_SECOND)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
