@@ -1,7 +1,9 @@
 package dev.stockade.installer.host;
 
 import dev.stockade.api.InstallerEnvironment;
+import dev.stockade.api.node.HostLayout;
 import dev.stockade.installer.InstallerException;
+import dev.stockade.testing.HostPrerequisites;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,6 +124,42 @@ class HostProcessesTest {
     }
 
     /**
+     * Uninstall on this machine's real cgroups. A daemon stopped a moment ago may still have
+     * tasks in its cgroups (a stopped JVM's main thread turns zombie before its other threads have
+     * left), and rmdir fails with EBUSY until they are gone: CI failed so on 2026-11-30. Here the
+     * stand-in leaves a child behind for 1 s when stopped, and the removal waits it out.
+     */
+    @Test
+    void theDaemonsCgroupsAreRemovedOnceTheLastTaskHasLeftThem() throws Exception {
+        HostPrerequisites.requireRoot();
+        assertEquals(List.of(), stockadeCgroups(), "stockade cgroups exist already: another Stockade install is on this machine");
+        boolean stateDirExisted = Files.exists(Path.of(HostLayout.STATE_DIR));
+        HostProcesses processes = HostProcesses.forNode(new HostRoot(Path.of("/")));
+        List<String> lingering = List.of("sh", "-c", "trap 'sleep 1 & exit 0' TERM; while :; do sleep 0.1; done");
+        try {
+            processes.startDetached(DAEMON, lingering, java.util.Map.of(), directory.resolve("daemon.log").toString(), TIMEOUT);
+            long pid = awaitOne(processes, lingering);
+            assertFalse(stockadeCgroups().isEmpty(), "the daemon runs in the stockade cgroups");
+
+            processes.stop(DAEMON, TIMEOUT);
+            assertFalse(alive(pid));
+            assertFalse(stockadeTasks().isEmpty(), "its child is still in its cgroups");
+            processes.removeCgroups();
+            assertEquals(List.of(), stockadeCgroups(), "the cgroups are gone once their last task has left");
+        } finally {
+            processes.stop(DAEMON, TIMEOUT);
+            try {
+                processes.removeCgroups(); // Leftovers would fail every later run's first check.
+            } catch (InstallerException alreadyReported) {
+                // The assertion above names it.
+            }
+            if (!stateDirExisted) {
+                HostFiles.deleteTree(Path.of(HostLayout.STATE_DIR));
+            }
+        }
+    }
+
+    /**
      * Processes of a host root under the test's directory; the record wrapper's directory is mapped
      * into it, the daemon's own arguments are left exactly as on a node.
      */
@@ -132,6 +170,10 @@ class HostProcessesTest {
     }
 
     private long awaitOne(HostProcesses processes) throws Exception {
+        return awaitOne(processes, STAND_IN);
+    }
+
+    private long awaitOne(HostProcesses processes, List<String> arguments) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         List<ProcessHandle> running = processes.running(DAEMON);
         while (running.isEmpty() && System.nanoTime() < deadline) {
@@ -142,10 +184,26 @@ class HostProcessesTest {
         long pid = running.getFirst().pid();
         started.add(pid);
         // Past the record wrapper: the daemon itself, under the recorded pid.
-        while (!HostProcesses.arguments(running.getFirst()).equals(STAND_IN) && System.nanoTime() < deadline) {
+        while (!HostProcesses.arguments(running.getFirst()).equals(arguments) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         return pid;
+    }
+
+    /** The {@code stockade} cgroups on this machine, in any hierarchy (v2 at depth 1, v1 at 2). */
+    private static List<Path> stockadeCgroups() throws Exception {
+        try (var cgroups = Files.walk(Path.of("/sys/fs/cgroup"), 2)) {
+            return cgroups.filter(path -> path.getFileName().toString().equals(HostProcesses.CGROUP) && Files.isDirectory(path)).toList();
+        }
+    }
+
+    /** The tasks in any of those cgroups. */
+    private static List<String> stockadeTasks() throws Exception {
+        List<String> tasks = new ArrayList<>();
+        for (Path cgroup : stockadeCgroups()) {
+            tasks.addAll(Files.readAllLines(cgroup.resolve("cgroup.procs")));
+        }
+        return tasks;
     }
 
     private static void awaitGone(long pid) throws InterruptedException {
