@@ -126,11 +126,17 @@ public final class LinuxHostView implements HostView {
     private static final int STICKY = 01000;
 
     /**
-     * Only root may change what {@code file} names: every directory from its parent up to / is
-     * root's, and one that others may write (such as /tmp) is sticky and holds a root-owned entry
-     * on the way, which nobody else may then rename or remove.
+     * Only root may change {@code file} or what its path names: the file is root's and neither its
+     * group nor others may write it, and every directory from its parent up to / is root's, one
+     * that others may write (such as /tmp) only if it is sticky and the entry on the way is root's,
+     * which nobody else may then rename or remove (the S_ISVTX rule of unlink(2) and rename(2)).
+     * Engine records and namespace files are trusted only so.
      */
     private static boolean onlyRootMayChange(Path file) throws IOException {
+        Map<String, Object> own = Files.readAttributes(file, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        if ((Integer) own.get("uid") != 0 || ((Integer) own.get("mode") & 0022) != 0) {
+            return false;
+        }
         Path child = file;
         for (Path directory = file.getParent(); directory != null; child = directory, directory = directory.getParent()) {
             Map<String, Object> attributes = Files.readAttributes(directory, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
@@ -153,7 +159,7 @@ public final class LinuxHostView implements HostView {
         }
         try {
             Path file = state.file(id);
-            if (!ownedByRootOnly(file)) {
+            if (!onlyRootMayChange(file)) {
                 return Optional.empty();
             }
             JsonNode recorded = JsonTrees.read(file);
@@ -190,22 +196,11 @@ public final class LinuxHostView implements HostView {
         }
     }
 
-    /** The file is root's and neither its group nor others may write it, nor its directory. */
-    private static boolean ownedByRootOnly(Path file) throws IOException {
-        for (Path path : List.of(file, file.getParent())) {
-            Map<String, Object> attributes = Files.readAttributes(path, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-            if ((Integer) attributes.get("uid") != 0 || ((Integer) attributes.get("mode") & 0022) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Override
     public Optional<JsonNode> engineJson(String path) {
         try {
             Path file = Path.of(path);
-            return ownedByRootOnly(file) ? Optional.of(JsonTrees.read(file)) : Optional.empty();
+            return onlyRootMayChange(file) ? Optional.of(JsonTrees.read(file)) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -299,7 +299,11 @@ public final class SpecValidator {
      * A bind mount's source as checked: its real path, what it is, the pod it belongs to (kubelet
      * paths), and who else may write in it (null when no other container can).
      */
-    private record BindSource(String realPath, EngineMounts.Source kind, String podUid, String writableBy) {
+    private record BindSource(String realPath, EngineMounts.Source kind, String podUid, String writableBy, EngineFiles.Owned engineFile) {
+    }
+
+    /** A bind mount of a kubelet pod directory: its field, its source as the spec gives it, and the pod's uid. */
+    private record PodMount(String field, String source, String podUid) {
     }
 
     /** A mount done before the one being checked: its field, where runc put it, what it is, and who else may write in it. */
@@ -314,7 +318,8 @@ public final class SpecValidator {
     }
 
     void checkMounts(JsonNode spec, Creation creation, ContainerPaths rootfs, List<CheckedPaths.Pin> pins) throws Refusal {
-        Optional<String> pod = null;
+        List<PodMount> podMounts = new ArrayList<>();
+        List<EngineFiles.Owned> mountedEngineFiles = new ArrayList<>();
         List<String> mounted = new ArrayList<>();
         List<Mounted> before = new ArrayList<>();
         Set<String> destinations = new HashSet<>();
@@ -334,10 +339,10 @@ public final class SpecValidator {
             if (bind) {
                 BindSource source = checkBindSource(spec, creation, mount, field);
                 if (source.podUid() != null) {
-                    if (pod == null) {
-                        pod = podOf(spec, creation);
-                    }
-                    samePod(pod, source.podUid(), field, mount.path("source").asText());
+                    podMounts.add(new PodMount(field, mount.path("source").asText(), source.podUid()));
+                }
+                if (source.engineFile() != null) {
+                    mountedEngineFiles.add(source.engineFile());
                 }
                 sourceKind = source.kind();
                 writableBy = source.writableBy();
@@ -354,6 +359,12 @@ public final class SpecValidator {
             destinations.add(cleaned);
             if (!cleaned.equals(destination) && mount instanceof ObjectNode holder) {
                 pins.add(new CheckedPaths.Pin(holder, "destination", cleaned));
+            }
+        }
+        if (!podMounts.isEmpty()) {
+            Optional<String> pod = podOf(spec, creation, mountedEngineFiles);
+            for (PodMount podMount : podMounts) {
+                samePod(pod, podMount.podUid(), podMount.field(), podMount.source());
             }
         }
         String propagation = spec.path("linux").path("rootfsPropagation").asText("");
@@ -400,7 +411,7 @@ public final class SpecValidator {
             }
             return new BindSource(real, EngineMounts.Source.OTHER, null, rule.get().readOnly() ? null
                     : "the profile's allowedHostPaths entry " + rule.get().path() + " (readOnly: false), which every container of sandbox profile "
-                            + profileName + " may mount writable");
+                            + profileName + " may mount writable", null);
         }
         if (kubelet.matches()) {
             String directory = kubelet.group(2);
@@ -408,14 +419,14 @@ public final class SpecValidator {
                     : directory.startsWith("containers/") ? EngineMounts.Source.KUBELET_CONTAINER_FILE : EngineMounts.Source.OTHER;
             boolean othersWrite = kind == EngineMounts.Source.POD_VOLUME && !KUBELET_API_DATA_VOLUME.matcher(directory).matches();
             return new BindSource(real, kind, kubelet.group(1), othersWrite
-                    ? "a volume of the pod, which its other containers may mount writable (a read-only mount here does not stop them)" : null);
+                    ? "a volume of the pod, which its other containers may mount writable (a read-only mount here does not stop them)" : null, null);
         }
         Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
         if (engineFile.isPresent()) {
             checkOwner(creation, engineFile.get(), field, named);
             // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
             return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
-                    + "its other containers write") : new BindSource(real, EngineMounts.Source.OTHER, null, null);
+                    + "its other containers write", engineFile.get()) : new BindSource(real, EngineMounts.Source.OTHER, null, null, engineFile.get());
         }
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
@@ -593,10 +604,10 @@ public final class SpecValidator {
      * The uid of the pod whose sandbox's network namespace {@code spec} joins, as the sandbox's
      * engine recorded it; empty when it joins none. The sandboxes tried are those the spec names
      * (containerd's and CRI-O's sandbox-id annotations) and the owners of the engine files it
-     * mounts (cri-dockerd's containers mount their sandbox's resolv.conf): each counts only when
-     * its network namespace is the one the spec joins.
+     * mounts, {@code mountedEngineFiles} as checked (cri-dockerd's containers mount their sandbox's
+     * resolv.conf): each counts only when its network namespace is the one the spec joins.
      */
-    private Optional<String> podOf(JsonNode spec, Creation creation) {
+    private Optional<String> podOf(JsonNode spec, Creation creation, List<EngineFiles.Owned> mountedEngineFiles) {
         String containerId = creation.containerId();
         EngineRecords records = creation.records();
         String joined = creation.joined().getOrDefault("network", "");
@@ -608,12 +619,7 @@ public final class SpecValidator {
         JsonNode annotations = spec.path("annotations");
         sandboxes.add(new EngineFiles.Owned(EngineDirectories.Layout.CONTAINERD, annotations.path(CriAnnotations.CONTAINERD_SANDBOX_ID).asText(""), ""));
         sandboxes.add(new EngineFiles.Owned(EngineDirectories.Layout.CONTAINERS_STORAGE, annotations.path(CriAnnotations.CRIO_SANDBOX_ID).asText(""), ""));
-        for (JsonNode mount : spec.path("mounts")) {
-            String source = mount.path("source").asText("");
-            if (source.startsWith("/")) {
-                engineFiles.match(host.realPath(source)).ifPresent(file -> sandboxes.add(new EngineFiles.Owned(file.layout(), file.owner(), "")));
-            }
-        }
+        mountedEngineFiles.forEach(file -> sandboxes.add(new EngineFiles.Owned(file.layout(), file.owner(), "")));
         for (EngineFiles.Owned sandbox : sandboxes) {
             String id = sandbox.owner();
             if (id.isEmpty() || id.equals(containerId) || !EngineFiles.isId(id) || !records.namespaceOf(id, "network").equals(network)) {

@@ -82,7 +82,8 @@ class PodMembershipTest {
     @Test
     void aSandboxThatDoesNotRunMakesNoMembers() {
         HostView stopped = Specs.host(Map.of(), Set.of(), Map.of(), Map.of(), Map.of(Specs.SANDBOX_RECORD, Specs.pause()));
-        assertRefusal(assertThrows(Refusal.class, () -> on("containerd:/run/containerd", stopped).validate(Specs.app(), Specs.BUNDLE, Specs.ID)),
+        // The sandbox's own files (hostname, hosts, resolv.conf) are refused too; here only the pod's directories are mounted.
+        assertRefusal(assertThrows(Refusal.class, () -> on("containerd:/run/containerd", stopped).validate(kubeletMountsOnly(), Specs.BUNDLE, Specs.ID)),
                 "mounts[6].source", "host-mount", "belongs to pod " + Specs.POD_UID + ", and this container joins the network namespace of no pod");
     }
 
