@@ -16,6 +16,7 @@ import dev.stockade.operator.policy.SandboxPolicy;
 import dev.stockade.operator.policy.SandboxPolicySpec;
 import dev.stockade.operator.policy.SandboxPolicyStatus;
 import dev.stockade.operator.pool.BoundedParallel;
+import dev.stockade.operator.pool.NodeChanges;
 import dev.stockade.operator.pool.NodeConcerns;
 import dev.stockade.operator.pool.NodeFence;
 import dev.stockade.operator.pool.NodePatcher;
@@ -148,7 +149,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                     return policies.stream().filter(p -> woken.contains(p.getMetadata().getName()))
                             .map(ResourceID::fromResource).collect(Collectors.toSet());
                 })
-                .withOnUpdateFilter(NodeChanges::concernsStockade)
+                .withOnUpdateFilter((updated, previous) -> NodeChanges.changesAPool(updated, previous,
+                        claims(context.getPrimaryCache().list())))
                 .withItemStore(new SlimNodeStore())
                 // Listed in pages: one unpaged list of 5000 nodes (20 MB of JSON, parsed whole)
                 // ran a 154 MiB heap out of memory at start.

@@ -35,8 +35,14 @@ public final class NodeConcerns {
 
     /** The pure rule: the policy that holds the node, and every policy whose selector matches it. */
     static Set<String> concerned(Node node, Collection<PoolAssignment.Claim> claims) {
-        Set<String> policies = new HashSet<>();
+        Set<String> policies = selecting(node, claims);
         PoolAssignment.poolLabel(node).ifPresent(policies::add);
+        return policies;
+    }
+
+    /** The policies whose nodeSelector matches the node's labels. */
+    static Set<String> selecting(Node node, Collection<PoolAssignment.Claim> claims) {
+        Set<String> policies = new HashSet<>();
         Map<String, String> labels = node.getMetadata().getLabels();
         for (PoolAssignment.Claim claim : claims) {
             if (claim.nodeSelector() != null && LabelSelectors.matches(claim.nodeSelector(), labels)) {
