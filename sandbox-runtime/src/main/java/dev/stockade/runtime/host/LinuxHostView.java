@@ -158,7 +158,8 @@ public final class LinuxHostView implements HostView {
             return Optional.empty();
         }
         try {
-            Path file = state.file(id);
+            // Checked and read at its real path: runtime roots are often named through links (/var/run).
+            Path file = state.file(id).toRealPath();
             if (!onlyRootMayChange(file)) {
                 return Optional.empty();
             }
@@ -199,7 +200,7 @@ public final class LinuxHostView implements HostView {
     @Override
     public Optional<JsonNode> engineJson(String path) {
         try {
-            Path file = Path.of(path);
+            Path file = Path.of(path).toRealPath();
             return onlyRootMayChange(file) ? Optional.of(JsonTrees.read(file)) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

@@ -73,6 +73,15 @@ class LinuxHostViewTest {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
             assertEquals(Optional.empty(), host.containerNamespace(state, CONTAINER, "network"), format.name());
         }
+        // A root named through a link, as Docker's /var/run/docker/runtime-runc/moby is (/var/run -> /run).
+        Path real = dir.resolve("run");
+        stateOf(real.resolve("runc"), RuntimeState.Format.RUNC, pid, ownStartTime());
+        Files.createSymbolicLink(dir.resolve("var-run"), real);
+        RuntimeState linked = new RuntimeState(RuntimeState.Format.RUNC, dir.resolve("var-run/runc"));
+        assertEquals(ownNetwork, host.containerNamespace(linked, CONTAINER, "network"));
+        // Not under a directory others may write and rename in (no sticky bit): it could be swapped.
+        Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals(Optional.empty(), host.containerNamespace(linked, CONTAINER, "network"));
     }
 
     /** A namespace path is followed to the /proc link or pinned file runc should open in its place (a link can be swapped, that file cannot). */
