@@ -48,9 +48,9 @@ start_containerd() {
 }
 
 # start_spec_server PAYLOAD: the node's resident spec server on $work/spec-server, as the installer
-# starts it, in containerd's mount namespace when start_containerd made one (the server checks
-# paths, runc's state among them, as it sees them); sets spec_server_pid and returns once it serves (exits the
-# script if it does not).
+# starts it, in containerd's mount namespace when start_containerd made one (the server answers
+# only launchers in its own mount namespace, whose files it sees); sets spec_server_pid and returns
+# once it serves (exits the script if it does not).
 start_spec_server() {
     local enter=()
     [ -z "${containerd_pid:-}" ] || enter=(nsenter "--mount=/proc/$containerd_pid/ns/mnt")

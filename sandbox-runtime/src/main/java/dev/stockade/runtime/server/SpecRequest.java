@@ -65,6 +65,22 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
         }
     }
 
+    /**
+     * Whether process {@code pid} sees the same file systems as this server (the same mount
+     * namespace): only then are the bundle, the engines' files and runc's state it names the ones
+     * the server would check. False when it cannot be told.
+     */
+    static boolean sharesOurMounts(Path proc, String pid) {
+        try {
+            Path theirs = proc.resolve(pid).resolve("ns/mnt");
+            Path ours = proc.resolve("self/ns/mnt");
+            return Files.getAttribute(theirs, "unix:ino").equals(Files.getAttribute(ours, "unix:ino"))
+                    && Files.getAttribute(theirs, "unix:dev").equals(Files.getAttribute(ours, "unix:dev"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Launchers name their requests by their pid. */
     static boolean isId(String id) {
         return id.matches("[0-9]{1,10}");

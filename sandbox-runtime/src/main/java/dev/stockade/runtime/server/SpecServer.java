@@ -209,6 +209,12 @@ public final class SpecServer {
             } finally {
                 SpecRequest.removeInputs(directory, id);
             }
+            if (!SpecRequest.sharesOurMounts(PROC, id)) {
+                // An engine in a mount namespace of its own (a snap's, a test's): its paths are not ours.
+                log("request " + id + ": the launcher is in another mount namespace, whose files this server cannot check; "
+                        + "it checks the spec itself");
+                return;
+            }
             RuncCommandLine command = RuncCommandLine.parse(request.arguments()).relativeTo(request.workingDirectory());
             long specBytes = parsedSpecBytes(command);
             int heapKib = (int) (specBytes * HEAP_BYTES_PER_SPEC_BYTE >> 10) + 1;

@@ -19,6 +19,28 @@ class SpecRequestTest {
     @TempDir
     Path directory;
 
+    /**
+     * A launcher in another mount namespace (an engine run by a snap or a test in one of its own)
+     * names paths the server does not see: the benchmark's containerd found its runc state refused.
+     */
+    @Test
+    void onlyALauncherInTheServersMountNamespaceSharesItsFiles() throws Exception {
+        dev.stockade.testing.HostPrerequisites.requireRoot();
+        Path proc = Path.of("/proc");
+        Process same = new ProcessBuilder("sleep", "30").start();
+        Process other = new ProcessBuilder("unshare", "--mount", "sh", "-c", "echo ready; exec sleep 30").start();
+        try {
+            // Once the shell speaks it runs in the new namespace.
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine());
+            assertTrue(SpecRequest.sharesOurMounts(proc, Long.toString(same.pid())));
+            assertFalse(SpecRequest.sharesOurMounts(proc, Long.toString(other.pid())));
+            assertFalse(SpecRequest.sharesOurMounts(proc, "999999999"), "a launcher that is gone shares nothing");
+        } finally {
+            same.destroyForcibly();
+            other.destroyForcibly();
+        }
+    }
+
     @Test
     void argumentsAndEnvironmentAsTheLauncherWritesThem() throws IOException {
         Files.writeString(directory.resolve("42.args"), "--log\0/run/x/log.json\0create\0--bundle\0with space\0\0id\0");
