@@ -53,12 +53,19 @@ final class EngineFiles {
     static final List<String> STORAGE_DRIVERS = List.of("overlay", "vfs", "btrfs", "zfs", "devicemapper", "aufs");
     private static final String STORAGE_DRIVER = "(?:" + String.join("|", STORAGE_DRIVERS) + ")";
 
-    /** Below a directory of each layout: the owner's id, then the file. */
-    private static final java.util.Map<Layout, String> BELOW = java.util.Map.of(
-            Layout.CONTAINERD, "/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/" + ID + "/(hostname|hosts|resolv\\.conf|shm)",
-            Layout.CONTAINERS_STORAGE, "/" + STORAGE_DRIVER + "-containers/" + ID
-                    + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)",
-            Layout.DOCKER, "/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)");
+    /**
+     * Below a directory of each layout: the owner's id, then the file. containerd's CRI also keeps,
+     * per container, one directory for each volume its image declares (image config
+     * {@code Volumes}, as the official postgres, mysql and redis images do), which it makes and
+     * bind-mounts into that container only (containerd pkg/cri volumeMounts:
+     * {@code <root>/io.containerd.grpc.v1.cri/containers/<container id>/volumes/<generated id>}).
+     */
+    private static final java.util.Map<Layout, List<String>> BELOW = java.util.Map.of(
+            Layout.CONTAINERD, List.of("/io\\.containerd\\.grpc\\.v1\\.cri/sandboxes/" + ID + "/(hostname|hosts|resolv\\.conf|shm)",
+                    "/io\\.containerd\\.grpc\\.v1\\.cri/containers/" + ID + "/(volumes/[0-9a-f]+)"),
+            Layout.CONTAINERS_STORAGE, List.of("/" + STORAGE_DRIVER + "-containers/" + ID
+                    + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)"),
+            Layout.DOCKER, List.of("/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)"));
 
     private record Place(Layout layout, Pattern pattern) {
     }
@@ -68,7 +75,9 @@ final class EngineFiles {
     /** {@code directories} with each path already the real path on this host. */
     EngineFiles(EngineDirectories directories) {
         for (EngineDirectories.Entry entry : directories.entries()) {
-            places.add(new Place(entry.layout(), Pattern.compile(Pattern.quote(entry.path()) + BELOW.get(entry.layout()))));
+            for (String below : BELOW.get(entry.layout())) {
+                places.add(new Place(entry.layout(), Pattern.compile(Pattern.quote(entry.path()) + below)));
+            }
         }
     }
 

@@ -187,6 +187,38 @@ class EngineFilesTest {
                 "hosts the containerd engine keeps for " + OTHER, "joins the network namespace at /proc/4242/ns/net, which is not " + OTHER + "'s");
     }
 
+    /** Where containerd's CRI keeps its containers' own directories (its root, Debian's default). */
+    private static final String CRI_CONTAINERS = "/var/lib/containerd/io.containerd.grpc.v1.cri/containers/";
+    /** A volume id as containerd generates it. */
+    private static final String VOLUME_ID = "4fc36192faac1cf2edd514ee5f2fdf523ce8538fffdf873e2db322db67d2c9dd";
+
+    /**
+     * An image that declares a volume (VOLUME /data: the official postgres, mysql and redis images)
+     * gets a directory containerd's CRI makes below the container's own directory and binds at that
+     * path, for this container only. A new user's trial found every such pod refused (containerd
+     * 2.2.9, crictl); another container's volume stays refused.
+     */
+    @Test
+    void containerdsImageVolumesPassForTheirOwnContainerOnly() {
+        SpecValidator validator = on("containerd:/var/lib/containerd containerd:/run/containerd", OTHER_RUNS);
+        ObjectNode own = Specs.withHostPath(Specs.app(), CRI_CONTAINERS + Specs.ID + "/volumes/" + VOLUME_ID, "/data");
+        assertDoesNotThrow(() -> validator.validate(own, Specs.BUNDLE, Specs.ID));
+        ObjectNode another = Specs.withHostPath(Specs.app(), CRI_CONTAINERS + OTHER + "/volumes/" + VOLUME_ID, "/data");
+        assertRefusal(assertThrows(Refusal.class, () -> validator.validate(another, Specs.BUNDLE, Specs.ID)), last(another), "host-mount",
+                "is the volumes/" + VOLUME_ID + " the containerd engine keeps for " + OTHER + ", not for this container " + Specs.ID,
+                "only " + OTHER + " itself may mount it");
+    }
+
+    /** Only a volume's own directory: nothing else of the container's directory, nor anything inside a volume. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/volumes", "/volumes/" + VOLUME_ID + "/sub", "/volumes/../../sandboxes", "/volumes/not-hex", "/status"})
+    void nothingElseOfAContainerdContainersDirectoryPasses(String below) {
+        ObjectNode spec = Specs.withHostPath(Specs.app(), Path.of(CRI_CONTAINERS + Specs.ID + below).normalize().toString(), "/data");
+        Refusal refusal = assertThrows(Refusal.class, () -> on("containerd:/var/lib/containerd containerd:/run/containerd").validate(spec, Specs.BUNDLE,
+                Specs.ID));
+        assertRefusal(refusal, last(spec), "host-mount", "is not allowed by sandbox profile untrusted");
+    }
+
     /**
      * An annotation is no proof: engine users write them ({@code podman --annotation
      * io.kubernetes.cri-o.SandboxID=<victim>}, {@code ctr run --label}). A new user's trial mounted and
