@@ -432,8 +432,8 @@ public final class SpecValidator {
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
                         + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
                         + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted; to allow this "
-                        + "directory (a Docker or Podman named volume is <data-root>/volumes/<name>/_data), add it to the profile's "
-                        + "allowedHostPaths (readOnly: false if containers may write it)");
+                        + "directory, add it to the profile's allowedHostPaths (readOnly: false if containers may write it), never a "
+                        + "Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume chooses what is mounted there");
     }
 
     /** A rule letting containers write a directory strictly above {@code realPath}, if any. */

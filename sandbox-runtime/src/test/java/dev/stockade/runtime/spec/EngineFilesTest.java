@@ -291,4 +291,19 @@ class EngineFilesTest {
         assertRefusal(assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(spec, DOCKER_BUNDLE, ID)),
                 last(spec), "host-mount", "bind mount of host path / at /pesc is not allowed by sandbox profile untrusted");
     }
+
+    /**
+     * A Docker volume is refused, and the message does not send the admin to allowedHostPaths for
+     * it: a new user's trial with Docker 20.10 and a profile allowing {@code <data-root>/volumes}
+     * read-only read the host's /etc/shadow through {@code docker volume create --opt type=none
+     * --opt o=bind --opt device=/}, and with {@code <data-root>/volumes/myvol/_data} writable wrote
+     * into a host directory the same way.
+     */
+    @Test
+    void aDockerVolumeIsRefusedWithAWarningAgainstAllowingVolumes() {
+        ObjectNode spec = Specs.withHostPath(plain(), "/var/lib/docker/volumes/myvol/_data", "/data");
+        Refusal refusal = assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(spec, DOCKER_BUNDLE, ID));
+        assertRefusal(refusal, last(spec), "host-mount", "bind mount of host path /var/lib/docker/volumes/myvol/_data at /data is not allowed",
+                "never a Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume chooses what is mounted there");
+    }
 }
