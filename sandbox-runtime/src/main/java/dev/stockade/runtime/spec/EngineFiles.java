@@ -54,6 +54,13 @@ final class EngineFiles {
     private static final String STORAGE_DRIVER = "(?:" + String.join("|", STORAGE_DRIVERS) + ")";
 
     /**
+     * With {@code userns-remap}, dockerd keeps everything in {@code <data-root>/<uid>.<gid>}, the
+     * first ids of the remapped root (moby daemon_unix.go setupRemappedRoot); the launcher names
+     * the data-root as daemon.json or the command line gives it.
+     */
+    private static final String DOCKER_REMAPPED_ROOT = "(?:/[0-9]+\\.[0-9]+)?";
+
+    /**
      * Below a directory of each layout: the owner's id, then the file. containerd's CRI also keeps,
      * per container, one directory for each volume its image declares (image config
      * {@code Volumes}, as the official postgres, mysql and redis images do), which it makes and
@@ -65,7 +72,7 @@ final class EngineFiles {
                     "/io\\.containerd\\.grpc\\.v1\\.cri/containers/" + ID + "/(volumes/[0-9a-f]+)"),
             Layout.CONTAINERS_STORAGE, List.of("/" + STORAGE_DRIVER + "-containers/" + ID
                     + "/userdata/(hostname|hosts|resolv\\.conf|shm|\\.containerenv|run/secrets)"),
-            Layout.DOCKER, List.of("/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)"));
+            Layout.DOCKER, List.of(DOCKER_REMAPPED_ROOT + "/containers/" + ID + "/(hostname|hosts|resolv\\.conf|mounts/shm)"));
 
     private record Place(Layout layout, Pattern pattern) {
     }

@@ -121,6 +121,21 @@ class EngineFilesTest {
                 "host-mount", OTHER + " is not a running container of runc under --root /run/runc", "with the same runtime root");
     }
 
+    /**
+     * dockerd with {@code "userns-remap"} keeps its containers under {@code <data-root>/<uid>.<gid>}
+     * (Docker 20.10: {@code /var/lib/docker/200000.200000}); a new user's trial found every such
+     * container refused. Nothing else between the data-root and {@code containers} passes.
+     */
+    @Test
+    void aDockerContainersOwnFilesPassUnderAUsernsRemappedRoot() {
+        assertDoesNotThrow(() -> on("docker:/var/lib/docker").validate(dockers("/var/lib/docker/200000.200000", ID), DOCKER_BUNDLE, ID));
+        for (String between : List.of("/volumes", "/200000", "/200000.200000/x", "/a.b")) {
+            ObjectNode spec = Specs.withHostPath(plain(), "/var/lib/docker" + between + "/containers/" + ID + "/hosts", "/etc/hosts");
+            assertRefusal(assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(spec, DOCKER_BUNDLE, ID), between), last(spec),
+                    "host-mount", "is not allowed by sandbox profile untrusted");
+        }
+    }
+
     /** A Docker layout below a directory the launcher does not name is just a host path. */
     @Test
     void dockerFilesBelowAnotherDataRootThanTheLaunchersAreRefused() {
