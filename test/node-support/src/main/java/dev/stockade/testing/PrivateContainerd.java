@@ -32,12 +32,14 @@ public final class PrivateContainerd implements AutoCloseable {
     private final Path workDir;
     private final Path configFile;
     private final Optional<Path> binDirectory;
+    private final Path socket;
     private Process process;
 
-    private PrivateContainerd(Path workDir, Path configFile, Optional<Path> binDirectory) {
+    private PrivateContainerd(Path workDir, Path configFile, Optional<Path> binDirectory, Path socket) {
         this.workDir = workDir;
         this.configFile = configFile;
         this.binDirectory = binDirectory;
+        this.socket = socket;
     }
 
     /** Starts containerd with {@link #baseConfig(Path)} (the CRI plugin disabled) under {@code workDir}. */
@@ -67,8 +69,21 @@ public final class PrivateContainerd implements AutoCloseable {
      * {@link BuiltTools#containerd2()}) instead of PATH's.
      */
     public static PrivateContainerd start(Path workDir, Path configFile, Optional<Path> binDirectory) {
+        return start(new PrivateContainerd(workDir, configFile, binDirectory, workDir.resolve("containerd.sock")));
+    }
+
+    /**
+     * As {@link #start(Path, Path)}, for a config whose gRPC address is {@code socket} instead of the
+     * work directory's (a distribution's layout, such as k3s's /run/k3s/containerd/containerd.sock);
+     * the work directory still holds the log, the FIFOs, runc's state and what is mounted over
+     * /run/containerd.
+     */
+    public static PrivateContainerd start(Path workDir, Path configFile, Path socket) {
+        return start(new PrivateContainerd(workDir, configFile, Optional.empty(), socket.toAbsolutePath()));
+    }
+
+    private static PrivateContainerd start(PrivateContainerd containerd) {
         HostPrerequisites.requireRoot();
-        PrivateContainerd containerd = new PrivateContainerd(workDir, configFile, binDirectory);
         HostPrerequisites.requireExecutable(containerd.binary("containerd"));
         HostPrerequisites.requireExecutable(containerd.binary("ctr"));
         HostPrerequisites.requireExecutable("unshare");
@@ -109,7 +124,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     public Path socket() {
-        return workDir.resolve("containerd.sock");
+        return socket;
     }
 
     /** containerd's own stdout and stderr. */
