@@ -114,10 +114,7 @@ class RealContainerdTest {
             assertEquals(LAUNCHER, cri.at("/containerd/runtimes/" + HANDLER + "/options/BinaryName").asText(), cri.toString());
             assertEquals("io.containerd.runc.v2", cri.at("/containerd/runtimes/" + HANDLER + "/runtime_type").asText());
             assertChangedOnlyByHandler(dumpBefore, dump, CRI);
-            String plugins = containerd.ctr("plugins", "ls").requireSuccess().stdout();
-            assertTrue(plugins.lines().map(line -> List.of(line.strip().split("\\s+")))
-                            .anyMatch(columns -> columns.equals(List.of("io.containerd.grpc.v1", "cri", "linux/amd64", "ok"))),
-                    "the CRI plugin loads with the drop-in:\n" + plugins + "\n" + Files.readString(containerd.logFile()));
+            assertCriPluginLoads(containerd, "with the drop-in");
 
             assertHandlerAppliesTheProfile(containerd, image);
 
@@ -324,17 +321,27 @@ class RealContainerdTest {
 
     static Map<String, String> installEnvironment(Path payload, Path profiles, Path config, String restart, String runtimeSocket,
                                                           String verify) {
-        return Map.of(
+        return installEnvironment(payload, profiles, Map.of(InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
+                InstallerConfig.CONTAINERD_CONFIG, config.toString()), restart, runtimeSocket, verify);
+    }
+
+    /**
+     * The installer's settings for the handler {@link #HANDLER} in the host root /, with {@code engine}
+     * the settings that name the engine (STOCKADE_CONTAINER_RUNTIME and what goes with it).
+     */
+    static Map<String, String> installEnvironment(Path payload, Path profiles, Map<String, String> engine, String restart,
+                                                  String runtimeSocket, String verify) {
+        Map<String, String> environment = new HashMap<>(engine);
+        environment.putAll(Map.of(
                 InstallerEnvironment.POLICY, "untrusted-code",
                 InstallerEnvironment.HANDLERS, "untrusted=" + HANDLER,
                 InstallerEnvironment.HOST_ROOT, "/",
-                InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
                 InstallerEnvironment.PROFILE_SOURCE, profiles.toString(),
                 InstallerConfig.PAYLOAD, payload.toString(),
-                InstallerConfig.CONTAINERD_CONFIG, config.toString(),
                 InstallerConfig.RESTART, restart,
                 InstallerConfig.RUNTIME_SOCKET, runtimeSocket,
-                InstallerConfig.VERIFY, verify);
+                InstallerConfig.VERIFY, verify));
+        return Map.copyOf(environment);
     }
 
     /** Supervisor processes once {@code expected} holds of them, or after 20 s whatever they are. */
@@ -477,11 +484,31 @@ class RealContainerdTest {
 
     /** Removes an install a failed assertion left on this machine (uninstall --force with {@code config}), if any. */
     static void uninstallLeftovers(Path config) {
-        if (config != null && Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
-            run(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerEnvironment.CONTAINER_RUNTIME, "containerd",
-                    InstallerConfig.CONTAINERD_CONFIG, config.toString(), InstallerConfig.RESTART, "command:true",
-                    InstallerConfig.RUNTIME_SOCKET, "none"), "uninstall", "--force");
+        if (config != null) {
+            uninstallLeftovers(Map.of(InstallerEnvironment.CONTAINER_RUNTIME, "containerd", InstallerConfig.CONTAINERD_CONFIG, config.toString()));
         }
+    }
+
+    /**
+     * Removes an install a failed assertion left on this machine, if any: uninstall --force in the
+     * host root /, with {@code engine} (the settings that name the engine and its config) and
+     * neither restart nor socket wait.
+     */
+    static void uninstallLeftovers(Map<String, String> engine) {
+        if (Files.exists(Path.of("/opt/stockade/installer-state.json"))) {
+            Map<String, String> environment = new HashMap<>(engine);
+            environment.putAll(Map.of(InstallerEnvironment.HOST_ROOT, "/", InstallerConfig.RESTART, "command:true",
+                    InstallerConfig.RUNTIME_SOCKET, "none"));
+            run(environment, "uninstall", "--force");
+        }
+    }
+
+    /** {@code ctr plugins ls} shows containerd's CRI plugin loaded ({@code ok}); {@code how} says with what, for the message. */
+    static void assertCriPluginLoads(PrivateContainerd containerd, String how) throws Exception {
+        String plugins = containerd.ctr("plugins", "ls").requireSuccess().stdout();
+        assertTrue(plugins.lines().map(line -> List.of(line.strip().split("\\s+")))
+                        .anyMatch(columns -> columns.equals(List.of("io.containerd.grpc.v1", "cri", "linux/amd64", "ok"))),
+                "the CRI plugin loads " + how + ":\n" + plugins + "\n" + Files.readString(containerd.logFile()));
     }
 
     private static void stop(PrivateContainerd containerd, String id) throws InterruptedException {
