@@ -399,7 +399,19 @@ public final class SpecValidator {
                             + "on the way for a symbolic link between this check and runc's mount. Only a volume's own directory, the "
                             + "kubelet's prepared subPath (volume-subpaths/…) and its files may be mounted; use a subPath instead");
         }
-        Optional<HostPathRule> rule = allowedHostPath(real);
+        // The engine's own directories first: allowedHostPaths never opens them (other containers'
+        // files and volumes are there, and whoever creates a volume chooses what is mounted in it).
+        Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
+        if (engineFile.isPresent()) {
+            checkOwner(creation, engineFile.get(), field, named);
+            // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
+            return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
+                    + "its other containers write", engineFile.get()) : new BindSource(real, EngineMounts.Source.OTHER, null, null, engineFile.get());
+        }
+        Optional<String> engineDirectory = realEngines.entries().stream().map(EngineDirectories.Entry::path)
+                .filter(directory -> real.equals(directory) || real.startsWith(directory.endsWith("/") ? directory : directory + "/"))
+                .findFirst();
+        Optional<HostPathRule> rule = engineDirectory.isPresent() ? Optional.empty() : allowedHostPath(real);
         if (rule.isPresent()) {
             Optional<HostPathRule> writable = writableRule(real, false);
             if (writable.isPresent()) {
@@ -421,19 +433,15 @@ public final class SpecValidator {
             return new BindSource(real, kind, kubelet.group(1), othersWrite
                     ? "a volume of the pod, which its other containers may mount writable (a read-only mount here does not stop them)" : null, null);
         }
-        Optional<EngineFiles.Owned> engineFile = engineFiles.match(real);
-        if (engineFile.isPresent()) {
-            checkOwner(creation, engineFile.get(), field, named);
-            // hostname, hosts and resolv.conf are files; the shm is the pod's, which its other containers write.
-            return engineFile.get().isShm() ? new BindSource(real, EngineMounts.Source.SANDBOX_SHM, null, "the pod's shared /dev/shm, which "
-                    + "its other containers write", engineFile.get()) : new BindSource(real, EngineMounts.Source.OTHER, null, null, engineFile.get());
-        }
         throw new Refusal(field + ".source", "host-mount",
                 "bind mount of host path " + named + " at " + destination + " is not allowed by sandbox profile " + profileName
                         + "; only directories the kubelet and the container runtime manage for the pod, and the profile's allowedHostPaths "
-                        + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted; to allow this "
-                        + "directory, add it to the profile's allowedHostPaths (readOnly: false if containers may write it), never a "
-                        + "Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume chooses what is mounted there");
+                        + profile.allowedHostPaths().stream().map(HostPathRule::path).toList() + ", may be mounted; "
+                        + engineDirectory.map(directory -> "it lies in " + directory + ", where the container engine keeps every container's "
+                                + "files and volumes, which allowedHostPaths never opens: for a volume use --tmpfs, or bind a directory the admin "
+                                + "controls").orElse("to allow this directory, add it to the profile's allowedHostPaths (readOnly: false if "
+                                + "containers may write it), never a Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume "
+                                + "chooses what is mounted there"));
     }
 
     /** A rule letting containers write a directory strictly above {@code realPath}, if any. */

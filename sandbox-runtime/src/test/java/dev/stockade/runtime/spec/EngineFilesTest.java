@@ -319,6 +319,37 @@ class EngineFilesTest {
         ObjectNode spec = Specs.withHostPath(plain(), "/var/lib/docker/volumes/myvol/_data", "/data");
         Refusal refusal = assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(spec, DOCKER_BUNDLE, ID));
         assertRefusal(refusal, last(spec), "host-mount", "bind mount of host path /var/lib/docker/volumes/myvol/_data at /data is not allowed",
-                "never a Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume chooses what is mounted there");
+                "it lies in /var/lib/docker, where the container engine keeps every container's files and volumes, which allowedHostPaths "
+                        + "never opens: for a volume use --tmpfs, or bind a directory the admin controls");
+        // A Podman volume of a storage the launcher does not name: the general advice, with its warning.
+        ObjectNode podman = Specs.withHostPath(plain(), "/srv/podman/volumes/myvol/_data", "/data");
+        assertRefusal(assertThrows(Refusal.class, () -> on("docker:/var/lib/docker").validate(podman, DOCKER_BUNDLE, ID)), last(podman),
+                "host-mount", "never a Docker or Podman volume (<data-root>/volumes/…): whoever creates a volume chooses what is mounted there");
+    }
+
+    /**
+     * allowedHostPaths never opens an engine's own directories: a second new user's trial noted the
+     * refusal's advice would, for containerd's {@code io.containerd.grpc.v1.cri/containers} (every
+     * container's image volumes) or a Docker data-root; and the first trial read the host's
+     * /etc/shadow through an allowed Docker volume. The engine's files for this container still pass.
+     */
+    @Test
+    void allowedHostPathsNeverOpenAnEnginesOwnDirectories() {
+        SandboxProfile profile = Specs.profile("{\"allowedHostPaths\":[{\"path\":\"/var/lib/containerd/io.containerd.grpc.v1.cri\"},"
+                + "{\"path\":\"/var/lib/docker\",\"readOnly\":false}]}");
+        SpecValidator validator = new SpecValidator(profile, "untrusted", OTHER_RUNS, InstallerEnvironment.DEFAULT_KUBELET_ROOT,
+                EngineDirectories.parse("containerd:/var/lib/containerd containerd:/run/containerd docker:/var/lib/docker"), "runc");
+        ObjectNode another = Specs.withHostPath(Specs.app(), CRI_CONTAINERS + OTHER + "/volumes/" + VOLUME_ID, "/data");
+        assertRefusal(assertThrows(Refusal.class, () -> validator.validate(another, Specs.BUNDLE, Specs.ID)), last(another), "host-mount",
+                "only " + OTHER + " itself may mount it");
+        for (String source : List.of(CRI_CONTAINERS.substring(0, CRI_CONTAINERS.length() - 1), "/var/lib/docker/volumes/myvol/_data",
+                "/var/lib/docker")) {
+            ObjectNode spec = Specs.withHostPath(plain(), source, "/data");
+            assertRefusal(assertThrows(Refusal.class, () -> validator.validate(spec, DOCKER_BUNDLE, ID)), last(spec), "host-mount",
+                    "is not allowed by sandbox profile untrusted", "where the container engine keeps every container's files and volumes, "
+                            + "which allowedHostPaths never opens: for a volume use --tmpfs");
+        }
+        ObjectNode own = Specs.withHostPath(Specs.app(), CRI_CONTAINERS + Specs.ID + "/volumes/" + VOLUME_ID, "/data");
+        assertDoesNotThrow(() -> validator.validate(own, Specs.BUNDLE, Specs.ID));
     }
 }
