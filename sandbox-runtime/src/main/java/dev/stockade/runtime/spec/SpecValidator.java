@@ -387,7 +387,9 @@ public final class SpecValidator {
         String destination = mount.path("destination").asText();
         if (!(mount instanceof ObjectNode) || !source.startsWith("/") || !Path.of(source).normalize().toString().equals(source)) {
             throw new Refusal(field + ".source", "host-mount",
-                    "bind mount source " + source + " is not a normalized absolute path");
+                    "bind mount source " + source + " is not a normalized absolute path, which sandbox profile " + profileName
+                            + " requires so that what is checked is what is mounted; write it as an absolute path without a trailing "
+                            + "slash, '//', '.' or '..' (a hostPath volume's path or a -v source)");
         }
         String real = host.realPath(source);
         String named = source + (real.equals(source) ? "" : " (really " + real + ")");

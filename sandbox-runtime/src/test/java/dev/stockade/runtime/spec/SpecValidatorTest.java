@@ -62,6 +62,17 @@ class SpecValidatorTest {
         assertEquals("host-namespace", refusal.rule());
     }
 
+    /** A source that is not written normally is refused with what to write instead (a hostPath of "/data/" reaches runc as is). */
+    @ParameterizedTest
+    @ValueSource(strings = {"/srv/data/", "/srv//data", "/srv/./data", "/srv/x/../data", "srv/data"})
+    void aBindSourceNotWrittenNormallyIsRefusedSayingHowToWriteIt(String hostPath) {
+        Refusal refusal = refused(DEFAULTS, Specs.withHostPath(Specs.app(), hostPath, "/x"));
+        assertEquals("host-mount", refusal.rule());
+        assertEquals("mounts[14].source", refusal.field());
+        assertTrue(refusal.getMessage().contains("bind mount source " + hostPath + " is not a normalized absolute path"), refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("write it as an absolute path without a trailing slash, '//', '.' or '..'"), refusal.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/", "/run/containerd/containerd.sock", "/var/run/docker.sock", "/proc", "/sys",
             "/var/lib/kubelet", "/etc", "/var/lib/containerd", "/dev", "/root/.ssh"})
