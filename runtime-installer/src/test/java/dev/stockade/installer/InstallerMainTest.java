@@ -182,6 +182,21 @@ class InstallerMainTest {
         assertTrue(out.toString().contains("not installed"), out.toString());
     }
 
+    /** A runtime class without a profile file: nothing is changed, and the message says where the file goes and what it is named. */
+    @Test
+    void aMissingProfileStopsTheInstallNamingTheFileAndWhereItGoes() throws Exception {
+        FakeHostAccess host = containerdHost();
+        Map<String, String> before = host.snapshot();
+        Map<String, String> environment = installEnvironment(host);
+        environment.put(InstallerEnvironment.HANDLERS, "gpu=stockade-gpu");
+
+        assertEquals(1, run(environment, "install"));
+        assertTrue(err.toString().contains("no profile for runtime class 'gpu'"), err.toString());
+        assertTrue(err.toString().contains("The profile source (--profile-source, STOCKADE_PROFILE_SOURCE; in the DaemonSet the policy's "
+                + "ConfigMap) must hold gpu.json, named after the runtime class before '=' in --handlers."), err.toString());
+        assertEquals(before, host.snapshot(), "nothing changed on the host");
+    }
+
     @Test
     void uninstallRefusesWhileAContainerRunsThroughAHandlerUnlessForced() throws Exception {
         FakeHostAccess host = containerdHost();

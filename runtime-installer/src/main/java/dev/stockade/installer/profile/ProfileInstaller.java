@@ -43,8 +43,9 @@ public final class ProfileInstaller {
                 content = Files.readString(file, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new InstallerException("no profile for runtime class '" + runtimeClass + "': cannot read " + file
-                        + " (" + e.getClass().getSimpleName() + "). The policy's ConfigMap must hold " + Stockade.profileFileName(runtimeClass)
-                        + " and be mounted at STOCKADE_PROFILE_SOURCE.", e);
+                        + " (" + e.getClass().getSimpleName() + "). The profile source (--profile-source, STOCKADE_PROFILE_SOURCE; in "
+                        + "the DaemonSet the policy's ConfigMap) must hold " + Stockade.profileFileName(runtimeClass) + ", named after the "
+                        + "runtime class before '=' in --handlers.", e);
             }
             try {
                 Profiles.parse(content);
