@@ -248,19 +248,19 @@ public final class SideBySideDemo {
         if (result.exitCode() == 0) {
             return "ran: " + oneLine(result.stdout());
         }
-        String stderr = oneLine(result.stderr());
+        String stderr = result.stderr();
         if (stderr.contains("failed to create shim task")) {
-            // ctr wraps the runtime's refusal in its own words; show the refusal itself.
+            // ctr and docker wrap the runtime's refusal in their own words; show the refusal itself.
             int refusal = stderr.indexOf("stockade:");
-            String why = refusal >= 0 ? stderr.substring(refusal) : stderr;
-            why = why.replaceFirst("\\.$", "");
-            return "not created: " + (why.endsWith(": unknown") ? why.substring(0, why.length() - ": unknown".length()) : why);
+            String why = (refusal >= 0 ? stderr.substring(refusal) : stderr).strip().replaceFirst("\\.$", "");
+            return oneLine("not created: " + (why.endsWith(": unknown") ? why.substring(0, why.length() - ": unknown".length()) : why));
         }
         return "exit " + result.exitCode() + ": " + oneLine(result.stdout() + " " + result.stderr());
     }
 
     private static String oneLine(String text) {
-        String line = text.strip().replaceAll("\\s+", " ");
+        // Docker's 64-digit container ids shortened as its CLI prints them, so that the rule at the end still fits.
+        String line = text.strip().replaceAll("\\s+", " ").replaceAll("\\b([0-9a-f]{12})[0-9a-f]{52}\\b", "$1…");
         return line.length() > 600 ? line.substring(0, 597) + "..." : line;
     }
 
