@@ -1,9 +1,12 @@
 package dev.stockade.installer.engine;
 
+import dev.stockade.api.InstallerEnvironment;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.stockade.api.InstallerEnvironment;
 import dev.stockade.api.Stockade;
 import dev.stockade.installer.InstallerException;
 
@@ -273,7 +276,9 @@ public final class KubeletRoots {
      */
     public static KubeletRoot effective(Optional<KubeletRoot> running, String configured) {
         if (running.isEmpty()) {
-            return new KubeletRoot(configured, "the installer's setting (spec.installer.kubeletRootDir): no running kubelet's was read");
+            return new KubeletRoot(configured, "the installer's setting (" + InstallerEnvironment.KUBELET_ROOT + ", from the policy's "
+                    + "spec.installer.kubeletRootDir in the DaemonSet; default " + InstallerEnvironment.DEFAULT_KUBELET_ROOT
+                    + "): no running kubelet's was read");
         }
         return running.get().path().equals(configured) ? running.get() : new KubeletRoot(running.get().path(), running.get().source()
                 + "; the installer's setting " + configured + " is not what the running kubelet uses");

@@ -176,7 +176,8 @@ class KubeletRootsTest {
         assertEquals("/data/kubelet", overriding.path());
         assertEquals("the --root-dir of the kubelet (pid 812); the installer's setting /var/lib/kubelet is not what the running kubelet uses",
                 overriding.source());
-        assertEquals(new KubeletRoots.KubeletRoot("/srv/kubelet", "the installer's setting (spec.installer.kubeletRootDir): no running kubelet's was read"),
+        assertEquals(new KubeletRoots.KubeletRoot("/srv/kubelet", "the installer's setting (STOCKADE_KUBELET_ROOT, from the policy's spec.installer.kubeletRootDir in the DaemonSet; "
+                + "default /var/lib/kubelet): no running kubelet's was read"),
                 KubeletRoots.effective(Optional.empty(), "/srv/kubelet"));
     }
 }
