@@ -1,7 +1,5 @@
 package dev.stockade.installer.engine;
 
-import dev.stockade.api.InstallerEnvironment;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
