@@ -55,6 +55,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
@@ -156,21 +157,27 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 // ran a 154 MiB heap out of memory at start.
                 .withInformerListLimit(NODE_LIST_PAGE)
                 .build(), context);
-        runtimeClasses = ownedObjects(RuntimeClass.class, "runtimeclasses", null, context);
-        daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), context);
-        configMaps = ownedObjects(ConfigMap.class, "configmaps", config.namespace(), context);
+        runtimeClasses = ownedObjects(RuntimeClass.class, "runtimeclasses", null, null, context);
+        daemonSets = ownedObjects(DaemonSet.class, "daemonsets", config.namespace(), InstallerDaemonSet::changesMoreThanStatus, context);
+        configMaps = ownedObjects(ConfigMap.class, "configmaps", config.namespace(), null, context);
         return List.of(nodes, runtimeClasses, daemonSets, configMaps);
     }
 
-    /** Objects this operator created (its label), mapped back to their policy by owner reference. */
+    /**
+     * Objects this operator created (its label), mapped back to their policy by owner reference;
+     * {@code onUpdate}, when not null, says which updates wake the policy.
+     */
     private static <R extends HasMetadata> InformerEventSource<R, SandboxPolicy> ownedObjects(
-            Class<R> type, String name, String namespace, EventSourceContext<SandboxPolicy> context) {
+            Class<R> type, String name, String namespace, OnUpdateFilter<R> onUpdate, EventSourceContext<SandboxPolicy> context) {
         InformerEventSourceConfiguration.Builder<R> configuration = InformerEventSourceConfiguration.from(type, SandboxPolicy.class)
                 .withName(name)
                 .withLabelSelector(PolicyObjects.MANAGED_BY_LABEL + "=" + PolicyObjects.MANAGED_BY)
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SandboxPolicy.class, true));
         if (namespace != null) {
             configuration.withNamespaces(namespace);
+        }
+        if (onUpdate != null) {
+            configuration.withOnUpdateFilter(onUpdate);
         }
         return new InformerEventSource<>(configuration.build(), context);
     }

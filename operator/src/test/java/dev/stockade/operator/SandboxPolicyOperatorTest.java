@@ -19,11 +19,14 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -69,6 +72,9 @@ class SandboxPolicyOperatorTest {
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    MeterRegistry meters;
 
     @KubernetesTestServer
     KubernetesServer server;
@@ -250,6 +256,38 @@ class SandboxPolicyOperatorTest {
                 client.resources(SandboxPolicy.class).withName("sandbox").get().getMetadata().getResourceVersion()));
         assertEquals(ready.getLastTransitionTime(),
                 condition(client.resources(SandboxPolicy.class).withName("sandbox").get().getStatus(), "Ready").getLastTransitionTime());
+    }
+
+    @Test
+    void theInstallerRolloutsStatusUpdatesWakeNoReconcileButARemovedHashIsPutBack() {
+        client.resource(node("rolling", Map.of("sandbox", "yes"))).create();
+        client.resource(policy("sandbox", selectLabel("sandbox", "yes"), "isolated")).create();
+        awaitStatus("sandbox", s -> s.getDesiredNodes() != null && s.getDesiredNodes() == 1);
+        String name = PolicyObjects.installerDaemonSetName("sandbox");
+        await().atMost(TIMEOUT).until(() -> client.apps().daemonSets().inNamespace(NAMESPACE).withName(name).get() != null);
+        await().pollDelay(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> true);
+        double settled = reconciles("sandbox");
+
+        // What the DaemonSet controller writes as installer pods are scheduled and become ready.
+        for (int ready = 0; ready < 5; ready++) {
+            DaemonSet live = client.apps().daemonSets().inNamespace(NAMESPACE).withName(name).get();
+            live.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(5).withNumberReady(ready).build());
+            client.resource(live).updateStatus();
+        }
+        await().during(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> assertEquals(settled, reconciles("sandbox")));
+
+        // Someone removes the desired-state hash: the policy wakes and writes the DaemonSet again.
+        client.apps().daemonSets().inNamespace(NAMESPACE).withName(name).edit(ds -> {
+            ds.getMetadata().getAnnotations().remove(PolicyObjects.DESIRED_HASH_ANNOTATION);
+            return ds;
+        });
+        await().atMost(TIMEOUT).untilAsserted(() -> assertNotNull(client.apps().daemonSets().inNamespace(NAMESPACE).withName(name).get()
+                .getMetadata().getAnnotations().get(PolicyObjects.DESIRED_HASH_ANNOTATION)));
+        assertTrue(reconciles("sandbox") > settled);
+    }
+
+    private double reconciles(String policy) {
+        return meters.find("stockade.reconciles").tag("policy", policy).counters().stream().mapToDouble(Counter::count).sum();
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -35,6 +36,25 @@ public final class InstallerDaemonSet {
     static final String PROFILES_VOLUME = "profiles";
     /** The container port scrapers select (the chart's Service, ServiceMonitor and scrape configuration). */
     public static final String METRICS_PORT_NAME = "metrics";
+
+    /**
+     * Whether an update of the installer DaemonSet can concern its policy: a change of its spec
+     * (the generation), labels, annotations (the desired-state hash the reconcile compares), owner
+     * references, finalizers or deletion. A status-only update cannot: the reconcile never reads the
+     * DaemonSet's status, and the DaemonSet controller rewrites it as each installer pod is scheduled
+     * and becomes ready, about twice a second over a 4000-node rollout, each of which woke a
+     * reconcile over every node (test/cluster/bench/scale).
+     */
+    public static boolean changesMoreThanStatus(DaemonSet updated, DaemonSet previous) {
+        ObjectMeta now = updated.getMetadata();
+        ObjectMeta before = previous.getMetadata();
+        return !Objects.equals(now.getGeneration(), before.getGeneration())
+                || !Objects.equals(now.getLabels(), before.getLabels())
+                || !Objects.equals(now.getAnnotations(), before.getAnnotations())
+                || !Objects.equals(now.getOwnerReferences(), before.getOwnerReferences())
+                || !Objects.equals(now.getFinalizers(), before.getFinalizers())
+                || !Objects.equals(now.getDeletionTimestamp(), before.getDeletionTimestamp());
+    }
 
     public static DaemonSet desired(SandboxPolicy policy, OperatorConfig config, String profilesHash) {
         String policyName = policy.getMetadata().getName();
