@@ -821,13 +821,14 @@ def main():
 
     if args.phase == "delete-nodes":
         delete_nodes(api)
-        deadline = time.time() + 300
+        # 5000 nodes took over 300 s to go on this machine.
+        deadline = time.time() + args.timeout
         while time.time() < deadline:
             _, listed = api.request("GET", f"/api/v1/nodes?labelSelector={BENCH_NODE}%3Dyes&limit=1")
             if not listed["items"]:
                 return
             time.sleep(1)
-        raise SystemExit("fake nodes still there after 300 s")
+        raise SystemExit(f"fake nodes still there after {args.timeout} s")
 
     nodes = Nodes(api)
     nodes.start()
