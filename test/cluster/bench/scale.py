@@ -27,6 +27,7 @@ TAINT_KEY = "stockade.dev/sandbox"
 READY_LABEL = "stockade.dev/runtime-ready"
 STATUS_ANNOTATION = "stockade.dev/runtime-status"
 REMOVAL_ANNOTATION = "stockade.dev/removal-requested"
+POLICY_LABEL = "stockade.dev/policy"
 BENCH_NODE = "bench.stockade.dev/node"
 BENCH_POOL = "bench.stockade.dev/pool"
 BENCH_GROUP = "bench.stockade.dev/group"
@@ -576,7 +577,7 @@ def installers_rolled_out(api, policies, pool, timeout):
     while time.monotonic() - start < timeout:
         _, listed = api.request("GET", f"/apis/apps/v1/namespaces/{NAMESPACE}/daemonsets")
         placed = sum((ds.get("status") or {}).get("currentNumberScheduled", 0) for ds in listed["items"]
-                    if (ds["metadata"].get("labels") or {}).get("stockade.dev/policy") in policies)
+                    if (ds["metadata"].get("labels") or {}).get(POLICY_LABEL) in policies)
         if placed >= pool:
             return time.monotonic() - start
         time.sleep(2)
