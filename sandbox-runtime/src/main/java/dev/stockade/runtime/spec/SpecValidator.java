@@ -411,7 +411,7 @@ public final class SpecValidator {
                     + "its other containers write", engineFile.get()) : new BindSource(real, EngineMounts.Source.OTHER, null, null, engineFile.get());
         }
         Optional<String> engineDirectory = realEngines.entries().stream().map(EngineDirectories.Entry::path)
-                .filter(directory -> real.equals(directory) || real.startsWith(directory.endsWith("/") ? directory : directory + "/"))
+                .filter(directory -> ContainerPaths.isAtOrBelow(real, directory))
                 .findFirst();
         Optional<HostPathRule> rule = engineDirectory.isPresent() ? Optional.empty() : allowedHostPath(real);
         if (rule.isPresent()) {
