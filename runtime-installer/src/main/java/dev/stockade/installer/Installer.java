@@ -96,6 +96,13 @@ public final class Installer {
         List<String> notices = configurator.notices();
         RuntimeConfigApplier applier = new RuntimeConfigApplier(host, store, checkpoint);
         applier.checkReplaceable(desired);
+        if (restarter.stopped()) {
+            // A signalled runtime that is not running would read our configuration at its next start,
+            // unverified: refuse while nothing is changed yet.
+            throw new InstallerException("the container runtime is not running (" + restarter.describe()
+                    + " finds no process in " + host.resolve("/proc") + "); start it, or run the installer with hostPID,"
+                    + " and the installer will retry. Nothing on the host was changed.");
+        }
         String version = payload.version();
         try {
             state = createDirectories(state, desired);
@@ -192,7 +199,14 @@ public final class Installer {
             RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);
             state = reverted.state();
             boolean restarted = false;
-            if (!reverted.changed().isEmpty() || state.appliedConfigHash() != null) {
+            if (restarter.stopped()) {
+                // Nothing runs with our handlers loaded: the runtime reads the restored files when it starts.
+                LOG.log(System.Logger.Level.WARNING, "container runtime not running ({0} finds no process in {1}); it will start with the"
+                        + " restored configuration. Without hostPID a running one is not seen: restart it to drop the handlers.",
+                        restarter.describe(), host.resolve("/proc"));
+                state = state.withAppliedConfigHash(null);
+                store.save(state);
+            } else if (!reverted.changed().isEmpty() || state.appliedConfigHash() != null) {
                 state = restart(state, null, "restored " + reverted.changed());
                 restarted = true;
             }

@@ -109,6 +109,10 @@ final class FakeHost {
     }
 
     Installer installer(Function<HostRoot, RuntimeConfigurator> configurator, Checkpoint checkpoint) {
+        return installer(configurator, checkpoint, restarter);
+    }
+
+    Installer installer(Function<HostRoot, RuntimeConfigurator> configurator, Checkpoint checkpoint, RuntimeRestarter restarter) {
         HostRoot host = hostRoot();
         PayloadInstaller payloadInstaller = new PayloadInstaller(host, payload, Optional.of(POLICY), checkpoint);
         return new Installer(host, HANDLERS, configurator.apply(host), restarter, new InstalledFilesVerifier(host, payloadInstaller),

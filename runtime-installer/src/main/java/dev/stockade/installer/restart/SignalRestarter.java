@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Sends a signal to the runtime's process found in the host's /proc (Docker reloads its runtimes on SIGHUP). */
+/**
+ * Sends a signal to the runtime's process found in the host's /proc (Docker reloads its runtimes on
+ * SIGHUP). A signal cannot start a stopped runtime: the installer asks {@link #stopped()} first.
+ */
 public final class SignalRestarter implements RuntimeRestarter {
 
     private final HostRoot host;
@@ -37,6 +40,11 @@ public final class SignalRestarter implements RuntimeRestarter {
             CommandRestarter.runCommand(List.of("kill", "-" + signal, pid), Duration.ofSeconds(10), "signalling " + processName);
         }
         readiness.awaitAnswering();
+    }
+
+    @Override
+    public boolean stopped() throws InstallerException {
+        return findProcesses().isEmpty();
     }
 
     @Override
