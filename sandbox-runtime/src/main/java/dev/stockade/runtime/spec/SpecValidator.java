@@ -446,13 +446,12 @@ public final class SpecValidator {
                                 + "chooses what is mounted there"));
     }
 
-    /** A rule letting containers write a directory strictly above {@code realPath}, if any. */
     /** A readOnly: false entry of allowedHostPaths above {@code realPath}, or at it too when {@code orAt}. */
     private Optional<HostPathRule> writableRule(String realPath, boolean orAt) {
         return profile.allowedHostPaths().stream().filter(rule -> !rule.readOnly())
                 .filter(rule -> {
                     String directory = Path.of(rule.path()).normalize().toString();
-                    return (orAt && realPath.equals(directory)) || realPath.startsWith(directory.endsWith("/") ? directory : directory + "/");
+                    return ContainerPaths.isAtOrBelow(realPath, directory) && (orAt || !realPath.equals(directory));
                 })
                 .findFirst();
     }
@@ -695,8 +694,7 @@ public final class SpecValidator {
     /** The profile's rule covering {@code realPath}, if any. */
     Optional<HostPathRule> allowedHostPath(String realPath) {
         for (HostPathRule rule : profile.allowedHostPaths()) {
-            String allowed = Path.of(rule.path()).normalize().toString();
-            if (realPath.equals(allowed) || realPath.startsWith(allowed.endsWith("/") ? allowed : allowed + "/")) {
+            if (ContainerPaths.isAtOrBelow(realPath, Path.of(rule.path()).normalize().toString())) {
                 return Optional.of(rule);
             }
         }
