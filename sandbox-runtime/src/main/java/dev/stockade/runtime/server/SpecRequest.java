@@ -3,6 +3,7 @@ package dev.stockade.runtime.server;
 import dev.stockade.runtime.host.LinuxHostView;
 
 import dev.stockade.api.node.HostLayout;
+import dev.stockade.runtime.spec.HostView;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,19 +67,12 @@ record SpecRequest(String id, List<String> arguments, Map<String, String> enviro
     }
 
     /**
-     * Whether process {@code pid} sees the same file systems as this server (the same mount
-     * namespace): only then are the bundle, the engines' files and runc's state it names the ones
-     * the server would check. False when it cannot be told.
+     * Whether process {@code pid} sees the same file systems as this server: its mount namespace is
+     * {@code ours}, the server's own, read once at its start. Only then are the bundle, the engines'
+     * files and runc's state it names the ones the server would check. False when it cannot be told.
      */
-    static boolean sharesOurMounts(Path proc, String pid) {
-        try {
-            Path theirs = proc.resolve(pid).resolve("ns/mnt");
-            Path ours = proc.resolve("self/ns/mnt");
-            return Files.getAttribute(theirs, "unix:ino").equals(Files.getAttribute(ours, "unix:ino"))
-                    && Files.getAttribute(theirs, "unix:dev").equals(Files.getAttribute(ours, "unix:dev"));
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+    static boolean inMountNamespace(HostView host, Path proc, String pid, Optional<HostView.Namespace> ours) {
+        return ours.isPresent() && host.namespace(proc.resolve(pid).resolve("ns/mnt").toString()).equals(ours);
     }
 
     /** Launchers name their requests by their pid. */

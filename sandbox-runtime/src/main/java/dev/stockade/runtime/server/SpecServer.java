@@ -82,6 +82,8 @@ public final class SpecServer {
 
     private final Path directory;
     private final HostView host;
+    /** The server's own mount namespace: it never changes it. */
+    private final Optional<HostView.Namespace> ourMounts;
     private final Path metricsSocket;
     private final LongAdder allowed = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -97,6 +99,7 @@ public final class SpecServer {
     public SpecServer(Path directory, HostView host, Path metricsSocket) {
         this.directory = directory;
         this.host = host;
+        this.ourMounts = host.namespace(PROC.resolve("self/ns/mnt").toString());
         this.metricsSocket = metricsSocket;
     }
 
@@ -209,7 +212,7 @@ public final class SpecServer {
             } finally {
                 SpecRequest.removeInputs(directory, id);
             }
-            if (!SpecRequest.sharesOurMounts(PROC, id)) {
+            if (!SpecRequest.inMountNamespace(host, PROC, id, ourMounts)) {
                 // An engine in a mount namespace of its own (a snap's, a test's): its paths are not ours.
                 log("request " + id + ": the launcher is in another mount namespace, whose files this server cannot check; "
                         + "it checks the spec itself");

@@ -1,5 +1,7 @@
 package dev.stockade.runtime.server;
 
+import dev.stockade.runtime.host.LinuxHostView;
+import dev.stockade.runtime.spec.HostView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,9 +35,13 @@ class SpecRequestTest {
         try {
             // Once the shell speaks it runs in the new namespace.
             assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine());
-            assertTrue(SpecRequest.sharesOurMounts(proc, Long.toString(same.pid())));
-            assertFalse(SpecRequest.sharesOurMounts(proc, Long.toString(other.pid())));
-            assertFalse(SpecRequest.sharesOurMounts(proc, "999999999"), "a launcher that is gone shares nothing");
+            LinuxHostView host = new LinuxHostView();
+            Optional<HostView.Namespace> ours = host.namespace("/proc/self/ns/mnt");
+            assertTrue(SpecRequest.inMountNamespace(host, proc, Long.toString(same.pid()), ours));
+            assertFalse(SpecRequest.inMountNamespace(host, proc, Long.toString(other.pid()), ours));
+            assertFalse(SpecRequest.inMountNamespace(host, proc, "999999999", ours), "a launcher that is gone shares nothing");
+            assertFalse(SpecRequest.inMountNamespace(host, proc, Long.toString(same.pid()), Optional.empty()),
+                    "a server that cannot read its own namespace serves nobody");
         } finally {
             same.destroyForcibly();
             other.destroyForcibly();
