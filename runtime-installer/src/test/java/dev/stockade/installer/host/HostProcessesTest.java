@@ -132,20 +132,20 @@ class HostProcessesTest {
     @Test
     void theDaemonsCgroupsAreRemovedOnceTheLastTaskHasLeftThem() throws Exception {
         HostPrerequisites.requireRoot();
-        assertEquals(List.of(), stockadeCgroups(), "stockade cgroups exist already: another Stockade install is on this machine");
+        assertEquals(List.of(), StockadeCgroups.onThisMachine(), "stockade cgroups exist already: another Stockade install is on this machine");
         boolean stateDirExisted = Files.exists(Path.of(HostLayout.STATE_DIR));
         HostProcesses processes = HostProcesses.forNode(new HostRoot(Path.of("/")));
         List<String> lingering = List.of("sh", "-c", "trap 'sleep 1 & exit 0' TERM; while :; do sleep 0.1; done");
         try {
             processes.startDetached(DAEMON, lingering, java.util.Map.of(), directory.resolve("daemon.log").toString(), TIMEOUT);
             long pid = awaitOne(processes, lingering);
-            assertFalse(stockadeCgroups().isEmpty(), "the daemon runs in the stockade cgroups");
+            assertFalse(StockadeCgroups.onThisMachine().isEmpty(), "the daemon runs in the stockade cgroups");
 
             processes.stop(DAEMON, TIMEOUT);
             assertFalse(alive(pid));
             assertFalse(stockadeTasks().isEmpty(), "its child is still in its cgroups");
             processes.removeCgroups();
-            assertEquals(List.of(), stockadeCgroups(), "the cgroups are gone once their last task has left");
+            assertEquals(List.of(), StockadeCgroups.onThisMachine(), "the cgroups are gone once their last task has left");
         } finally {
             processes.stop(DAEMON, TIMEOUT);
             try {
@@ -190,17 +190,10 @@ class HostProcessesTest {
         return pid;
     }
 
-    /** The {@code stockade} cgroups on this machine, in any hierarchy (v2 at depth 1, v1 at 2). */
-    private static List<Path> stockadeCgroups() throws Exception {
-        try (var cgroups = Files.walk(Path.of("/sys/fs/cgroup"), 2)) {
-            return cgroups.filter(path -> path.getFileName().toString().equals(HostProcesses.CGROUP) && Files.isDirectory(path)).toList();
-        }
-    }
-
     /** The tasks in any of those cgroups. */
     private static List<String> stockadeTasks() throws Exception {
         List<String> tasks = new ArrayList<>();
-        for (Path cgroup : stockadeCgroups()) {
+        for (Path cgroup : StockadeCgroups.onThisMachine()) {
             tasks.addAll(Files.readAllLines(cgroup.resolve("cgroup.procs")));
         }
         return tasks;

@@ -11,6 +11,7 @@ import dev.stockade.api.profile.SandboxProfile;
 import dev.stockade.installer.InstallerConfig;
 import dev.stockade.installer.InstallerMain;
 import dev.stockade.installer.host.HostProcesses;
+import dev.stockade.installer.host.StockadeCgroups;
 import dev.stockade.installer.host.HostRoot;
 import dev.stockade.installer.runtime.Handler;
 import dev.stockade.installer.verify.CommandVerifier;
@@ -169,7 +170,7 @@ class RealContainerdTest {
             assertEquals(List.of(), specServers(), "uninstall stopped the spec server");
             assertFalse(Files.exists(Path.of(HostLayout.SPEC_SERVER_DIR)), "and removed its directory");
             assertFalse(Files.exists(Path.of(HostLayout.SPEC_SERVER_LOG)), "and its log");
-            assertEquals(List.of(), stockadeCgroups(), "and the daemons' cgroups");
+            assertEquals(List.of(), StockadeCgroups.onThisMachine(), "and the daemons' cgroups");
             assertFalse(Files.exists(workDir.resolve("conf.d")), "the drop-in and its directory are gone");
             assertFalse(Files.exists(Path.of("/opt/stockade")));
             assertEquals(etcStockadeExisted, Files.exists(Path.of("/etc/stockade")));
@@ -296,7 +297,7 @@ class RealContainerdTest {
             assertFalse(Files.exists(socket), "uninstall left no socket");
             assertFalse(Files.exists(Path.of(HostLayout.handoverSocket(HostLayout.SUPERVISOR_SOCKET))), "uninstall left no handover socket");
             assertFalse(Files.exists(Path.of(HostLayout.SUPERVISOR_LOG)), "nor the supervisor's log");
-            assertEquals(List.of(), stockadeCgroups(), "nor the daemons' cgroups");
+            assertEquals(List.of(), StockadeCgroups.onThisMachine(), "nor the daemons' cgroups");
             assertFalse(Files.exists(Path.of(HostLayout.STATE_DIR)), "nor the daemons' state directory: " + listing(Path.of(HostLayout.STATE_DIR)));
             assertFalse(Files.exists(Path.of("/opt/stockade")));
         } finally {
@@ -382,13 +383,6 @@ class RealContainerdTest {
             return paths.map(Path::toString).toList();
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return List.of(e.toString());
-        }
-    }
-
-    /** The {@code stockade} cgroups on this machine, in any hierarchy. */
-    private static List<Path> stockadeCgroups() throws Exception {
-        try (var cgroups = Files.walk(Path.of("/sys/fs/cgroup"), 2)) {
-            return cgroups.filter(path -> path.getFileName().toString().equals(HostProcesses.CGROUP) && Files.isDirectory(path)).toList();
         }
     }
 

@@ -41,14 +41,7 @@ class PodMembershipTest {
 
     /** The sample app container without containerd's sandbox files: the kubelet's pod directories and the kernel mounts. */
     private static ObjectNode kubeletMountsOnly() {
-        ObjectNode spec = Specs.app();
-        ArrayNode mounts = (ArrayNode) spec.get("mounts");
-        for (int i = mounts.size() - 1; i >= 0; i--) {
-            if (mounts.get(i).path("source").asText().contains("containerd")) {
-                mounts.remove(i);
-            }
-        }
-        return spec;
+        return Specs.appWithoutMounts(source -> source.contains("containerd"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,6 +46,18 @@ public final class Specs {
 
     public static ObjectNode app() {
         return load("app-container.json");
+    }
+
+    /** The sample app container without the mounts whose source {@code dropped} matches. */
+    static ObjectNode appWithoutMounts(Predicate<String> dropped) {
+        ObjectNode spec = app();
+        ArrayNode mounts = (ArrayNode) spec.get("mounts");
+        for (int i = mounts.size() - 1; i >= 0; i--) {
+            if (dropped.test(mounts.get(i).path("source").asText())) {
+                mounts.remove(i);
+            }
+        }
+        return spec;
     }
 
     public static ObjectNode pause() {
