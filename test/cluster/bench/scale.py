@@ -100,6 +100,8 @@ class Nodes:
         self.last_change = time.monotonic()
         # Every node update the watch delivered, heartbeats included: what the operator's watch parses.
         self.updates = 0
+        # Of those, the updates of a node not Ready: its Lease late, the node lifecycle controller marks it.
+        self.not_ready_updates = 0
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def start(self):
@@ -150,6 +152,7 @@ class Nodes:
                             self.last_change = time.monotonic()
                         else:
                             summary, before = self.summary(obj), self.nodes.get(name)
+                            self.not_ready_updates += not summary["ready"]
                             if before is None or any(summary[k] != before[k] for k in ("labels", "annotations", "taints")):
                                 self.last_change = time.monotonic()
                             self.nodes[name] = summary
@@ -585,6 +588,20 @@ def installers_rolled_out(api, policies, pool, timeout):
     return None
 
 
+def lease_lateness(api):
+    """How long ago the bench nodes' Leases were renewed, "p50 / p99 / max" in seconds. Kubelets renew
+    every 10 s; the node lifecycle controller marks a node not ready when its Lease is older than its
+    grace period."""
+    _, leases = api.request("GET", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases?resourceVersion=0")
+    now = datetime.now().astimezone()
+    ages = sorted((now - datetime.fromisoformat(lease["spec"]["renewTime"].replace("Z", "+00:00"))).total_seconds()
+                  for lease in leases["items"]
+                  if lease["metadata"]["name"].startswith("bench-kwok-") and lease["spec"].get("renewTime"))
+    if not ages:
+        return "-"
+    return f"{ages[len(ages) // 2]:.0f} / {ages[int(len(ages) * 0.99)]:.0f} / {ages[-1]:.0f}"
+
+
 def policy_nodes(api, name):
     status, body = api.request("GET", f"/apis/stockade.dev/v1alpha1/sandboxpolicies/{name}", ok=(200, 404))
     if status == 404:
@@ -709,7 +726,7 @@ class Scenario:
             row["settle_s"] = nodes.settle(30, args.timeout)
             log(f"{label}: nodes settled after {fmt(row['settle_s'], ' s')}")
             idle_writes0 = self.operator.node_writes()
-            idle_updates0 = nodes.updates
+            idle_updates0, idle_not_ready0 = nodes.updates, nodes.not_ready_updates
             idle_wall0 = time.time()
             log(f"{label}: idle for {args.idle} s")
             with Sampler(self.operator, 5.0) as idle:
@@ -717,6 +734,8 @@ class Scenario:
             idle_wall1 = time.time()
             row["idle_s"] = args.idle
             row["idle_node_updates_per_s"] = (nodes.updates - idle_updates0) / (idle_wall1 - idle_wall0)
+            row["idle_not_ready_per_s"] = (nodes.not_ready_updates - idle_not_ready0) / (idle_wall1 - idle_wall0)
+            row["idle_lease_lateness"] = lease_lateness(self.api)
             row["idle_writes"] = self.operator.node_writes() - idle_writes0
             idle_requests = audit_requests(self.audit_dir, idle_wall0, idle_wall1)
             row["idle_audit_node_patches"] = node_patches(idle_requests)
@@ -783,6 +802,8 @@ def report(rows, out):
                 f"| nodes settled (no label, annotation or taint change for 30 s) after | {fmt(row['settle_s'], ' s')} |",
                 f"| (e) operator CPU idle {row['idle_s']} s, avg / peak 5 s (% of one core) | {row['idle_cpu_avg']:.2f} / {row['idle_cpu_peak']:.2f} |",
                 f"| node updates the watch delivered while idle (heartbeats and the control plane's writes), per second | {row.get('idle_node_updates_per_s', 0):.1f} |",
+                f"| of them, updates of a node not Ready (its Lease late), per second | {row.get('idle_not_ready_per_s', 0):.1f} |",
+                f"| node Leases at the end of idle: time since renewal p50 / p99 / max (s; kubelets renew every 10 s) | {row['idle_lease_lateness']} |",
                 f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
                 f"| operator API requests while idle (audit) | {row['idle_requests']} |",
                 "| operator memory at the end of idle (MiB): RSS = heap committed (used) + non-heap committed + the rest | "
