@@ -190,6 +190,8 @@ public final class Installer {
                     + installed.stream().map(Handler::name).toList() + ": " + running
                     + ". Drain the node's sandboxed pods first, or uninstall with --force (those containers then lose their runtime).");
         }
+        // Read before the first change: the files are restored either way.
+        boolean runtimeStopped = restarter.stopped();
         // After the refusal: a running sandbox may still have its notifications with the supervisor.
         supervisor.stop();
         specServer.stop();
@@ -199,7 +201,7 @@ public final class Installer {
             RuntimeConfigApplier.Applied reverted = new RuntimeConfigApplier(host, store, checkpoint).revert(state, configurator, installed);
             state = reverted.state();
             boolean restarted = false;
-            if (restarter.stopped()) {
+            if (runtimeStopped) {
                 // Nothing runs with our handlers loaded: the runtime reads the restored files when it starts.
                 LOG.log(System.Logger.Level.WARNING, "container runtime not running ({0} finds no process in {1}); it will start with the"
                         + " restored configuration. Without hostPID a running one is not seen: restart it to drop the handlers.",

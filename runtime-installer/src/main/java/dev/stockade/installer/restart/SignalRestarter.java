@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Sends a signal to the runtime's process found in the host's /proc (Docker reloads its runtimes on
- * SIGHUP). A signal cannot start a stopped runtime: the installer asks {@link #stopped()} first.
+ * Sends a signal to the runtime's processes found in the host's /proc, root's only (Docker reloads
+ * its runtimes on SIGHUP). A signal cannot start a stopped runtime: the installer asks
+ * {@link #stopped()} first.
  */
 public final class SignalRestarter implements RuntimeRestarter {
 
@@ -33,7 +34,7 @@ public final class SignalRestarter implements RuntimeRestarter {
     public void restart() throws InstallerException {
         List<String> pids = findProcesses();
         if (pids.isEmpty()) {
-            throw new InstallerException("no process named '" + processName + "' in " + host.resolve("/proc")
+            throw new InstallerException("no process of root's named '" + processName + "' in " + host.resolve("/proc")
                     + " to send SIG" + signal + " to; is the container runtime running, and does the pod use hostPID?");
         }
         for (String pid : pids) {
@@ -58,8 +59,10 @@ public final class SignalRestarter implements RuntimeRestarter {
             return entries.filter(p -> p.getFileName().toString().matches("[0-9]+"))
                     .filter(p -> {
                         try {
-                            return Files.readString(p.resolve("comm"), StandardCharsets.UTF_8).strip().equals(processName);
-                        } catch (IOException e) {
+                            // Root's only: any user can name a process dockerd (a rootless Docker).
+                            return Files.readString(p.resolve("comm"), StandardCharsets.UTF_8).strip().equals(processName)
+                                    && Integer.valueOf(0).equals(Files.getAttribute(p, "unix:uid"));
+                        } catch (IOException | UnsupportedOperationException e) {
                             return false;
                         }
                     })
