@@ -304,26 +304,22 @@ public final class NodeEngines {
     }
 
     private List<RootProcess> rootProcesses(String name) {
-        Path proc = host.resolve("/proc");
-        List<RootProcess> found = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(proc)) {
-            for (Path process : entries.filter(p -> p.getFileName().toString().matches("[0-9]+"))
-                    .sorted((a, b) -> Long.compare(Long.parseLong(a.getFileName().toString()), Long.parseLong(b.getFileName().toString())))
-                    .toList()) {
-                try {
-                    if (Files.readString(process.resolve("comm"), StandardCharsets.UTF_8).strip().equals(name)
-                            && Integer.valueOf(0).equals(Files.getAttribute(process, "unix:uid"))) {
-                        String cmdline = Files.readString(process.resolve("cmdline"), StandardCharsets.UTF_8);
-                        if (!cmdline.isEmpty()) {
-                            found.add(new RootProcess(process, List.of(cmdline.split("\0"))));
-                        }
-                    }
-                } catch (IOException e) {
-                    // The process ended while we looked: it is not the engine that runs.
-                }
-            }
+        List<Path> directories;
+        try {
+            directories = host.rootProcesses(name);
         } catch (IOException e) {
             return List.of();
+        }
+        List<RootProcess> found = new ArrayList<>();
+        for (Path process : directories) {
+            try {
+                String cmdline = Files.readString(process.resolve("cmdline"), StandardCharsets.UTF_8);
+                if (!cmdline.isEmpty()) {
+                    found.add(new RootProcess(process, List.of(cmdline.split("\0"))));
+                }
+            } catch (IOException e) {
+                // The process ended while we looked: it is not the engine that runs.
+            }
         }
         return found;
     }

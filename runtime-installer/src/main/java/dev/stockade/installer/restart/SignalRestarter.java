@@ -4,12 +4,8 @@ import dev.stockade.installer.InstallerException;
 import dev.stockade.installer.host.HostRoot;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Sends a signal to the runtime's processes found in the host's /proc, root's only (Docker reloads
@@ -54,22 +50,10 @@ public final class SignalRestarter implements RuntimeRestarter {
     }
 
     private List<String> findProcesses() throws InstallerException {
-        Path proc = host.resolve("/proc");
-        try (Stream<Path> entries = Files.list(proc)) {
-            return entries.filter(p -> p.getFileName().toString().matches("[0-9]+"))
-                    .filter(p -> {
-                        try {
-                            // Root's only: any user can name a process dockerd (a rootless Docker).
-                            return Files.readString(p.resolve("comm"), StandardCharsets.UTF_8).strip().equals(processName)
-                                    && Integer.valueOf(0).equals(Files.getAttribute(p, "unix:uid"));
-                        } catch (IOException | UnsupportedOperationException e) {
-                            return false;
-                        }
-                    })
-                    .map(p -> p.getFileName().toString())
-                    .toList();
+        try {
+            return host.rootProcesses(processName).stream().map(p -> p.getFileName().toString()).toList();
         } catch (IOException e) {
-            throw new InstallerException("cannot list " + proc + ": " + e.getMessage(), e);
+            throw new InstallerException("cannot list " + host.resolve("/proc") + ": " + e.getMessage(), e);
         }
     }
 }
