@@ -29,6 +29,8 @@ STATUS_ANNOTATION = "stockade.dev/runtime-status"
 REMOVAL_ANNOTATION = "stockade.dev/removal-requested"
 POLICY_LABEL = "stockade.dev/policy"
 BENCH_NODE = "bench.stockade.dev/node"
+# The fake nodes' names (and so their Leases'): NODE_PREFIX + a five-digit number.
+NODE_PREFIX = "bench-kwok-"
 BENCH_POOL = "bench.stockade.dev/pool"
 BENCH_GROUP = "bench.stockade.dev/group"
 OPERATOR_USER = "system:serviceaccount:stockade-system:stockade-operator"
@@ -596,7 +598,7 @@ def lease_lateness(api):
     now = datetime.now().astimezone()
     ages = sorted((now - datetime.fromisoformat(lease["spec"]["renewTime"].replace("Z", "+00:00"))).total_seconds()
                   for lease in leases["items"]
-                  if lease["metadata"]["name"].startswith("bench-kwok-") and lease["spec"].get("renewTime"))
+                  if lease["metadata"]["name"].startswith(NODE_PREFIX) and lease["spec"].get("renewTime"))
     if not ages:
         return "-"
     return f"{ages[len(ages) // 2]:.0f} / {ages[int(len(ages) * 0.99)]:.0f} / {ages[-1]:.0f}"
@@ -611,7 +613,7 @@ def policy_nodes(api, name):
 
 def create_nodes(api, count):
     def node(i):
-        name = f"bench-kwok-{i:05d}"
+        name = f"{NODE_PREFIX}{i:05d}"
         labels = {BENCH_NODE: "yes", BENCH_GROUP: f"g{i % GROUPS:02d}", "type": "kwok",
                   "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
         if i % 5 != 4:
@@ -656,7 +658,7 @@ def delete_nodes(api):
     # cluster runs no pod garbage collector): they go first, without a grace period.
     _, pods = api.request("GET", "/api/v1/pods")
     for pod in pods["items"]:
-        if (pod["spec"].get("nodeName") or "").startswith("bench-kwok-"):
+        if (pod["spec"].get("nodeName") or "").startswith(NODE_PREFIX):
             meta = pod["metadata"]
             api.request("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
                         {"gracePeriodSeconds": 0}, ok=(200, 202, 404))
