@@ -116,6 +116,13 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private InformerEventSource<ConfigMap, SandboxPolicy> configMaps;
     /** Admission objects have no informer (their API may not be served): what was last applied, and when. */
     private final Map<String, Applied> applied = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Held while the admission objects are computed and written. Every policy's reconcile writes
+     * the shared ones (the pool fence's policy, the namespaces' policies and bindings): 20 policies
+     * created at once had 4 reconcile threads each read, then create or update, the same object,
+     * and the losers' 409s sent their policies into the SDK's retry backoff.
+     */
+    private final Object admissionWrites = new Object();
 
     /** An object as last written or found, by its desired-state hash. */
     private record Applied(String desiredHash, Instant at) {
@@ -425,26 +432,29 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
     /**
      * The pool fence ({@link PoolFence}): the shared ValidatingAdmissionPolicy and this policy's
-     * binding. Returns the fence's state for the status.
+     * binding, one reconcile at a time ({@link #admissionWrites}). Returns the fence's state for
+     * the status.
      */
     private AdmissionFence applyAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
-        if (!config.admission().fence()) {
-            applied.clear();
-            live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
-            return AdmissionFence.disabled();
-        }
-        ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
-        try {
-            applyRemembered(PoolFence.policy(config.namespace()), ValidatingAdmissionPolicy.class);
-            applyRemembered(binding, ValidatingAdmissionPolicyBinding.class);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return AdmissionFence.unsupported(e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+        synchronized (admissionWrites) {
+            if (!config.admission().fence()) {
+                applied.clear();
+                live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
+                return AdmissionFence.disabled();
             }
-            throw e;
+            ValidatingAdmissionPolicyBinding binding = PoolFence.binding(policy);
+            try {
+                applyRemembered(PoolFence.policy(config.namespace()), ValidatingAdmissionPolicy.class);
+                applyRemembered(binding, ValidatingAdmissionPolicyBinding.class);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return AdmissionFence.unsupported(e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+                }
+                throw e;
+            }
+            return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName(), applyNamespaceDefaults(context),
+                    policy.getSpec().effectiveTaintEffect() == SandboxPolicySpec.TaintEffect.PreferNoSchedule);
         }
-        return AdmissionFence.active(PoolFence.NAME, binding.getMetadata().getName(), applyNamespaceDefaults(context),
-                policy.getSpec().effectiveTaintEffect() == SandboxPolicySpec.TaintEffect.PreferNoSchedule);
     }
 
     /**
@@ -474,21 +484,23 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
 
     /** Deletes the policy's binding, and the shared admission objects with the last SandboxPolicy. */
     private void removeAdmissionFence(SandboxPolicy policy, Context<SandboxPolicy> context) {
-        applied.clear();
-        try {
-            live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
-            boolean lastPolicy = context.getPrimaryCache().list()
-                    .allMatch(p -> p.getMetadata().getName().equals(policy.getMetadata().getName()));
-            if (lastPolicy) {
-                client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).delete();
-                client.resources(ValidatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
-                client.resources(ValidatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
-                client.resources(MutatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
-                client.resources(MutatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
-            }
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
+        synchronized (admissionWrites) {
+            applied.clear();
+            try {
+                live(ValidatingAdmissionPolicyBinding.class, PoolFence.bindingName(policy.getMetadata().getName())).ifPresent(binding -> client.resource(binding).delete());
+                boolean lastPolicy = context.getPrimaryCache().list()
+                        .allMatch(p -> p.getMetadata().getName().equals(policy.getMetadata().getName()));
+                if (lastPolicy) {
+                    client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).delete();
+                    client.resources(ValidatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
+                    client.resources(ValidatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
+                    client.resources(MutatingAdmissionPolicyBinding.class).withName(NamespaceRuntimeClass.NAME).delete();
+                    client.resources(MutatingAdmissionPolicy.class).withName(NamespaceRuntimeClass.NAME).delete();
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
             }
         }
     }

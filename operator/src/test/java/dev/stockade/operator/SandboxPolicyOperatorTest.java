@@ -44,6 +44,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static dev.stockade.operator.Fixtures.node;
 import static dev.stockade.operator.Fixtures.policy;
@@ -69,6 +70,7 @@ class SandboxPolicyOperatorTest {
 
     private static final String NAMESPACE = "stockade-system";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final List<RecordedRequest> TAKEN = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Inject
     KubernetesClient client;
@@ -139,11 +141,11 @@ class SandboxPolicyOperatorTest {
     }
 
     @Test
-    void nodeInformerListsNodesInPagesOf500() throws InterruptedException {
-        // The informers listed at start; the mock server keeps every request until taken.
+    void nodeInformerListsNodesInPagesOf500() {
+        // The informers listed at start.
+        takeRequests();
         List<String> nodeLists = new ArrayList<>();
-        RecordedRequest request;
-        while ((request = server.getKubernetesMockServer().takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+        for (RecordedRequest request : TAKEN) {
             String path = request.getPath();
             if ("GET".equals(request.getMethod()) && path.startsWith("/api/v1/nodes?") && !path.contains("watch=true")) {
                 nodeLists.add(path);
@@ -151,6 +153,44 @@ class SandboxPolicyOperatorTest {
         }
         assertTrue(nodeLists.stream().anyMatch(path -> path.contains("limit=" + SandboxPolicyReconciler.NODE_LIST_PAGE)),
                 "a node list with limit=500 among " + nodeLists);
+    }
+
+    @Test
+    void policiesCreatedTogetherWriteTheSharedAdmissionObjectsOneAtATime() {
+        List<String> teams = IntStream.range(0, 8).mapToObj(i -> "team-" + i).toList();
+        teams.forEach(team -> client.resource(node(team + "-node", Map.of("team", team))).create());
+        takeRequests();
+
+        // Every policy's reconcile writes the shared pool fence and namespace objects.
+        teams.parallelStream().forEach(team -> client.resource(policy(team, selectLabel("team", team), team + "-class")).create());
+        teams.forEach(team -> awaitStatus(team, s -> s.getDesiredNodes() != null && s.getDesiredNodes() == 1));
+
+        List<RecordedRequest> requests = takeRequests();
+        assertEquals(0, teams.stream().mapToDouble(team -> reconciles(team, "conflict")).sum(),
+                "no reconcile lost a race for a shared admission object");
+        // The pool fence's and the namespaces' ValidatingAdmissionPolicies, each created once.
+        assertEquals(2, requests.stream().filter(r -> "POST".equals(r.getMethod())
+                && r.getPath().startsWith("/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies")).count());
+        assertNotNull(client.resources(ValidatingAdmissionPolicy.class).withName(PoolFence.NAME).get());
+    }
+
+    /**
+     * The requests the mock server received since the last call; it keeps each until taken, and
+     * {@link #TAKEN} keeps every one taken since the operator started.
+     */
+    private List<RecordedRequest> takeRequests() {
+        List<RecordedRequest> taken = new ArrayList<>();
+        try {
+            RecordedRequest request;
+            while ((request = server.getKubernetesMockServer().takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+                taken.add(request);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        TAKEN.addAll(taken);
+        return taken;
     }
 
     @Test
@@ -288,6 +328,11 @@ class SandboxPolicyOperatorTest {
 
     private double reconciles(String policy) {
         return meters.find("stockade.reconciles").tag("policy", policy).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    private double reconciles(String policy, String result) {
+        return meters.find("stockade.reconciles").tag("policy", policy).tag("result", result).counters().stream()
+                .mapToDouble(Counter::count).sum();
     }
 
     @Test
