@@ -199,7 +199,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         List<String> problems = PolicyValidator.validate(policy);
         if (!problems.isEmpty()) {
             // Leave the pool as it is: half-applying a broken spec could strip a working pool.
-            publishStatus(policy, statusBuilder(policy).specProblems(problems).build());
+            publishStatus(policy, statusBuilder(policy).specProblems(problems).build(), context);
             metrics.recordReconcile(policy.getMetadata().getName(), "invalid");
             return UpdateControl.noUpdate();
         }
@@ -223,7 +223,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .conflicts(pool.conflicts())
                 .runtimeClassNames(policy.getSpec().getRuntimeClasses().stream().map(RuntimeClassSpec::getName).toList())
                 .build();
-        publishStatus(policy, next);
+        publishStatus(policy, next, context);
         metrics.recordPool(policy.getMetadata().getName(), next.getNodeStatuses());
         metrics.recordReconcile(policy.getMetadata().getName(), "ok");
         return UpdateControl.<SandboxPolicy>noUpdate().rescheduleAfter(Requeue.after(leaving.size(), members.waitingForRelease()));
@@ -243,7 +243,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         }
         String failure = ApiFailures.describe(e);
         try {
-            publishStatus(policy, statusBuilder(policy).apiFailure(failure));
+            publishStatus(policy, statusBuilder(policy).apiFailure(failure), context);
         } catch (RuntimeException statusFailure) {
             LOG.warnf("policy %s: cannot record the failure in its status (%s): %s", policy.getMetadata().getName(),
                     statusFailure.getMessage(), failure);
@@ -257,7 +257,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         String name = policy.getMetadata().getName();
         List<NodeStatus> leaving = releaseLeavers(policy, PoolAssignment.Pool.empty());
         if (!leaving.isEmpty()) {
-            writeStatus(policy, statusBuilder(policy).leaving(leaving).runtimeClassNames(List.of()).build());
+            writeStatus(policy, statusBuilder(policy).leaving(leaving).runtimeClassNames(List.of()).build(), context);
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(Requeue.after(leaving.size(), 0));
         }
         // Nodes are clean: now the objects garbage collection would also remove, so nothing
@@ -506,7 +506,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     }
 
     /** Records the Events the change deserves ({@link PolicyTransitions}), then writes the status. */
-    private void publishStatus(SandboxPolicy policy, SandboxPolicyStatus next) {
+    private void publishStatus(SandboxPolicy policy, SandboxPolicyStatus next, Context<SandboxPolicy> context) {
         for (PolicyTransitions.Notice notice : PolicyTransitions.between(policy.getStatus(), next)) {
             if (notice.warning()) {
                 events.warning(policy, notice.reason(), notice.message());
@@ -514,7 +514,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 events.normal(policy, notice.reason(), notice.message());
             }
         }
-        writeStatus(policy, next);
+        writeStatus(policy, next, context);
         metrics.recordConditions(policy.getMetadata().getName(), next.getConditions());
     }
 
@@ -522,7 +522,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         return new PolicyStatusBuilder(generation(policy), policy.getStatus(), Instant.now());
     }
 
-    private void writeStatus(SandboxPolicy policy, SandboxPolicyStatus next) {
+    private void writeStatus(SandboxPolicy policy, SandboxPolicyStatus next, Context<SandboxPolicy> context) {
         if (next.equals(policy.getStatus())) {
             return;
         }
@@ -533,8 +533,12 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 .build());
         patch.setStatus(next);
         // A status PUT with the resourceVersion we computed from: a newer policy fails with 409 and
-        // the framework reconciles again with fresh data.
-        client.resource(patch).updateStatus();
+        // the framework reconciles again with fresh data. The written policy goes into the SDK's
+        // cache at once (and its own watch event is dropped): a reconcile that came before the watch
+        // delivered it computed from, and PUT with, the version it replaced, and got a 409 (141 of
+        // 319 status writes of a 4000-node release did).
+        context.eventSourceRetriever().getControllerEventSource()
+                .eventFilteringUpdateAndCacheResource(policy, cached -> client.resource(patch).updateStatus());
     }
 
     private List<PoolAssignment.Claim> claims(Context<SandboxPolicy> context) {
