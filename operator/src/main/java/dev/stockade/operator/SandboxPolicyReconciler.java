@@ -107,6 +107,8 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private final KubernetesClient client;
     private final OperatorConfig config;
     private final NodePatcher nodePatcher;
+    /** Node patches in flight, over all reconciles. */
+    private final BoundedParallel nodeWrites;
     private final PolicyEvents events;
     private final PolicyMetrics metrics;
     private InformerEventSource<Node, SandboxPolicy> nodes;
@@ -142,6 +144,12 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         this.client = client;
         this.config = config;
         this.nodePatcher = nodePatcher;
+        try {
+            this.nodeWrites = new BoundedParallel(config.nodeWriteConcurrency());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("stockade.node-write-concurrency (STOCKADE_NODE_WRITE_CONCURRENCY): "
+                    + e.getMessage() + "; set it to 1 or more (default 16)", e);
+        }
         this.events = events;
         this.metrics = metrics;
     }
@@ -301,7 +309,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             if (node.isEmpty()) {
                 continue;
             }
-            Optional<String> holder = PoolAssignment.poolLabel(node.get()).filter(p -> !p.equals(name));
+            Optional<String> holder = otherHolder(node.get(), name);
             if (holder.isPresent() && livePolicies.contains(holder.get())) {
                 statuses.add(NodePhases.waitingFor(nodeName, holder.get()));
                 waiting++;
@@ -312,27 +320,51 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
                 toWrite.add(node.get());
             }
         }
-        statuses.addAll(BoundedParallel.map(toWrite, config.nodeWriteConcurrency(), listed -> {
+        List<Fenced> written = nodeWrites.map(toWrite, listed -> {
             // The cache's newest copy when the write starts: an older one loses to a heartbeat (409).
             Node node = nodes.get(ResourceID.fromResource(listed)).orElse(listed);
-            return fence(policy, node, PoolAssignment.poolLabel(node).filter(p -> !p.equals(name)), desiredHashes);
-        }));
+            return fence(policy, node, livePolicies, desiredHashes);
+        });
+        written.forEach(fenced -> statuses.add(fenced.status()));
+        waiting += (int) written.stream().filter(Fenced::waitingForRelease).count();
         return new Members(statuses, waiting);
     }
 
-    /** Fences a pool node, first removing what a deleted policy ({@code staleHolder}) left on it. */
-    private NodeStatus fence(SandboxPolicy policy, Node node, Optional<String> staleHolder, Map<String, String> desiredHashes) {
+    /** A pool node after {@link #fence}: its status, and whether another live policy still holds it. */
+    private record Fenced(NodeStatus status, boolean waitingForRelease) {
+    }
+
+    /**
+     * Fences a pool node, first removing what a deleted policy left on it. Every decision is made
+     * again on the node each write goes to (after a 409, the one read back): the cached copy may
+     * be older than another policy's label.
+     */
+    private Fenced fence(SandboxPolicy policy, Node node, Set<String> livePolicies, Map<String, String> desiredHashes) {
         String name = policy.getMetadata().getName();
         Node current = node;
+        Optional<String> staleHolder = otherHolder(current, name).filter(holder -> !livePolicies.contains(holder));
         if (staleHolder.isPresent()) {
             // Left behind by a policy that no longer exists: nobody else will ever clean it.
-            current = nodePatcher.apply(current, n -> NodeFence.of(n, staleHolder.get()).release(true)).orElse(current);
+            current = nodePatcher.apply(current, n -> otherHolder(n, name).equals(staleHolder)
+                    ? NodeFence.of(n, staleHolder.get()).release(true) : Optional.empty()).orElse(current);
             LOG.infof("policy %s: removed leftovers of deleted policy %s from node %s", name, staleHolder.get(),
                     node.getMetadata().getName());
         }
         String effect = policy.getSpec().effectiveTaintEffect().name();
-        Node fenced = nodePatcher.apply(current, n -> NodeFence.of(n, name).fence(effect)).orElse(current);
-        return NodePhases.member(fenced, name, desiredHashes);
+        NodePatcher.Outcome<Optional<String>> fenced = nodePatcher.decideAndApply(current, n -> {
+            Optional<String> holder = otherHolder(n, name);
+            return new NodePatcher.Decision<>(holder, holder.isPresent() ? Optional.empty() : NodeFence.of(n, name).fence(effect));
+        });
+        Node written = fenced.node().orElse(current);
+        // Another policy's label, seen only on the node read back: a live one is waited for, a
+        // deleted one's is cleaned by the next reconcile.
+        return fenced.decision().isPresent() ? new Fenced(NodePhases.waitingFor(written.getMetadata().getName(), fenced.decision().get()), true)
+                : new Fenced(NodePhases.member(written, name, desiredHashes), false);
+    }
+
+    /** The pool label's policy when it is not {@code policy}. */
+    private static Optional<String> otherHolder(Node node, String policy) {
+        return PoolAssignment.poolLabel(node).filter(holder -> !holder.equals(policy));
     }
 
     /**
@@ -343,16 +375,13 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         String name = policy.getMetadata().getName();
         Instant now = Instant.now();
         List<Node> leavers = heldNodes(name).stream().filter(n -> !pool.members().contains(n.getMetadata().getName())).toList();
-        List<NodeRemoval.Step> steps = BoundedParallel.map(leavers, config.nodeWriteConcurrency(), listed -> {
+        List<NodeRemoval.Step> steps = nodeWrites.map(leavers, listed -> {
             Node node = nodes.get(ResourceID.fromResource(listed)).orElse(listed);
-            NodeRemoval.Step step = NodeRemoval.next(node, name, now, config.removalTimeout());
-            switch (step.action()) {
-                case RELEASE, FORCE_RELEASE -> nodePatcher.apply(node, current ->
-                        NodeFence.of(current, name).release(step.action() == NodeRemoval.Action.FORCE_RELEASE));
-                case REQUEST_REMOVAL -> nodePatcher.apply(node, current -> NodeFence.of(current, name).requestRemoval(now));
-                case WAIT -> { }
-            }
-            return step;
+            // Decided again on the node read back after a 409: it may show an installer the cached
+            // copy did not, and releasing that node without the handshake would leave the runtime
+            // on a node no longer fenced.
+            return nodePatcher.decideAndApply(node, current -> NodeRemoval.nextWithPatch(current, name, now, config.removalTimeout()))
+                    .decision();
         });
         List<NodeStatus> leaving = new ArrayList<>();
         Map<NodeRemoval.Action, List<String>> byAction = new java.util.EnumMap<>(NodeRemoval.Action.class);

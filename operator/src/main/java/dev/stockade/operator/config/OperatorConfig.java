@@ -25,8 +25,8 @@ public interface OperatorConfig {
     LeaderElection leaderElection();
 
     /**
-     * How many node patches the operator has in flight at once while it fences or releases a pool
-     * (each a JSON patch of one node).
+     * How many node patches the operator has in flight at once, over every policy it fences or
+     * releases (each a JSON patch of one node); at least 1.
      */
     @WithDefault("16")
     int nodeWriteConcurrency();

@@ -10,21 +10,33 @@ import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
- * Runs one blocking API call per item on virtual threads, at most {@code concurrency} at a time:
- * fencing 4000 nodes one patch after another takes minutes on a real API server, in parallel
- * seconds. The API server's priority and fairness still bounds what it accepts.
+ * Runs one blocking API call per item on virtual threads, at most {@code concurrency} at a time
+ * across every caller of this instance: fencing 4000 nodes one patch after another takes minutes
+ * on a real API server, in parallel seconds. One instance serves every reconcile, so 20 policies
+ * fencing at once put no more patches in flight than one (before, each reconcile had its own
+ * bound, and 4 reconcile threads sent 4 times as many). The API server's priority and fairness
+ * still bounds what it accepts.
  */
 public final class BoundedParallel {
+
+    private final Semaphore permits;
+
+    /** @param concurrency calls in flight at once over all {@link #map} calls, at least 1 */
+    public BoundedParallel(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+        }
+        this.permits = new Semaphore(concurrency);
+    }
 
     /**
      * @return the results in the order of {@code items}
      * @throws RuntimeException the first failure (in item order), after every call has ended
      */
-    public static <T, R> List<R> map(List<T> items, int concurrency, Function<T, R> call) {
-        if (items.size() <= 1 || concurrency <= 1) {
-            return items.stream().map(call).toList();
+    public <T, R> List<R> map(List<T> items, Function<T, R> call) {
+        if (items.isEmpty()) {
+            return List.of();
         }
-        Semaphore permits = new Semaphore(concurrency);
         List<Future<R>> futures = new ArrayList<>(items.size());
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (T item : items) {
@@ -50,8 +62,5 @@ public final class BoundedParallel {
             }
         }
         return results;
-    }
-
-    private BoundedParallel() {
     }
 }

@@ -18,7 +18,8 @@ import java.util.function.Function;
 
 /**
  * Applies {@link NodeFence} patches: read-modify-write guarded by the resourceVersion, retried on a
- * fresh read when another writer got there first.
+ * fresh read when another writer got there first. Whatever decides the patch is run again on the
+ * node read back, so no decision outlives the copy it was made on.
  */
 @ApplicationScoped
 public class NodePatcher {
@@ -37,35 +38,54 @@ public class NodePatcher {
     }
 
     /**
-     * Computes the change from {@code cached} (the informer's copy) and applies it; on a conflict,
-     * reads the node again and recomputes. Returns the node as written, or as it was when nothing
-     * needed to change; empty when the node is gone.
+     * A decision about one node and the JSON patch that carries it out.
+     *
+     * @param patch empty when the node needs no write
      */
-    public Optional<Node> apply(Node cached, Function<Node, Optional<List<Map<String, Object>>>> change) {
+    public record Decision<D>(D decision, Optional<List<Map<String, Object>>> patch) {
+    }
+
+    /**
+     * @param decision the decision made on the last copy of the node read
+     * @param node     the node as written, or as read when nothing needed writing; empty when the node is gone
+     */
+    public record Outcome<D>(D decision, Optional<Node> node) {
+    }
+
+    /**
+     * Decides on {@code cached} (the informer's copy) and applies the patch; on a conflict, reads
+     * the node again and decides again on that copy.
+     */
+    public <D> Outcome<D> decideAndApply(Node cached, Function<Node, Decision<D>> decide) {
         String name = cached.getMetadata().getName();
         Node current = cached;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            Optional<List<Map<String, Object>>> ops = change.apply(current);
-            if (ops.isEmpty()) {
-                return Optional.of(current);
+            Decision<D> decided = decide.apply(current);
+            if (decided.patch().isEmpty()) {
+                return new Outcome<>(decided.decision(), Optional.of(current));
             }
             try {
                 nodeWrites.increment();
                 // resource(current), not withName(name): fabric8 reads the node first for the latter.
-                Node written = client.nodes().resource(current).patch(PatchContext.of(PatchType.JSON), NodePatch.toJson(ops.get()));
-                LOG.debugf("patched node %s: %s", name, ops.get());
-                return Optional.of(written);
+                Node written = client.nodes().resource(current).patch(PatchContext.of(PatchType.JSON), NodePatch.toJson(decided.patch().get()));
+                LOG.debugf("patched node %s: %s", name, decided.patch().get());
+                return new Outcome<>(decided.decision(), Optional.of(written));
             } catch (KubernetesClientException e) {
                 if (!isStale(e) || attempt == ATTEMPTS) {
                     throw e;
                 }
                 current = client.nodes().withName(name).get();
                 if (current == null) {
-                    return Optional.empty();
+                    return new Outcome<>(decided.decision(), Optional.empty());
                 }
             }
         }
         throw new IllegalStateException("unreachable");
+    }
+
+    /** {@link #decideAndApply} for a patch that is the whole decision. */
+    public Optional<Node> apply(Node cached, Function<Node, Optional<List<Map<String, Object>>>> change) {
+        return decideAndApply(cached, node -> new Decision<>(null, change.apply(node))).node();
     }
 
     /**

@@ -54,6 +54,20 @@ public final class NodeRemoval {
         return new Step(Action.WAIT, waited);
     }
 
+    /**
+     * {@link #next} and the node patch that carries the step out ({@link NodeFence}): release,
+     * force-release (with the installer's keys) or the removal request; none for {@link Action#WAIT}.
+     */
+    public static NodePatcher.Decision<Step> nextWithPatch(Node node, String policy, Instant now, Duration timeout) {
+        Step step = next(node, policy, now, timeout);
+        NodeFence fence = NodeFence.of(node, policy);
+        return new NodePatcher.Decision<>(step, switch (step.action()) {
+            case RELEASE, FORCE_RELEASE -> fence.release(step.action() == Action.FORCE_RELEASE);
+            case REQUEST_REMOVAL -> fence.requestRemoval(now);
+            case WAIT -> Optional.empty();
+        });
+    }
+
     private NodeRemoval() {
     }
 }

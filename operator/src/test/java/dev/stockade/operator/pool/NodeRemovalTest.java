@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static dev.stockade.operator.Fixtures.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeRemovalTest {
 
@@ -51,6 +52,24 @@ class NodeRemovalTest {
                 new NodeRuntimeStatus("sandbox", NodeRuntimeStatus.Phase.Removed, null, null, null, "uninstalled").toJson());
 
         assertEquals(NodeRemoval.Action.RELEASE, NodeRemoval.next(removed, "sandbox", ASKED, TIMEOUT).action());
+    }
+
+    @Test
+    void eachStepComesWithThePatchThatCarriesItOut() {
+        Node installed = node("n1", Map.of(Stockade.POOL_LABEL, "sandbox", Stockade.RUNTIME_READY_LABEL, "sandbox"));
+        installed.getMetadata().setResourceVersion("7");
+        NodePatcher.Decision<NodeRemoval.Step> ask = NodeRemoval.nextWithPatch(installed, "sandbox", ASKED, TIMEOUT);
+        assertEquals(NodeRemoval.Action.REQUEST_REMOVAL, ask.decision().action());
+        assertEquals(NodeFence.of(installed, "sandbox").requestRemoval(ASKED), ask.patch());
+
+        Node asked = withAnnotation(installed, Stockade.REMOVAL_REQUEST_ANNOTATION, new RemovalRequest("sandbox", ASKED).format());
+        assertEquals(java.util.Optional.empty(), NodeRemoval.nextWithPatch(asked, "sandbox", ASKED.plusSeconds(1), TIMEOUT).patch());
+
+        NodePatcher.Decision<NodeRemoval.Step> forced = NodeRemoval.nextWithPatch(asked, "sandbox", ASKED.plus(TIMEOUT), TIMEOUT);
+        assertEquals(NodeRemoval.Action.FORCE_RELEASE, forced.decision().action());
+        assertEquals(NodeFence.of(asked, "sandbox").release(true), forced.patch());
+        assertTrue(forced.patch().orElseThrow().toString().contains(Stockade.RUNTIME_READY_LABEL.replace("/", "~1")),
+                "the installer's ready label goes too: " + forced.patch());
     }
 
     private static Node withAnnotation(Node node, String key, String value) {
