@@ -104,6 +104,12 @@ class Nodes:
         self.updates = 0
         # Of those, the updates of a node not Ready: its Lease late, the node lifecycle controller marks it.
         self.not_ready_updates = 0
+        # Who sent the updates: the managedFields entry with the newest time (manager, subresource).
+        self.writers = collections.Counter()
+        # Seconds between two updates of the same node, while recording (idle only: the list grows).
+        self.recording = False
+        self.intervals = []
+        self.last_update = {}
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def start(self):
@@ -155,6 +161,11 @@ class Nodes:
                         else:
                             summary, before = self.summary(obj), self.nodes.get(name)
                             self.not_ready_updates += not summary["ready"]
+                            self.writers[self.writer(obj)] += 1
+                            now = time.monotonic()
+                            if self.recording and name in self.last_update:
+                                self.intervals.append(now - self.last_update[name])
+                            self.last_update[name] = now
                             if before is None or any(summary[k] != before[k] for k in ("labels", "annotations", "taints")):
                                 self.last_change = time.monotonic()
                             self.nodes[name] = summary
@@ -163,6 +174,15 @@ class Nodes:
                 conn.close()
             except (OSError, http.client.HTTPException, ValueError) as e:
                 log(f"node watch restarts: {e}")
+
+    @staticmethod
+    def writer(node):
+        """The manager (and subresource) of the newest managedFields entry: who wrote this version."""
+        entries = node["metadata"].get("managedFields") or []
+        if not entries:
+            return "unknown"
+        newest = max(entries, key=lambda e: e.get("time") or "")
+        return newest.get("manager", "unknown") + (f" ({newest['subresource']})" if newest.get("subresource") else "")
 
     def notify(self, name):
         for listener in self.listeners:
@@ -728,12 +748,21 @@ class Scenario:
             row["settle_s"] = nodes.settle(30, args.timeout)
             log(f"{label}: nodes settled after {fmt(row['settle_s'], ' s')}")
             idle_writes0 = self.operator.node_writes()
-            idle_updates0, idle_not_ready0 = nodes.updates, nodes.not_ready_updates
+            with nodes.lock:
+                idle_updates0, idle_not_ready0, idle_writers0 = nodes.updates, nodes.not_ready_updates, collections.Counter(nodes.writers)
+                nodes.intervals, nodes.recording = [], True
             idle_wall0 = time.time()
             log(f"{label}: idle for {args.idle} s")
             with Sampler(self.operator, 5.0) as idle:
                 time.sleep(args.idle)
             idle_wall1 = time.time()
+            with nodes.lock:
+                nodes.recording = False
+                writers = nodes.writers - idle_writers0
+                intervals = sorted(nodes.intervals)
+            row["idle_writers"] = ", ".join(f"{w} {n / (idle_wall1 - idle_wall0):.1f}" for w, n in writers.most_common())
+            row["idle_intervals"] = " / ".join(f"{intervals[int(q * (len(intervals) - 1))]:.1f}" for q in (0.01, 0.1, 0.5, 0.9)) \
+                if intervals else "none"
             row["idle_s"] = args.idle
             row["idle_node_updates_per_s"] = (nodes.updates - idle_updates0) / (idle_wall1 - idle_wall0)
             row["idle_not_ready_per_s"] = (nodes.not_ready_updates - idle_not_ready0) / (idle_wall1 - idle_wall0)
@@ -805,6 +834,8 @@ def report(rows, out):
                 f"| (e) operator CPU idle {row['idle_s']} s, avg / peak 5 s (% of one core) | {row['idle_cpu_avg']:.2f} / {row['idle_cpu_peak']:.2f} |",
                 f"| node updates the watch delivered while idle (heartbeats and the control plane's writes), per second | {row.get('idle_node_updates_per_s', 0):.1f} |",
                 f"| of them, updates of a node not Ready (its Lease late), per second | {row.get('idle_not_ready_per_s', 0):.1f} |",
+                f"| the same updates by writer (the newest managedFields entry: manager, subresource), per second | {row['idle_writers']} |",
+                f"| time between two updates of the same node while idle, p1 / p10 / p50 / p90 (s) | {row['idle_intervals']} |",
                 f"| node Leases at the end of idle: time since renewal p50 / p99 / max (s; kubelets renew every 10 s) | {row['idle_lease_lateness']} |",
                 f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
                 f"| operator API requests while idle (audit) | {row['idle_requests']} |",
