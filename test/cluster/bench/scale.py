@@ -572,6 +572,56 @@ def audit_requests(audit_dir, since, until):
     return counts
 
 
+def other_writes(audit_dir, since, until, top=4):
+    """Writes by everyone but the operator between two wall-clock times, the largest first, as text
+    ("user verb resource n"). KWOK's are not in the audit log (its identity is left out)."""
+    counts = collections.Counter()
+    for path in sorted(glob.glob(f"{audit_dir}/audit-*.log")) + [f"{audit_dir}/audit.log"]:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if OPERATOR_USER in line or '"stage":"ResponseComplete"' not in line:
+                        continue
+                    event = json.loads(line)
+                    if event.get("verb") in ("get", "list", "watch"):
+                        continue
+                    at = datetime.fromisoformat(event["requestReceivedTimestamp"].replace("Z", "+00:00")).timestamp()
+                    if since <= at <= until:
+                        ref = event.get("objectRef") or {}
+                        resource = ref.get("resource", "?") + ("/" + ref["subresource"] if ref.get("subresource") else "")
+                        user = event.get("user", {}).get("username", "?").replace("system:serviceaccount:kube-system:", "")
+                        counts[f"{user} {event['verb']} {resource}"] += 1
+        except FileNotFoundError:
+            continue
+    return ", ".join(f"{key} {n}" for key, n in counts.most_common(top)) or "none"
+
+
+CONTROL_PLANE = ("kube-apiserver", "etcd", "kwok", "kube-controller", "kube-scheduler")
+
+
+def host_cpu_seconds():
+    """CPU seconds used so far by the control plane's and KWOK's processes, by name (/proc/<pid>/comm)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = collections.Counter()
+    for proc in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(f"{proc}/comm") as f:
+                comm = f.read().strip()
+            name = next((n for n in CONTROL_PLANE if comm.startswith(n)), None)
+            if name:
+                with open(f"{proc}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
+    return used
+
+
+def cpu_shares(before, after, seconds):
+    """"name % of one core" for each process between two host_cpu_seconds() snapshots."""
+    return ", ".join(f"{name} {100 * (after[name] - before[name]) / seconds:.0f}" for name in CONTROL_PLANE if name in after)
+
+
 def node_patches(counts):
     return sum(n for (verb, resource, _), n in counts.items() if resource == "nodes" and verb in ("patch", "update"))
 
@@ -707,13 +757,15 @@ class Scenario:
 
         restarts0 = self.operator.restarts()[0]
         writes0 = self.operator.node_writes()
-        wall0 = time.time()
+        wall0, host0 = time.time(), host_cpu_seconds()
         with Sampler(self.operator, 0.5) as fencing:
             kubectl("apply", "-f", "-", stdin="---\n".join(policy_yaml(p, (k, v), rc) for p, (k, v, rc) in policies.items()))
             fence = nodes.wait(lambda ns: all(n in ns and fenced(ns[n], p) for n, p in members.items()), args.timeout, "fencing")
-        wall1 = time.time()
+        wall1, host1 = time.time(), host_cpu_seconds()
         time.sleep(2)  # the audit log is written when responses complete
         requests = audit_requests(self.audit_dir, wall0 - 1, wall1)
+        row["fence_host_cpu"] = cpu_shares(host0, host1, wall1 - wall0)
+        row["fence_other_writes"] = other_writes(self.audit_dir, wall0 - 1, wall1)
         row["fence_s"] = fence
         row["fence_writes"] = self.operator.node_writes() - writes0
         row["fence_audit_node_patches"] = node_patches(requests)
@@ -751,11 +803,12 @@ class Scenario:
             with nodes.lock:
                 idle_updates0, idle_not_ready0, idle_writers0 = nodes.updates, nodes.not_ready_updates, collections.Counter(nodes.writers)
                 nodes.intervals, nodes.recording = [], True
-            idle_wall0 = time.time()
+            idle_wall0, idle_host0 = time.time(), host_cpu_seconds()
             log(f"{label}: idle for {args.idle} s")
             with Sampler(self.operator, 5.0) as idle:
                 time.sleep(args.idle)
             idle_wall1 = time.time()
+            row["idle_host_cpu"] = cpu_shares(idle_host0, host_cpu_seconds(), idle_wall1 - idle_wall0)
             with nodes.lock:
                 nodes.recording = False
                 writers = nodes.writers - idle_writers0
@@ -823,6 +876,8 @@ def report(rows, out):
             f"| (b) operator node writes while fencing, per pool node (counter / audit) | {row['fence_writes'] / n:.3f} / {row['fence_audit_node_patches'] / n:.3f} ({row['fence_writes']:.0f} / {row['fence_audit_node_patches']}) |",
             f"| (c) operator API requests while fencing (audit) | {row['fence_requests']} |",
             f"| operator CPU while fencing, avg / peak 0.5 s (% of one core) | {row['fence_cpu_avg']:.0f} / {row['fence_cpu_peak']:.0f} |",
+            f"| the control plane's and KWOK's CPU while fencing (% of one core; the machine has 2 cores) | {row['fence_host_cpu']} |",
+            f"| the largest writers besides the operator while fencing (audit; KWOK's writes are not audited) | {row['fence_other_writes']} |",
             f"| (d) installer reports start → status Nodes {n}/{n} (driver at the given rate) | {fmt(row['ready_s'], ' s')} ({row['ready_installer_writes']} installer writes) |",
             f"| operator node writes from apply to Ready, per pool node | {row['writes_after_ready'] / n:.3f} |",
             f"| operator CPU while nodes report, avg (% of one core) | {row['ready_cpu_avg']:.0f} |",
@@ -835,6 +890,7 @@ def report(rows, out):
                 f"| node updates the watch delivered while idle (heartbeats and the control plane's writes), per second | {row.get('idle_node_updates_per_s', 0):.1f} |",
                 f"| of them, updates of a node not Ready (its Lease late), per second | {row.get('idle_not_ready_per_s', 0):.1f} |",
                 f"| the same updates by writer (the newest managedFields entry: manager, subresource), per second | {row['idle_writers']} |",
+                f"| the control plane's and KWOK's CPU while idle (% of one core) | {row['idle_host_cpu']} |",
                 f"| time between two updates of the same node while idle, p1 / p10 / p50 / p90 (s) | {row['idle_intervals']} |",
                 f"| node Leases at the end of idle: time since renewal p50 / p99 / max (s; kubelets renew every 10 s) | {row['idle_lease_lateness']} |",
                 f"| (f) operator node writes while idle (counter / audit) | {row['idle_writes']:.0f} / {row['idle_audit_node_patches']} |",
