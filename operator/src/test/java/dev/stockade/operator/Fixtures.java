@@ -19,19 +19,6 @@ import java.util.Map;
 /** Policies and nodes shaped like the ones a cluster admin writes and a kubelet registers. */
 public final class Fixtures {
 
-    /** A node as the watch delivers a KWOK node's heartbeat (trimmed). */
-    public static final String KWOK_NODE_JSON = """
-            {"apiVersion":"v1","kind":"Node","metadata":{"name":"kwok-node-1","uid":"u1","resourceVersion":"4711",
-             "labels":{"bench.stockade.dev/pool":"yes","stockade.dev/pool":"sandbox"},
-             "annotations":{"kwok.x-k8s.io/node":"fake","node.alpha.kubernetes.io/ttl":"0"},
-             "managedFields":[{"manager":"kwok","operation":"Update","apiVersion":"v1","time":"2026-12-01T01:00:00Z",
-               "fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:conditions":{}}},"subresource":"status"}]},
-             "spec":{"taints":[{"key":"stockade.dev/sandbox","value":"sandbox","effect":"NoSchedule"}]},
-             "status":{"conditions":[{"type":"Ready","status":"True","lastHeartbeatTime":"2026-12-01T01:00:00Z"}],
-               "addresses":[{"type":"InternalIP","address":"10.127.0.1"}],"capacity":{"cpu":"32","pods":"110"},
-               "nodeInfo":{"kubeletVersion":"kwok-v0.8.0"},"images":[{"names":["example.com/app:1"],"sizeBytes":1}]}}
-            """;
-
     public static SandboxPolicy policy(String name, LabelSelector selector, String... runtimeClassNames) {
         SandboxPolicy policy = new SandboxPolicy();
         policy.setMetadata(new ObjectMetaBuilder().withName(name).build());

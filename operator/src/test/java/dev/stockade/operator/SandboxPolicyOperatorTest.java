@@ -194,14 +194,6 @@ class SandboxPolicyOperatorTest {
     }
 
     @Test
-    void theOperatorsClientReadsNodesWithoutStatusOrManagedFields() {
-        Node read = client.getKubernetesSerialization().unmarshal(Fixtures.KWOK_NODE_JSON, Node.class);
-
-        assertNull(read.getStatus());
-        assertEquals("sandbox", read.getMetadata().getLabels().get("stockade.dev/pool"));
-    }
-
-    @Test
     void nodeAddedLaterJoinsAndNodeThatStopsMatchingLeavesClean() {
         client.resource(policy("sandbox", selectLabel("sandbox", "yes"), "isolated")).create();
         client.resource(node("late", Map.of("sandbox", "yes"))).create();
