@@ -148,7 +148,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             this.nodeWrites = new BoundedParallel(config.nodeWriteConcurrency());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("stockade.node-write-concurrency (STOCKADE_NODE_WRITE_CONCURRENCY): "
-                    + e.getMessage() + "; set it to 1 or more (default 16)", e);
+                    + e.getMessage() + "; set it to 1 or more (default 32)", e);
         }
         this.events = events;
         this.metrics = metrics;
