@@ -345,16 +345,18 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         Optional<String> staleHolder = otherHolder(current, name).filter(holder -> !livePolicies.contains(holder));
         if (staleHolder.isPresent()) {
             // Left behind by a policy that no longer exists: nobody else will ever clean it.
-            current = nodePatcher.apply(current, n -> otherHolder(n, name).equals(staleHolder)
-                    ? NodeFence.of(n, staleHolder.get()).release(true) : Optional.empty()).orElse(current);
-            LOG.infof("policy %s: removed leftovers of deleted policy %s from node %s", name, staleHolder.get(),
-                    node.getMetadata().getName());
+            NodePatcher.Outcome<Boolean> cleaned = nodePatcher.decideAndApply(current, n -> {
+                boolean stillThere = otherHolder(n, name).equals(staleHolder);
+                return new NodePatcher.Decision<>(stillThere, stillThere ? NodeFence.of(n, staleHolder.get()).release(true) : Optional.empty());
+            });
+            current = cleaned.node().orElse(current);
+            if (cleaned.decision()) {
+                LOG.infof("policy %s: removed leftovers of deleted policy %s from node %s", name, staleHolder.get(),
+                        node.getMetadata().getName());
+            }
         }
         String effect = policy.getSpec().effectiveTaintEffect().name();
-        NodePatcher.Outcome<Optional<String>> fenced = nodePatcher.decideAndApply(current, n -> {
-            Optional<String> holder = otherHolder(n, name);
-            return new NodePatcher.Decision<>(holder, holder.isPresent() ? Optional.empty() : NodeFence.of(n, name).fence(effect));
-        });
+        NodePatcher.Outcome<Optional<String>> fenced = nodePatcher.decideAndApply(current, n -> NodeFence.unlessHeld(n, name, effect));
         Node written = fenced.node().orElse(current);
         // Another policy's label, seen only on the node read back: a live one is waited for, a
         // deleted one's is cleaned by the next reconcile.

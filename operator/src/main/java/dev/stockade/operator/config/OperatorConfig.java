@@ -26,10 +26,11 @@ public interface OperatorConfig {
 
     /**
      * How many node patches the operator has in flight at once, over every policy it fences or
-     * releases (each a JSON patch of one node); at least 1. At 5000 KWOK nodes on a 2-core machine
-     * 32 fenced 20 policies' pools in 75 s where 16 took 91 and 105 s (the DaemonSet controller
-     * creates the installer pods of the pools already fenced meanwhile), and one pool of 4000 in
-     * 31 s, as 16 did (30 and 36 s): the API server was at a full core either way.
+     * releases (each a JSON patch of one node); at least 1. More take a larger share of a busy API
+     * server: at 5000 KWOK nodes on a 2-core machine, 20 policies' pools were fenced in 75 s at 32,
+     * 91 and 105 s at 16, and 62 and 72 s at the earlier 16 per reconcile (up to 64), while one
+     * pool of 4000 took 31 s at 32 as at 16 (30 and 36 s), the API server at a full core (README,
+     * scale benchmark).
      */
     @WithDefault("32")
     int nodeWriteConcurrency();

@@ -56,6 +56,15 @@ public final class NodeFence {
         return patch.operations();
     }
 
+    /**
+     * {@link #fence} for {@code policy}, unless another policy's pool label is on the node: then no
+     * patch, and that policy as the decision (the node is that policy's until it releases it).
+     */
+    public static NodePatcher.Decision<Optional<String>> unlessHeld(Node node, String policy, String taintEffect) {
+        Optional<String> holder = PoolAssignment.poolLabel(node).filter(other -> !other.equals(policy));
+        return new NodePatcher.Decision<>(holder, holder.isPresent() ? Optional.empty() : of(node, policy).fence(taintEffect));
+    }
+
     /** Asks the node's installer to uninstall (see {@link Stockade#REMOVAL_REQUEST_ANNOTATION}). */
     public Optional<List<Map<String, Object>>> requestRemoval(Instant now) {
         if (ownRemovalRequest().isPresent()) {

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * The next step for a node leaving a policy's pool, in the removal handshake of
  * {@link dev.stockade.api.Stockade#REMOVAL_REQUEST_ANNOTATION}: the installer uninstalls first,
- * then the operator removes its taint and pool label. Pure: the caller applies the step.
+ * then the operator removes its taint and pool label. Pure: the caller applies the step, deciding
+ * again on the node it reads back after a 409 ({@link NodePatcher#decideAndApply}).
  */
 public final class NodeRemoval {
 
@@ -33,7 +34,7 @@ public final class NodeRemoval {
     }
 
     /**
-     * @param node    the node as cached
+     * @param node    the node as last read (the informer's copy, or the one read back after a 409)
      * @param policy  the policy releasing it
      * @param now     the decision time
      * @param timeout how long an installer may take ({@code stockade.removal-timeout})

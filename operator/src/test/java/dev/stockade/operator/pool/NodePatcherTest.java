@@ -62,12 +62,10 @@ class NodePatcherTest {
         server.expect().patch().withPath("/api/v1/nodes/n1").andReturn(409, conflict()).once();
         server.expect().get().withPath("/api/v1/nodes/n1").andReturn(200, live).once();
 
-        NodePatcher.Outcome<Boolean> outcome = new NodePatcher(client, new SimpleMeterRegistry()).decideAndApply(cached, node -> {
-            boolean held = node.getMetadata().getLabels().containsKey(Stockade.POOL_LABEL);
-            return new NodePatcher.Decision<>(held, held ? java.util.Optional.empty() : NodeFence.of(node, "younger").fence("NoSchedule"));
-        });
+        NodePatcher.Outcome<java.util.Optional<String>> outcome = new NodePatcher(client, new SimpleMeterRegistry())
+                .decideAndApply(cached, node -> NodeFence.unlessHeld(node, "younger", "NoSchedule"));
 
-        assertTrue(outcome.decision(), "decided on the node read back");
+        assertEquals(java.util.Optional.of("older"), outcome.decision(), "decided on the node read back");
         assertEquals("older", outcome.node().orElseThrow().getMetadata().getLabels().get(Stockade.POOL_LABEL));
         assertEquals(1, patchBodies().size(), "no second patch");
     }
