@@ -309,7 +309,7 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
             if (node.isEmpty()) {
                 continue;
             }
-            Optional<String> holder = otherHolder(node.get(), name);
+            Optional<String> holder = PoolAssignment.otherHolder(node.get(), name);
             if (holder.isPresent() && livePolicies.contains(holder.get())) {
                 statuses.add(NodePhases.waitingFor(nodeName, holder.get()));
                 waiting++;
@@ -342,11 +342,11 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
     private Fenced fence(SandboxPolicy policy, Node node, Set<String> livePolicies, Map<String, String> desiredHashes) {
         String name = policy.getMetadata().getName();
         Node current = node;
-        Optional<String> staleHolder = otherHolder(current, name).filter(holder -> !livePolicies.contains(holder));
+        Optional<String> staleHolder = PoolAssignment.otherHolder(current, name).filter(holder -> !livePolicies.contains(holder));
         if (staleHolder.isPresent()) {
             // Left behind by a policy that no longer exists: nobody else will ever clean it.
             NodePatcher.Outcome<Boolean> cleaned = nodePatcher.decideAndApply(current, n -> {
-                boolean stillThere = otherHolder(n, name).equals(staleHolder);
+                boolean stillThere = PoolAssignment.otherHolder(n, name).equals(staleHolder);
                 return new NodePatcher.Decision<>(stillThere, stillThere ? NodeFence.of(n, staleHolder.get()).release(true) : Optional.empty());
             });
             current = cleaned.node().orElse(current);
@@ -362,11 +362,6 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         // deleted one's is cleaned by the next reconcile.
         return fenced.decision().isPresent() ? new Fenced(NodePhases.waitingFor(written.getMetadata().getName(), fenced.decision().get()), true)
                 : new Fenced(NodePhases.member(written, name, desiredHashes), false);
-    }
-
-    /** The pool label's policy when it is not {@code policy}. */
-    private static Optional<String> otherHolder(Node node, String policy) {
-        return PoolAssignment.poolLabel(node).filter(holder -> !holder.equals(policy));
     }
 
     /**

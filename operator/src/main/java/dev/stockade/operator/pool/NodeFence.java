@@ -61,7 +61,7 @@ public final class NodeFence {
      * patch, and that policy as the decision (the node is that policy's until it releases it).
      */
     public static NodePatcher.Decision<Optional<String>> unlessHeld(Node node, String policy, String taintEffect) {
-        Optional<String> holder = PoolAssignment.poolLabel(node).filter(other -> !other.equals(policy));
+        Optional<String> holder = PoolAssignment.otherHolder(node, policy);
         return new NodePatcher.Decision<>(holder, holder.isPresent() ? Optional.empty() : of(node, policy).fence(taintEffect));
     }
 

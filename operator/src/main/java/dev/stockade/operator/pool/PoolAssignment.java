@@ -105,4 +105,9 @@ public final class PoolAssignment {
         Map<String, String> labels = node.getMetadata().getLabels();
         return Optional.ofNullable(labels == null ? null : labels.get(Stockade.POOL_LABEL));
     }
+
+    /** The policy named by the node's pool label, when that is not {@code policy}. */
+    public static Optional<String> otherHolder(Node node, String policy) {
+        return poolLabel(node).filter(holder -> !holder.equals(policy));
+    }
 }
