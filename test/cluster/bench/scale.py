@@ -546,18 +546,17 @@ class Sampler:
         return max(r for _, r in self.samples)
 
 
-def audit_requests(audit_dir, since, until):
-    """The operator's requests in the audit log between two wall-clock times: (verb, resource) -> count."""
-    counts = collections.Counter()
-    files = sorted(glob.glob(f"{audit_dir}/audit-*.log")) + [f"{audit_dir}/audit.log"]
-    for path in files:
+def audit_events(audit_dir, since, until, keep_line):
+    """The completed requests in the audit log between two wall-clock times, as (event, resource),
+    of the lines keep_line accepts (a cheap test on the raw line, before its JSON is parsed)."""
+    for path in sorted(glob.glob(f"{audit_dir}/audit-*.log")) + [f"{audit_dir}/audit.log"]:
         try:
             with open(path) as f:
                 for line in f:
-                    if OPERATOR_USER not in line:
+                    if not keep_line(line):
                         continue
                     event = json.loads(line)
-                    if event.get("user", {}).get("username") != OPERATOR_USER or event.get("stage") != "ResponseComplete":
+                    if event.get("stage") != "ResponseComplete":
                         continue
                     at = datetime.fromisoformat(event["requestReceivedTimestamp"].replace("Z", "+00:00")).timestamp()
                     if since <= at <= until:
@@ -565,10 +564,18 @@ def audit_requests(audit_dir, since, until):
                         resource = ref.get("resource", event.get("requestURI", "?").split("?")[0])
                         if ref.get("subresource"):
                             resource += "/" + ref["subresource"]
-                        code = event.get("responseStatus", {}).get("code", 0)
-                        counts[(event["verb"], resource, "ok" if code < 400 else str(code))] += 1
+                        yield event, resource
         except FileNotFoundError:
             continue
+
+
+def audit_requests(audit_dir, since, until):
+    """The operator's requests in the audit log between two wall-clock times: (verb, resource) -> count."""
+    counts = collections.Counter()
+    for event, resource in audit_events(audit_dir, since, until, lambda line: OPERATOR_USER in line):
+        if event.get("user", {}).get("username") == OPERATOR_USER:
+            code = event.get("responseStatus", {}).get("code", 0)
+            counts[(event["verb"], resource, "ok" if code < 400 else str(code))] += 1
     return counts
 
 
@@ -576,23 +583,11 @@ def other_writes(audit_dir, since, until, top=4):
     """Writes by everyone but the operator between two wall-clock times, the largest first, as text
     ("user verb resource n"). KWOK's are not in the audit log (its identity is left out)."""
     counts = collections.Counter()
-    for path in sorted(glob.glob(f"{audit_dir}/audit-*.log")) + [f"{audit_dir}/audit.log"]:
-        try:
-            with open(path) as f:
-                for line in f:
-                    if OPERATOR_USER in line or '"stage":"ResponseComplete"' not in line:
-                        continue
-                    event = json.loads(line)
-                    if event.get("verb") in ("get", "list", "watch"):
-                        continue
-                    at = datetime.fromisoformat(event["requestReceivedTimestamp"].replace("Z", "+00:00")).timestamp()
-                    if since <= at <= until:
-                        ref = event.get("objectRef") or {}
-                        resource = ref.get("resource", "?") + ("/" + ref["subresource"] if ref.get("subresource") else "")
-                        user = event.get("user", {}).get("username", "?").replace("system:serviceaccount:kube-system:", "")
-                        counts[f"{user} {event['verb']} {resource}"] += 1
-        except FileNotFoundError:
-            continue
+    others = lambda line: OPERATOR_USER not in line and '"ResponseComplete"' in line
+    for event, resource in audit_events(audit_dir, since, until, others):
+        if event.get("verb") not in ("get", "list", "watch"):
+            user = event.get("user", {}).get("username", "?").replace("system:serviceaccount:kube-system:", "")
+            counts[f"{user} {event['verb']} {resource}"] += 1
     return ", ".join(f"{key} {n}" for key, n in counts.most_common(top)) or "none"
 
 
