@@ -387,7 +387,6 @@ class Operator:
             raise RuntimeError(f"expected one running operator pod, found {len(running)}")
         self.pod = running[0]["metadata"]["name"]
         self.uid = running[0]["metadata"]["uid"]
-        self.ticks = os.sysconf("SC_CLK_TCK")
         self.lock = threading.Lock()
         self.cpu_base = self.cpu_last = 0.0
         self.writes_base = self.writes_last = 0.0
@@ -434,9 +433,7 @@ class Operator:
     def process_cpu(self):
         """CPU seconds of the current process, or None when it is gone (or none runs)."""
         try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / self.ticks
+            return pid_cpu_seconds(self.pid)
         except (OSError, TypeError):
             return None
 
@@ -594,9 +591,15 @@ def other_writes(audit_dir, since, until, top=4):
 CONTROL_PLANE = ("kube-apiserver", "etcd", "kwok", "kube-controller", "kube-scheduler")
 
 
+def pid_cpu_seconds(pid):
+    """CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; OSError when it is gone."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def host_cpu_seconds():
     """CPU seconds used so far by the control plane's and KWOK's processes, by name (/proc/<pid>/comm)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     used = collections.Counter()
     for proc in glob.glob("/proc/[0-9]*"):
         try:
@@ -604,9 +607,7 @@ def host_cpu_seconds():
                 comm = f.read().strip()
             name = next((n for n in CONTROL_PLANE if comm.startswith(n)), None)
             if name:
-                with open(f"{proc}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                used[name] += (int(fields[11]) + int(fields[12])) / ticks
+                used[name] += pid_cpu_seconds(proc[6:])
         except (OSError, IndexError, ValueError):
             continue
     return used
