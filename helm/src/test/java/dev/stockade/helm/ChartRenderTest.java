@@ -6,9 +6,11 @@ import dev.stockade.helm.ChartRendering.Rendered;
 import dev.stockade.operator.config.OperatorConfig;
 import dev.stockade.operator.install.InstallerDaemonSet;
 import dev.stockade.operator.policy.PolicyObjects;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -74,6 +76,21 @@ class ChartRenderTest {
 
         assertEquals(installerAccount, defaults.get("ServiceAccount", installerAccount).path("metadata").path("name").asText());
         assertEquals(namespace, ChartRendering.NAMESPACE, "manifests/install.yaml installs into the operator's default namespace");
+    }
+
+    @Test
+    void operatorSettingsDefaultToTheOperatorsOwn() throws NoSuchMethodException {
+        JsonNode container = operatorContainer(defaults);
+        String concurrency = OperatorConfig.class.getMethod("nodeWriteConcurrency").getAnnotation(WithDefault.class).value();
+        String removalTimeout = OperatorConfig.class.getMethod("removalTimeout").getAnnotation(WithDefault.class).value();
+
+        assertEquals(concurrency, env(container, "STOCKADE_NODE_WRITE_CONCURRENCY").path("value").asText());
+        assertEquals(Duration.parse(removalTimeout), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+    }
+
+    /** A duration as the operator's configuration reads it (Quarkus: ISO-8601, or a number with ms, s, m, h or d). */
+    private static Duration asOperatorReadsIt(String value) {
+        return new DurationConverter().convert(value);
     }
 
     @Test
@@ -196,7 +213,9 @@ class ChartRenderTest {
                 "replicas", 2,
                 "metrics.serviceMonitor.enabled", true,
                 "examplePolicy.enabled", true,
-                "runAsUser", "null"));
+                "runAsUser", "null",
+                "nodeWriteConcurrency", 8,
+                "removalTimeout", "30m"));
         JsonNode deployment = custom.get("Deployment", "stockade-operator");
         JsonNode container = operatorContainer(custom);
         ObjectNode monitor = custom.get("ServiceMonitor", "stockade-operator");
@@ -205,6 +224,8 @@ class ChartRenderTest {
         assertEquals(2, deployment.path("spec").path("replicas").asInt());
         assertEquals("registry.example/stockade/operator:9.9.9", container.path("image").asText());
         assertEquals("registry.example/stockade/installer:9.9.9", env(container, "STOCKADE_INSTALLER_IMAGE").path("value").asText());
+        assertEquals("8", env(container, "STOCKADE_NODE_WRITE_CONCURRENCY").path("value").asText());
+        assertEquals(Duration.ofMinutes(30), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
         assertTrue(deployment.path("spec").path("template").path("spec").path("securityContext").path("runAsUser").isMissingNode());
         assertEquals("http-metrics", monitor.path("spec").path("endpoints").get(0).path("port").asText());
         assertEquals("/q/metrics", monitor.path("spec").path("endpoints").get(0).path("path").asText());
@@ -219,6 +240,17 @@ class ChartRenderTest {
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("replicas", "two")));
 
         assertTrue(error.getMessage().contains("/replicas") && error.getMessage().contains("want integer"), error.getMessage());
+    }
+
+    @Test
+    void schemaRejectsOperatorSettingsTheOperatorWouldRefuseAtStart() {
+        IllegalStateException none = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("nodeWriteConcurrency", 0)));
+        IllegalStateException words = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", "ten minutes")));
+
+        assertTrue(none.getMessage().contains("/nodeWriteConcurrency"), none.getMessage());
+        assertTrue(words.getMessage().contains("/removalTimeout"), words.getMessage());
     }
 
     @Test
