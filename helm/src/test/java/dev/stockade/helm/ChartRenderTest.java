@@ -243,14 +243,24 @@ class ChartRenderTest {
     }
 
     @Test
+    void aRemovalTimeoutInWholeSecondsReachesTheOperatorAsSeconds() {
+        JsonNode container = operatorContainer(ChartRendering.render(Map.of("removalTimeout", 600)));
+
+        assertEquals(Duration.ofMinutes(10), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+    }
+
+    @Test
     void schemaRejectsOperatorSettingsTheOperatorWouldRefuseAtStart() {
         IllegalStateException none = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("nodeWriteConcurrency", 0)));
         IllegalStateException words = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", "ten minutes")));
+        IllegalStateException zero = assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", 0)));
 
         assertTrue(none.getMessage().contains("/nodeWriteConcurrency"), none.getMessage());
         assertTrue(words.getMessage().contains("/removalTimeout"), words.getMessage());
+        assertTrue(zero.getMessage().contains("/removalTimeout"), zero.getMessage());
     }
 
     @Test

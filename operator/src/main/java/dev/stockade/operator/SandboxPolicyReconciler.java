@@ -6,6 +6,7 @@ import dev.stockade.api.profile.Profiles;
 import dev.stockade.operator.admission.NamespaceRuntimeClass;
 import dev.stockade.operator.admission.PoolFence;
 import dev.stockade.operator.config.OperatorConfig;
+import dev.stockade.operator.config.SettingsCheck;
 import dev.stockade.operator.install.InstallerDaemonSet;
 import dev.stockade.operator.install.ProfileConfigMap;
 import dev.stockade.operator.policy.NodeStatus;
@@ -144,12 +145,10 @@ public class SandboxPolicyReconciler implements Reconciler<SandboxPolicy>, Clean
         this.client = client;
         this.config = config;
         this.nodePatcher = nodePatcher;
-        try {
-            this.nodeWrites = new BoundedParallel(config.nodeWriteConcurrency());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("stockade.node-write-concurrency (STOCKADE_NODE_WRITE_CONCURRENCY): "
-                    + e.getMessage() + "; set it to 1 or more (default 32)", e);
-        }
+        SettingsCheck.check(config.nodeWriteConcurrency(), config.removalTimeout());
+        this.nodeWrites = new BoundedParallel(config.nodeWriteConcurrency());
+        LOG.infof("node patches in flight at most %d; a leaving node's installer may take %s to uninstall",
+                config.nodeWriteConcurrency(), config.removalTimeout());
         this.events = events;
         this.metrics = metrics;
     }
