@@ -9,7 +9,7 @@ TOOLS_CACHE=${STOCKADE_TOOLS_CACHE:-$HOME/.cache/stockade/tools}
 K8S_BIN=$TOOLS_CACHE/kubernetes-$KUBERNETES_VERSION/bin
 ETCD_BIN=$TOOLS_CACHE/etcd-$ETCD_VERSION/bin
 CRICTL_BIN=$TOOLS_CACHE/crictl-$CRI_TOOLS_VERSION/bin
-HELM_BIN=$TOOLS_CACHE/helm-$HELM_VERSION/bin
+HELM_BIN=$TOOLS_CACHE/helm-$HELM_VERSION-b$HELM_BUILD_LEVEL/bin
 # Not used by the cluster: runsc and containerd 2.x for comparisons (test/cluster/build-tools gvisor containerd2).
 GVISOR_BIN=$TOOLS_CACHE/gvisor-$GVISOR_VERSION-p$GVISOR_PATCH_LEVEL/bin
 CONTAINERD2_BIN=$TOOLS_CACHE/containerd2-$CONTAINERD2_VERSION/bin
