@@ -88,7 +88,7 @@ class ChartRenderTest {
         assertEquals(Duration.parse(removalTimeout), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
     }
 
-    /** A duration as the operator's configuration reads it (Quarkus: ISO-8601, or a number with ms, s, m, h or d). */
+    /** A duration as the operator's configuration reads it (Quarkus: ISO-8601, a number with ms, s, m, h or d, or whole seconds). */
     private static Duration asOperatorReadsIt(String value) {
         return new DurationConverter().convert(value);
     }
@@ -250,17 +250,29 @@ class ChartRenderTest {
     }
 
     @Test
+    void unsetOperatorSettingsLeaveTheOperatorsOwnDefaults() {
+        // null, as an upgrade with --reuse-values from a chart without these values also leaves them:
+        // an empty variable would stop the operator at start.
+        JsonNode container = operatorContainer(ChartRendering.render(Map.of("nodeWriteConcurrency", "null", "removalTimeout", "null")));
+
+        List<String> names = StreamSupport.stream(container.path("env").spliterator(), false).map(e -> e.path("name").asText()).toList();
+
+        assertFalse(names.contains("STOCKADE_NODE_WRITE_CONCURRENCY") || names.contains("STOCKADE_REMOVAL_TIMEOUT"), names.toString());
+        assertTrue(names.contains("STOCKADE_INSTALLER_IMAGE"), names.toString());
+    }
+
+    @Test
     void schemaRejectsOperatorSettingsTheOperatorWouldRefuseAtStart() {
         IllegalStateException none = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("nodeWriteConcurrency", 0)));
         IllegalStateException words = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", "ten minutes")));
-        IllegalStateException zero = assertThrows(IllegalStateException.class,
-                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", 0)));
+        List<IllegalStateException> zeros = java.util.stream.Stream.<Object>of(0, "0", "0s", "PT0S", "P0D").map(zero -> assertThrows(IllegalStateException.class,
+                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", zero)))).toList();
 
         assertTrue(none.getMessage().contains("/nodeWriteConcurrency"), none.getMessage());
         assertTrue(words.getMessage().contains("/removalTimeout"), words.getMessage());
-        assertTrue(zero.getMessage().contains("/removalTimeout"), zero.getMessage());
+        zeros.forEach(zero -> assertTrue(zero.getMessage().contains("/removalTimeout"), zero.getMessage()));
     }
 
     @Test

@@ -41,7 +41,8 @@ final class GeneratedFiles {
 
     private static final ObjectMapper YAML_WRITER = new YAMLMapper()
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            // A string such as an environment variable's "32" stays a string, not the number 32.
+            // A string such as an environment variable's "32" stays a string, not the number 32. Only
+            // plain decimals: "1e3" or "0x20" would still go out unquoted (OlmBundleTest compares types).
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER);

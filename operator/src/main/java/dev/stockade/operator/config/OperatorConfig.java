@@ -17,7 +17,8 @@ public interface OperatorConfig {
 
     /**
      * How long a leaving node's installer may take to uninstall before the operator removes the
-     * node's Stockade labels and taint itself (and says so in an Event).
+     * node's Stockade labels and taint itself (and says so in an Event). More than zero
+     * ({@link SettingsCheck}); ISO-8601 (PT10M), a number with ms, s, m, h or d (10m), or whole seconds.
      */
     @WithDefault("PT10M")
     Duration removalTimeout();

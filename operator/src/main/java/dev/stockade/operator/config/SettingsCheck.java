@@ -22,13 +22,13 @@ public final class SettingsCheck {
         List<String> problems = new ArrayList<>();
         if (nodeWriteConcurrency < 1) {
             problems.add("stockade.node-write-concurrency (STOCKADE_NODE_WRITE_CONCURRENCY) is " + nodeWriteConcurrency
-                    + ": set it to 1 or more (default 32)");
+                    + ": set it to 1 or more");
         }
         // Zero would release every leaving node at once, its runtime still installed and its sandboxed pods
         // still running: the uninstall handshake would never get a chance.
         if (removalTimeout.isZero() || removalTimeout.isNegative()) {
             problems.add("stockade.removal-timeout (STOCKADE_REMOVAL_TIMEOUT) is " + removalTimeout
-                    + ": set a positive duration such as PT10M or 10m (the default), long enough for an installer to uninstall");
+                    + ": set a positive duration such as PT10M or 10m, long enough for an installer to uninstall");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
