@@ -9,9 +9,9 @@ TOOLS_CACHE=${STOCKADE_TOOLS_CACHE:-$HOME/.cache/stockade/tools}
 K8S_BIN=$TOOLS_CACHE/kubernetes-$KUBERNETES_VERSION/bin
 ETCD_BIN=$TOOLS_CACHE/etcd-$ETCD_VERSION/bin
 CRICTL_BIN=$TOOLS_CACHE/crictl-$CRI_TOOLS_VERSION/bin
+kubernetes_minor=${KUBERNETES_VERSION#v1.}; kubernetes_minor=${kubernetes_minor%%.*}   # v1.34.4 -> 34
 # helm is stamped with the cluster's Kubernetes minor (test/cluster/build-tools), its directory named by it.
-kubernetes_minor=${KUBERNETES_VERSION#v1.}
-HELM_BIN=$TOOLS_CACHE/helm-$HELM_VERSION-k8s1.${kubernetes_minor%%.*}/bin
+HELM_BIN=$TOOLS_CACHE/helm-$HELM_VERSION-k8s1.$kubernetes_minor/bin
 # Not used by the cluster: runsc and containerd 2.x for comparisons (test/cluster/build-tools gvisor containerd2).
 GVISOR_BIN=$TOOLS_CACHE/gvisor-$GVISOR_VERSION-p$GVISOR_PATCH_LEVEL/bin
 CONTAINERD2_BIN=$TOOLS_CACHE/containerd2-$CONTAINERD2_VERSION/bin
