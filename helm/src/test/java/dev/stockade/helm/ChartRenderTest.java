@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -267,8 +268,10 @@ class ChartRenderTest {
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("nodeWriteConcurrency", 0)));
         IllegalStateException words = assertThrows(IllegalStateException.class,
                 () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", "ten minutes")));
-        List<IllegalStateException> zeros = java.util.stream.Stream.<Object>of(0, "0", "0s", "PT0S", "P0D").map(zero -> assertThrows(IllegalStateException.class,
-                () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", zero)))).toList();
+        List<IllegalStateException> zeros = Stream.<Object>of(0, "0", "0s", "PT0S", "P0D")
+                .map(zero -> assertThrows(IllegalStateException.class,
+                        () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", zero))))
+                .toList();
 
         assertTrue(none.getMessage().contains("/nodeWriteConcurrency"), none.getMessage());
         assertTrue(words.getMessage().contains("/removalTimeout"), words.getMessage());
