@@ -1,6 +1,9 @@
 package dev.stockade.helm;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chart is the one source of truth of the install paths: manifests/install.yaml, the OLM
@@ -47,5 +51,34 @@ class GeneratedFilesTest {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(temporary, content);
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * A string in a generated file must reach the API server as a string: "0x20" or "on" left
+     * unquoted would be read (YAML 1.1, as Kubernetes and OLM read manifests) as 32 or true, and an
+     * environment variable or annotation of that type is refused.
+     */
+    @Test
+    void stringsThatYamlReadsAsAnotherTypeAreWrittenQuoted() {
+        List<String> strings = List.of("32", "0x20", "0o17", "0b101", "1e3", "1_000", "1:20", ".5", "-.inf", ".NaN",
+                "on", "Off", "yes", "N", "y", "true", "null", "~", "", "2026-12-01", "2026-12-01T06:23:00Z", "<<",
+                "plain", "PT10M", "10m", "v1.2.3");
+        ObjectNode values = JsonNodeFactory.instance.objectNode();
+        for (int i = 0; i < strings.size(); i++) {
+            values.put("s" + i, strings.get(i));
+        }
+        values.put("number", 32).put("flag", true);
+
+        String written = GeneratedFiles.yaml(values);
+        Map<String, Object> read = new Yaml().load(written);
+
+        for (int i = 0; i < strings.size(); i++) {
+            assertEquals(strings.get(i), read.get("s" + i), "written as:\n" + written);
+        }
+        // SnakeYAML reads y and n as strings; Kubernetes' YAML reader (go-yaml) takes them as booleans.
+        assertTrue(written.contains("s13: \"N\"") && written.contains("s14: \"y\""), written);
+        assertEquals(32, read.get("number"), "numbers stay numbers");
+        assertEquals(true, read.get("flag"), "booleans stay booleans");
+        assertTrue(written.contains("s22: plain") && written.contains("s23: PT10M"), "ordinary strings stay unquoted:\n" + written);
     }
 }
