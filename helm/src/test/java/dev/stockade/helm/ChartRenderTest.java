@@ -11,6 +11,7 @@ import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -248,6 +249,33 @@ class ChartRenderTest {
         JsonNode container = operatorContainer(ChartRendering.render(Map.of("removalTimeout", 600)));
 
         assertEquals(Duration.ofMinutes(10), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+    }
+
+    @Test
+    void removalTimeoutTakesEveryDurationTheOperatorReadsAndNoOther() {
+        Map<String, Duration> read = new LinkedHashMap<>();
+        read.put("PT10M", Duration.ofMinutes(10));
+        read.put("pt10m", Duration.ofMinutes(10));
+        read.put("P1DT2H", Duration.ofHours(26));
+        read.put("10M", Duration.ofMinutes(10));
+        read.put("1h30m", Duration.ofMinutes(90));
+        read.put("90s", Duration.ofSeconds(90));
+        read.put("1.5s", Duration.ofMillis(1500));
+        read.put("500ms", Duration.ofMillis(500));
+        read.put("2d", Duration.ofDays(2));
+        read.put("600", Duration.ofMinutes(10));
+        read.forEach((value, expected) -> {
+            JsonNode container = operatorContainer(ChartRendering.render(Map.of("removalTimeout", value)));
+            assertEquals(expected, asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()), value);
+        });
+
+        // What the operator cannot read either (it would stop at start): the chart refuses it first.
+        for (String unreadable : List.of("30m1h", "1.5h", "1d2h", "PT1.5M")) {
+            assertThrows(IllegalArgumentException.class, () -> asOperatorReadsIt(unreadable), unreadable);
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", unreadable)), unreadable);
+            assertTrue(refused.getMessage().contains("/removalTimeout"), refused.getMessage());
+        }
     }
 
     @Test
