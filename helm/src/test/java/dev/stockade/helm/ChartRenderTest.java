@@ -256,11 +256,13 @@ class ChartRenderTest {
         Map<String, Duration> read = new LinkedHashMap<>();
         read.put("PT10M", Duration.ofMinutes(10));
         read.put("pt10m", Duration.ofMinutes(10));
+        read.put("PT1,5S", Duration.ofMillis(1500));
         read.put("P1DT2H", Duration.ofHours(26));
         read.put("10M", Duration.ofMinutes(10));
         read.put("1h30m", Duration.ofMinutes(90));
         read.put("90s", Duration.ofSeconds(90));
         read.put("1.5s", Duration.ofMillis(1500));
+        read.put("1,5s", Duration.ofMillis(1500));
         read.put("500ms", Duration.ofMillis(500));
         read.put("2d", Duration.ofDays(2));
         read.put("600", Duration.ofMinutes(10));
@@ -270,7 +272,7 @@ class ChartRenderTest {
         });
 
         // What the operator cannot read either (it would stop at start): the chart refuses it first.
-        for (String unreadable : List.of("30m1h", "1.5h", "1d2h", "PT1.5M")) {
+        for (String unreadable : List.of("30m1h", "1.5h", "1d2h", "PT1.5M", "0.5ms", "PT0.0000000001S", "99999999999999999999")) {
             assertThrows(IllegalArgumentException.class, () -> asOperatorReadsIt(unreadable), unreadable);
             IllegalStateException refused = assertThrows(IllegalStateException.class,
                     () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", unreadable)), unreadable);

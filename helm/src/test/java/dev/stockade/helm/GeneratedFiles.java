@@ -12,7 +12,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.stockade.helm.ChartRendering.Rendered;
-
 import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.resolver.Resolver;
@@ -23,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The files derived from one source of truth each: the chart's CRD copy and example policy (from
@@ -53,20 +53,26 @@ final class GeneratedFiles {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .build();
 
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     /**
-     * Quotes every string that a YAML 1.1 reader (Kubernetes' sigs.k8s.io/yaml, OLM) would take as
-     * another type: an environment variable's "32", but also "0x20", "1e3", "on", "~" or
-     * "2026-12-01". Jackson's own checker quotes only its reserved words and plain decimals.
+     * Quotes every string that Kubernetes' or OLM's YAML reader (sigs.k8s.io/yaml: go-yaml, YAML
+     * 1.1) would take as another type: an environment variable's "32", but also "0x20", "0O17",
+     * "1e3", "on", "~" or "2026-12-01". SnakeYAML's YAML 1.1 resolver decides, with go-yaml's extra
+     * integers (strconv.ParseInt base 0: 0o and upper-case prefixes); Jackson's own checker quotes
+     * only its reserved words (true, y, null…) and strings with special characters.
      */
     private static final class QuoteWhatReadsAsAnotherType extends StringQuotingChecker.Default {
         private static final Resolver YAML_1_1 = new Resolver();
+        private static final Pattern GO_PREFIXED_INTEGER = Pattern.compile("[-+]?0[bBoOxX][0-9a-fA-F_]+");
 
         @Override
         public boolean needToQuoteValue(String value) {
-            return super.needToQuoteValue(value) || !Tag.STR.equals(YAML_1_1.resolve(NodeId.scalar, value, true));
+            return super.needToQuoteValue(value)
+                    || !Tag.STR.equals(YAML_1_1.resolve(NodeId.scalar, value, true))
+                    || GO_PREFIXED_INTEGER.matcher(value).matches();
         }
     }
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Path relative to the repository root → the content it must have. */
     static Map<String, String> expected() {
