@@ -276,7 +276,7 @@ class ChartRenderTest {
             assertThrows(IllegalArgumentException.class, () -> asOperatorReadsIt(unreadable), unreadable);
             IllegalStateException refused = assertThrows(IllegalStateException.class,
                     () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", unreadable)), unreadable);
-            assertTrue(refused.getMessage().contains("/removalTimeout"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("/removalTimeout") && refused.getMessage().contains("such as PT10M"), refused.getMessage());
         }
     }
 
@@ -304,8 +304,11 @@ class ChartRenderTest {
                 .toList();
 
         assertTrue(none.getMessage().contains("/nodeWriteConcurrency"), none.getMessage());
-        assertTrue(words.getMessage().contains("/removalTimeout"), words.getMessage());
-        zeros.forEach(zero -> assertTrue(zero.getMessage().contains("/removalTimeout"), zero.getMessage()));
+        // The key and what to write, not the syntax's regular expression.
+        assertTrue(words.getMessage().contains("/removalTimeout") && words.getMessage().contains("such as PT10M, 10m"), words.getMessage());
+        assertFalse(words.getMessage().contains("[0-9]"), words.getMessage());
+        zeros.forEach(zero -> assertTrue(zero.getMessage().contains("/removalTimeout")
+                && (zero.getMessage().contains("more than zero") || zero.getMessage().contains("minimum")), zero.getMessage()));
     }
 
     @Test
