@@ -278,6 +278,10 @@ class ChartRenderTest {
                     () -> ChartRendering.template(ChartRendering.NAMESPACE, Map.of("removalTimeout", unreadable)), unreadable);
             assertTrue(refused.getMessage().contains("/removalTimeout") && refused.getMessage().contains("such as PT10M"), refused.getMessage());
         }
+        // Not even the schema's own message passes for a duration.
+        IllegalStateException message = assertThrows(IllegalStateException.class, () -> ChartRendering.template(ChartRendering.NAMESPACE,
+                Map.of("removalTimeout", "a duration such as PT10M, 10m, 1h30m, 90s, 500ms, 2d or whole seconds (600)")));
+        assertTrue(message.getMessage().contains("/removalTimeout"), message.getMessage());
     }
 
     @Test
