@@ -252,7 +252,7 @@ class ChartRenderTest {
     }
 
     @Test
-    void removalTimeoutTakesEveryDurationTheOperatorReadsAndNoOther() {
+    void removalTimeoutTakesTheDurationsTheOperatorReadsAndRefusesWhatItCannotRead() {
         Map<String, Duration> read = new LinkedHashMap<>();
         read.put("PT10M", Duration.ofMinutes(10));
         read.put("pt10m", Duration.ofMinutes(10));
