@@ -87,12 +87,17 @@ class ChartRenderTest {
         String removalTimeout = OperatorConfig.class.getMethod("removalTimeout").getAnnotation(WithDefault.class).value();
 
         assertEquals(concurrency, env(container, "STOCKADE_NODE_WRITE_CONCURRENCY").path("value").asText());
-        assertEquals(Duration.parse(removalTimeout), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+        assertEquals(Duration.parse(removalTimeout), removalTimeoutOf(container));
     }
 
     /** A duration as the operator's configuration reads it (Quarkus: ISO-8601, a number with ms, s, m, h or d, or whole seconds). */
     private static Duration asOperatorReadsIt(String value) {
         return new DurationConverter().convert(value);
+    }
+
+    /** The operator container's removal timeout as the operator reads its variable. */
+    private static Duration removalTimeoutOf(JsonNode container) {
+        return asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText());
     }
 
     @Test
@@ -227,7 +232,7 @@ class ChartRenderTest {
         assertEquals("registry.example/stockade/operator:9.9.9", container.path("image").asText());
         assertEquals("registry.example/stockade/installer:9.9.9", env(container, "STOCKADE_INSTALLER_IMAGE").path("value").asText());
         assertEquals("8", env(container, "STOCKADE_NODE_WRITE_CONCURRENCY").path("value").asText());
-        assertEquals(Duration.ofMinutes(30), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+        assertEquals(Duration.ofMinutes(30), removalTimeoutOf(container));
         assertTrue(deployment.path("spec").path("template").path("spec").path("securityContext").path("runAsUser").isMissingNode());
         assertEquals("http-metrics", monitor.path("spec").path("endpoints").get(0).path("port").asText());
         assertEquals("/q/metrics", monitor.path("spec").path("endpoints").get(0).path("path").asText());
@@ -248,7 +253,7 @@ class ChartRenderTest {
     void aRemovalTimeoutInWholeSecondsReachesTheOperatorAsSeconds() {
         JsonNode container = operatorContainer(ChartRendering.render(Map.of("removalTimeout", 600)));
 
-        assertEquals(Duration.ofMinutes(10), asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()));
+        assertEquals(Duration.ofMinutes(10), removalTimeoutOf(container));
     }
 
     @Test
@@ -268,7 +273,7 @@ class ChartRenderTest {
         read.put("600", Duration.ofMinutes(10));
         read.forEach((value, expected) -> {
             JsonNode container = operatorContainer(ChartRendering.render(Map.of("removalTimeout", value)));
-            assertEquals(expected, asOperatorReadsIt(env(container, "STOCKADE_REMOVAL_TIMEOUT").path("value").asText()), value);
+            assertEquals(expected, removalTimeoutOf(container), value);
         });
 
         // What the operator cannot read either (it would stop at start): the chart refuses it first.
